@@ -1,0 +1,125 @@
+"""Lexical analysis shared by indexing, querying and highlighting in the embedded backend.
+
+Latin text: NFKC, lowercase, English stop words dropped, Snowball English stemming.
+CJK text (Han, Kana, Hangul): overlapping character bigrams plus the last character of each run as a
+unigram, so a two-character query such as 质量 finds it inside longer text, and a one-character query
+still matches (as a prefix of a bigram or as the final unigram).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_CJK = (
+    r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+    r"\U00020000-\U0002a6df\U0002a700-\U0002ebef"
+)
+_TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
+_CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
+
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by for from had has have he her his i if in into is it its of on or
+    our she so such that the their then there these they this to was were which will with not no we you
+    your than those what when where who whom why how all any both each few more most other some""".split()
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def is_cjk(token: str) -> bool:
+    return bool(_CJK_RUN_RE.fullmatch(token))
+
+
+def _cjk_terms(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of a text, in order (CJK runs expand to bigrams + final unigram)."""
+    terms: list[str] = []
+    for match in _TOKEN_RE.finditer(normalize(text)):
+        tok = match.group()
+        if is_cjk(tok):
+            terms.extend(_cjk_terms(tok))
+        elif tok not in STOP_WORDS:
+            terms.append(_stem(tok))
+    return terms
+
+
+def index_text(text: str) -> str:
+    """What the FTS table stores: space-separated terms its plain tokenizer will split again."""
+    return " ".join(analyze(text))
+
+
+def query_terms(query: str) -> list[str]:
+    """Distinct terms of a query; a CJK run of one character becomes a prefix term (marked with '*')."""
+    out: list[str] = []
+    for match in _TOKEN_RE.finditer(normalize(query)):
+        tok = match.group()
+        if is_cjk(tok):
+            terms = [tok + "*"] if len(tok) == 1 else [tok[i : i + 2] for i in range(len(tok) - 1)]
+        elif tok in STOP_WORDS:
+            continue
+        else:
+            terms = [_stem(tok)]
+        out.extend(t for t in terms if t not in out)
+    return out
+
+
+def fts_match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression ORing the query's terms, each quoted; None when nothing is searchable."""
+    parts = []
+    for term in query_terms(query):
+        if term.endswith("*"):
+            parts.append(f'"{term[:-1]}" *')
+        else:
+            parts.append('"' + term.replace('"', '""') + '"')
+    return " OR ".join(parts) if parts else None
+
+
+def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Character spans of `text` that match the query: stemmed words, and CJK query runs as substrings."""
+    words: set[str] = set()
+    cjk_runs: list[str] = []
+    for match in _TOKEN_RE.finditer(normalize(query)):
+        tok = match.group()
+        if is_cjk(tok):
+            cjk_runs.append(tok)
+        elif tok not in STOP_WORDS:
+            words.add(_stem(tok))
+    spans: list[tuple[int, int]] = []
+    # NFKC can change lengths; highlight on a lowercase copy, which keeps offsets for nearly all text.
+    lowered = text.lower() if len(text.lower()) == len(text) else text
+    for match in _TOKEN_RE.finditer(lowered):
+        tok = match.group()
+        if is_cjk(tok):
+            for run in cjk_runs:
+                start = tok.find(run)
+                while start >= 0:
+                    spans.append((match.start() + start, match.start() + start + len(run)))
+                    start = tok.find(run, start + len(run))
+        elif _stem(unicodedata.normalize("NFKC", tok)) in words:
+            spans.append((match.start(), match.end()))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged

@@ -1,0 +1,237 @@
+"""`kmingest` command line: a thin shell over the library (workspace, pipeline, search, eval).
+
+Exit codes: 0 ok, 1 a run failed, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kmingest.config import Config, ConfigError, load_config
+from kmingest.connectors.base import ConnectorConfigError
+from kmingest.embedding import EmbeddingError
+from kmingest.index.base import Filters, IndexError_
+from kmingest.workspace import Workspace
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _config(ctx: click.Context) -> Config:
+    cfg = ctx.obj.get("config")
+    if cfg is None:
+        try:
+            cfg = load_config(ctx.obj.get("config_path"))
+        except ConfigError as err:
+            _fail(str(err))
+        ctx.obj["config"] = cfg
+    assert isinstance(cfg, Config)
+    return cfg
+
+
+def _progress(name: str) -> Callable[[int], None] | None:
+    """A progress bar on a terminal; a log line every 30 s otherwise."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(desc=name, unit=" records", file=sys.stderr, leave=True)
+
+        def update(n: int) -> None:
+            bar.n = n
+            bar.refresh() if n % 20 == 0 else None
+
+        return update
+    last = [time.monotonic()]
+
+    def log_line(n: int) -> None:
+        if time.monotonic() - last[0] > 30:
+            last[0] = time.monotonic()
+            logging.getLogger("kmingest").info("%s: %d records so far", name, n)
+
+    return log_line
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML config file.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """kmingest: ERP/CRM/OA exports in, one searchable knowledge index out."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--all", "all_sources", is_flag=True, help="Ingest every configured source.")
+@click.option("--full", is_flag=True, help="Full sync: also delete documents the source no longer has.")
+@click.option("--force", is_flag=True, help="Re-process records even if their content is unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="Print run stats as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, sources: tuple[str, ...], all_sources: bool, full: bool, force: bool,
+           as_json: bool) -> None:  # fmt: skip
+    """Run the pipeline for SOURCES (or --all)."""
+    cfg = _config(ctx)
+    names = [s.name for s in cfg.sources] if all_sources else list(sources)
+    if not names:
+        _fail("name one or more sources, or pass --all" + (
+            f" (configured: {', '.join(s.name for s in cfg.sources)})" if cfg.sources else
+            f"; no sources are configured in {cfg.source_file}"))  # fmt: skip
+    try:
+        for name in names:
+            cfg.source(name)
+        with Workspace(cfg) as ws:
+            results = ws.ingest(names, full=full, force=force, progress=_progress)
+            dead = {n: ws.state.dead_letters(n) for n in names}
+    except (ConfigError, ConnectorConfigError, EmbeddingError, IndexError_) as err:
+        _fail(str(err))
+        return
+    if as_json:
+        click.echo(json.dumps({n: s.as_dict() for n, s in results.items()}, indent=2))
+        return
+    for name, stats in results.items():
+        d = stats.as_dict()
+        click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in d.items() if k != "embedding_cache_hits"))
+        if dead[name]:
+            click.echo(f"  {len(dead[name])} record(s) skipped or failed; see `kmingest status {name}`")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--dept", multiple=True, help="Only this department (repeatable).")
+@click.option("--system", multiple=True, help="Only this source system (repeatable).")
+@click.option("--type", "doc_type", multiple=True, help="Only this document type (repeatable).")
+@click.option("--since", type=click.DateTime(), help="Updated on or after this date.")
+@click.option("--until", type=click.DateTime(), help="Updated on or before this date.")
+@click.option("--as-user", "user", help="Search with this user's access rights (default: public only).")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "vector"]), default="hybrid", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[str, ...],
+           doc_type: tuple[str, ...], since: datetime | None, until: datetime | None, user: str | None,
+           mode: str, limit: int, as_json: bool) -> None:  # fmt: skip
+    """Search the index as a user would (ACL-filtered)."""
+    from kmingest.search import caller_for
+    from kmingest.search import search as run_search
+
+    cfg = _config(ctx)
+    filters = Filters(departments=dept, systems=system, doc_types=doc_type,
+                      updated_from=_aware(since), updated_to=_aware(until))  # fmt: skip
+    try:
+        with Workspace(cfg) as ws:
+            result = run_search(ws, query, caller_for(user, cfg.access), filters, mode, limit)  # type: ignore[arg-type]
+    except (EmbeddingError, IndexError_) as err:
+        _fail(str(err))
+        return
+    if as_json:
+        hits = [{**h.__dict__, "updated_at": h.updated_at.isoformat() if h.updated_at else None}
+                for h in result.hits]  # fmt: skip
+        click.echo(json.dumps({"total": result.total, "hits": hits, "facets": result.facets},
+                              ensure_ascii=False, indent=2))  # fmt: skip
+        return
+    who = f"as {user}" if user else "as anonymous (public documents only; use --as-user)"
+    click.echo(f"{result.total} matching document(s) {who}")
+    for i, h in enumerate(result.hits, start=1):
+        snippet = h.snippet_html.replace("<mark>", "[").replace("</mark>", "]")
+        click.echo(f"{i:>3}. {h.title}  [{h.department} · {h.system} · {h.doc_type}]")
+        click.echo(f"     {_unescape(snippet)[:200]}")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
+    """Per source: last run, counts, failures (with reasons)."""
+    from kmingest.state import StateStore
+
+    cfg = _config(ctx)
+    state = StateStore(cfg.state_dir / "state.db")
+    names = [source] if source else sorted({s.name for s in cfg.sources} | set(state.sources()))
+    report: dict[str, Any] = {}
+    for name in names:
+        runs = state.runs(name, limit=1)
+        last = runs[0].__dict__ if runs else None
+        report[name] = {"last_run": last, "records": state.record_counts(name),
+                        "problems": state.dead_letters(name)}  # fmt: skip
+    state.close()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    if not names:
+        click.echo("no sources configured and no runs yet")
+    for name, info in report.items():
+        last = info["last_run"]
+        if last is None:
+            click.echo(f"{name}: never run")
+            continue
+        s = last["stats"]
+        click.echo(f"{name}: last run #{last['run_id']} {last['status']} at {last['finished_at'] or last['started_at']}"
+                   + (" (full sync)" if last["full_sync"] else ""))  # fmt: skip
+        click.echo("  " + ", ".join(f"{k} {s.get(k, 0)}" for k in
+                                    ("seen", "new", "updated", "unchanged", "deleted", "skipped", "failed")))  # fmt: skip
+        counts = info["records"]
+        click.echo("  in index: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts else "  in index: none")
+        if last["error"]:
+            click.echo(f"  error: {last['error']}")
+        for p in info["problems"]:
+            click.echo(f"  {p['kind']}: {p['external_id']}: {p['reason']}")
+
+
+@cli.command(name="eval")
+@click.argument("beir_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--split", default="test", show_default=True)
+@click.option("--mode", type=click.Choice(["bm25", "vector", "hybrid", "all"]), default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def eval_cmd(ctx: click.Context, beir_dir: Path, split: str, mode: str, as_json: bool) -> None:
+    """nDCG@10 and recall@100 on a BEIR-layout folder."""
+    from kmingest.eval import MODES, EvalDataError, evaluate
+
+    cfg = _config(ctx)
+    modes = MODES if mode == "all" else (mode,)
+    try:
+        results = evaluate(cfg, beir_dir, split, modes)  # type: ignore[arg-type]
+    except EvalDataError as err:
+        _fail(str(err))
+        return
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+        return
+    click.echo(f"{'mode':<8} {'nDCG@10':>8} {'recall@100':>11} queries")
+    for m, r in results.items():
+        click.echo(f"{m:<8} {r['ndcg@10']:>8.4f} {r['recall@100']:>11.4f} {int(r['queries'])}")
+
+
+def main() -> None:
+    cli(obj={})
+
+
+if __name__ == "__main__":
+    main()

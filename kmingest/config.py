@@ -1,0 +1,204 @@
+"""Configuration: one YAML file validated into typed models at load time.
+
+Lookup order: `--config FILE`, then `$KMINGEST_CONFIG`, then `./kmingest.yaml`. Relative paths in the file
+are resolved against the file's folder. Every error names the file, the key and a fix.
+Secrets (e.g. an Elasticsearch API key) are never read from this file: only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kmingest.models import PUBLIC
+from kmingest.parsing.base import ParseLimits
+
+DEFAULT_CONFIG_NAME = "kmingest.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as `file: key: problem (fix: ...)`."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IndexConfig(_Strict):
+    backend: Literal["embedded", "elasticsearch"] = "embedded"
+    path: Path = Path(".kmingest/index.db")
+    url: str = "http://127.0.0.1:9200"
+    index_prefix: str = "kmingest"
+    verify_certs: bool = True
+
+
+class EmbeddingConfig(_Strict):
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    device: str | None = None
+    cache_path: Path = Path(".kmingest/embeddings.db")
+
+
+class ChunkingConfig(_Strict):
+    target_tokens: int = Field(default=220, ge=20, le=2000)
+    max_tokens: int = Field(default=300, ge=20, le=4000)
+    overlap_tokens: int = Field(default=30, ge=0, le=500)
+
+    @model_validator(mode="after")
+    def _order(self) -> ChunkingConfig:
+        if not self.overlap_tokens < self.target_tokens <= self.max_tokens:
+            raise ValueError("need overlap_tokens < target_tokens <= max_tokens")
+        return self
+
+
+class LimitsConfig(_Strict):
+    max_file_mb: float = Field(default=50, gt=0)
+    max_chars: int = Field(default=2_000_000, gt=0)
+    max_uncompressed_mb: float = Field(default=200, gt=0)
+    max_seconds_per_file: float = Field(default=60, gt=0)
+
+    def parse_limits(self) -> ParseLimits:
+        return ParseLimits(
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            max_chars=self.max_chars,
+            max_uncompressed_bytes=int(self.max_uncompressed_mb * 1024 * 1024),
+            max_seconds=self.max_seconds_per_file,
+        )
+
+
+class SourceConfig(BaseModel):
+    """One source. Keys other than the common ones are options for its connector."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+    connector: str
+    path: Path | None = None
+    system: str | None = None
+    department: str | None = None
+    acl: tuple[str, ...] = (PUBLIC,)
+    schedule: str | None = "@daily"
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @field_validator("acl", mode="before")
+    @classmethod
+    def _acl_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class UserConfig(_Strict):
+    departments: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+class AccessConfig(_Strict):
+    users: dict[str, UserConfig] = Field(default_factory=dict)
+    admins: tuple[str, ...] = ()
+
+
+class Config(_Strict):
+    state_dir: Path = Path(".kmingest")
+    index: IndexConfig = IndexConfig()
+    embedding: EmbeddingConfig = EmbeddingConfig()
+    chunking: ChunkingConfig = ChunkingConfig()
+    limits: LimitsConfig = LimitsConfig()
+    sources: tuple[SourceConfig, ...] = ()
+    access: AccessConfig = AccessConfig()
+    source_file: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Config:
+        seen: set[str] = set()
+        for i, src in enumerate(self.sources):
+            if src.name in seen:
+                raise ValueError(f"sources[{i}].name: duplicate source name {src.name!r}")
+            seen.add(src.name)
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources) or "(none configured)"
+        raise ConfigError(f"{self.source_file or 'config'}: no source named {name!r}; known: {known}")
+
+
+_FIXES = {
+    "missing": "add this key",
+    "extra_forbidden": "remove it or check its spelling",
+    "literal_error": "use one of the values listed",
+    "string_pattern_mismatch": "use letters, digits, '_', '.' or '-' only",
+    "int_parsing": "use a whole number",
+    "float_parsing": "use a number",
+    "bool_parsing": "use true or false",
+}
+
+
+def _format_errors(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration ({err.error_count()} problem(s))"]
+    for e in err.errors():
+        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in e["loc"]).replace(".[", "[")
+        fix = _FIXES.get(e["type"], "see README.md, section Configuration")
+        lines.append(f"  {path}: {key or '(top level)'}: {e['msg']} (fix: {fix})")
+    return "\n".join(lines)
+
+
+def _resolve_paths(cfg: Config, base: Path) -> Config:
+    def absolute(p: Path) -> Path:
+        return p if p.is_absolute() else (base / p).resolve()
+
+    state_dir = absolute(cfg.state_dir)
+    index = cfg.index.model_copy(update={"path": absolute(cfg.index.path)})
+    embedding = cfg.embedding.model_copy(update={"cache_path": absolute(cfg.embedding.cache_path)})
+    sources = tuple(
+        s.model_copy(update={"path": absolute(s.path)}) if s.path is not None else s for s in cfg.sources
+    )
+    return cfg.model_copy(
+        update={"state_dir": state_dir, "index": index, "embedding": embedding, "sources": sources}
+    )
+
+
+def parse_config(data: Any, path: Path) -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: (top level): expected a mapping of keys (fix: start with 'sources:')")
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(path, err)) from None
+    cfg = _resolve_paths(cfg, path.parent.resolve())
+    return cfg.model_copy(update={"source_file": path})
+
+
+def find_config_path(explicit: str | Path | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("KMINGEST_CONFIG")
+    if env:
+        return Path(env)
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.exists() else None
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    """Load and validate the config; with no file anywhere, defaults rooted at the current folder."""
+    path = find_config_path(explicit)
+    if path is None:
+        return parse_config({}, Path.cwd() / DEFAULT_CONFIG_NAME)
+    if not path.exists():
+        raise ConfigError(f"{path}: config file not found (fix: pass --config FILE or create {path})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise ConfigError(f"{path}: YAML syntax error at {where}: {err} (fix: correct the YAML)") from None
+    return parse_config(data, path)

@@ -1,0 +1,161 @@
+"""The index contract every backend (embedded SQLite, Elasticsearch) implements, and shared helpers.
+
+Search semantics, the same on every backend:
+- the result set of a query is the documents with a lexical (BM25) match plus the `vector_k` nearest
+  documents by embedding, after filters and the caller's ACL; `total` and `facets` count that set;
+- hits are documents (best chunk per document), ranked by reciprocal rank fusion of the two rankings
+  (mode "hybrid"), or by one of them (mode "bm25" / "vector");
+- an empty query lists documents newest first (browse), with the same filters, ACL and facets;
+- nothing a caller may not read is ever returned, counted or highlighted.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from kmingest.analysis import highlight_spans
+from kmingest.models import PUBLIC, Chunk, Document
+
+Mode = Literal["hybrid", "bm25", "vector"]
+FACET_FIELDS = ("department", "system", "doc_type")
+RRF_K = 60
+
+
+class IndexError_(Exception):
+    """The index cannot serve the request (e.g. it was built with another embedding model)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: principals such as public, user:alice, dept:Sales, group:qa. Admins see all."""
+
+    principals: frozenset[str] = frozenset({PUBLIC})
+    admin: bool = False
+
+    @classmethod
+    def anonymous(cls) -> Caller:
+        return cls()
+
+    @classmethod
+    def system(cls) -> Caller:
+        """The pipeline itself (counts for coverage, status): every document."""
+        return cls(frozenset({PUBLIC}), admin=True)
+
+
+@dataclass(frozen=True)
+class Filters:
+    departments: tuple[str, ...] = ()
+    systems: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str = ""
+    filters: Filters = Filters()
+    mode: Mode = "hybrid"
+    limit: int = 10
+    offset: int = 0
+    vector_k: int = 50
+    lexical_k: int = 1000  # how many lexical documents take part in ranking
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    doc_id: str
+    score: float
+    title: str
+    source: str
+    system: str
+    department: str
+    doc_type: str
+    section: str
+    snippet_html: str
+    updated_at: datetime | None = None
+    url: str | None = None
+    external_id: str = ""
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+class IndexBackend(Protocol):
+    """What the pipeline and the portal need from an index."""
+
+    def ensure_model(self, model: str, dimension: int) -> None:
+        """Record the embedding model on first use; raise IndexError_ if the index holds another."""
+
+    def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+        """Insert or replace documents with all their chunks, atomically per call."""
+
+    def delete(self, doc_ids: Sequence[str]) -> int:
+        """Remove documents and all their chunks; returns how many documents existed."""
+
+    def search(
+        self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
+    ) -> SearchResult: ...
+
+    def counts(self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()) -> dict[
+        tuple[str, ...], int
+    ]:
+        """Document counts grouped by fields (department, system, doc_type, source), ACL-filtered."""
+
+    def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:
+        """One document's metadata and full text, or None if absent or not readable by the caller."""
+
+    def stats(self) -> dict[str, int]:
+        """{'documents': n, 'chunks': m} over the whole index (for operators)."""
+
+    def close(self) -> None: ...
+
+
+def rrf_fuse(rankings: Iterable[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k + rank), rank starting at 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def make_snippet(text: str, query: str, width: int = 240) -> str:
+    """HTML-escaped passage around the densest query match, matches wrapped in <mark>."""
+    spans = highlight_spans(text, query) if query.strip() else []
+    if spans:
+        best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans if 0 <= s - spans[i][0] < width))
+        start = max(0, spans[best][0] - width // 4)
+    else:
+        start = 0
+    end = min(len(text), start + width)
+    if end - start < width:
+        start = max(0, end - width)
+    out = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    out.append("…" if end < len(text) else "")
+    return " ".join("".join(out).split())
+
+
+def allowed(acl: Iterable[str], caller: Caller) -> bool:
+    return caller.admin or bool(set(acl) & (caller.principals | {PUBLIC}))

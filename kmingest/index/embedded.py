@@ -1,0 +1,275 @@
+"""Embedded index backend (the default): one SQLite file, no server.
+
+Tables: documents (metadata + full text), doc_acl (principal -> document), chunks (text, offsets, float32
+vector blob) and chunks_fts (FTS5 over analyzed title/section/body: BM25). Writes are one transaction per
+`upsert`/`delete` call. Searches filter and rank in numpy over a snapshot of document attributes and
+vectors (see index/snapshot.py), reloaded when the index generation changes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from kmingest.analysis import fts_match_expression, index_text
+from kmingest.index.base import (
+    Caller,
+    Filters,
+    IndexError_,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    make_snippet,
+    rrf_fuse,
+)
+from kmingest.index.snapshot import Snapshot, load_snapshot
+from kmingest.models import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    rid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, external_id TEXT NOT NULL,
+    system TEXT NOT NULL, title TEXT NOT NULL, department TEXT NOT NULL, doc_type TEXT NOT NULL,
+    updated_at TEXT, updated_ts REAL, author TEXT, url TEXT, acl TEXT NOT NULL, content_hash TEXT NOT NULL,
+    text TEXT NOT NULL, metadata TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_acl (principal TEXT NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (principal, rid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_acl_rid ON doc_acl (rid);
+CREATE TABLE IF NOT EXISTS chunks (
+    rid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_rid INTEGER NOT NULL, ordinal INTEGER NOT NULL,
+    section TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
+    vector BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_rid);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, section, body,
+    tokenize = 'unicode61 remove_diacritics 0');
+"""
+BM25_WEIGHTS = (1.5, 1.0, 1.0)  # title, section, body
+
+
+class EmbeddedIndex:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.RLock()
+        self._snapshot: Snapshot | None = None
+
+    # ---- model bookkeeping -------------------------------------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def ensure_model(self, model: str, dimension: int) -> None:
+        with self._lock, self._db:
+            stored = self._meta("model")
+            if stored is None:
+                self._db.execute("INSERT INTO meta VALUES ('model', ?), ('dimension', ?)", (model, dimension))
+            elif stored != model or self._meta("dimension") != str(dimension):
+                raise IndexError_(
+                    f"{self.path}: index was built with embedding model {stored!r} "
+                    f"(dimension {self._meta('dimension')}), not {model!r} (dimension {dimension}); "
+                    "fix: set embedding.model back, or rebuild with `kmingest ingest --all --full --force` "
+                    "into a new index.path"
+                )
+
+    def _bump_generation(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    # ---- writes ------------------------------------------------------------------------------------
+    def _delete_rids(self, rids: list[int]) -> None:
+        for i in range(0, len(rids), 500):
+            part = rids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            chunk_rids = [
+                r[0] for r in self._db.execute(f"SELECT rid FROM chunks WHERE doc_rid IN ({marks})", part)
+            ]
+            for j in range(0, len(chunk_rids), 500):
+                cpart = chunk_rids[j : j + 500]
+                cmarks = ",".join("?" * len(cpart))
+                self._db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({cmarks})", cpart)
+            self._db.execute(f"DELETE FROM chunks WHERE doc_rid IN ({marks})", part)
+            self._db.execute(f"DELETE FROM doc_acl WHERE rid IN ({marks})", part)
+            self._db.execute(f"DELETE FROM documents WHERE rid IN ({marks})", part)
+
+    def _rids_of(self, doc_ids: Sequence[str]) -> list[int]:
+        rids: list[int] = []
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i : i + 500])
+            marks = ",".join("?" * len(part))
+            rids += [r[0] for r in self._db.execute(f"SELECT rid FROM documents WHERE doc_id IN ({marks})", part)]
+        return rids
+
+    def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+        if not items:
+            return
+        with self._lock, self._db:
+            self._delete_rids(self._rids_of([doc.doc_id for doc, _, _ in items]))
+            for doc, chunks, vectors in items:
+                if len(chunks) != len(vectors):
+                    raise ValueError(f"{doc.doc_id}: {len(chunks)} chunks but {len(vectors)} vectors")
+                cur = self._db.execute(
+                    "INSERT INTO documents (doc_id, source, external_id, system, title, department, doc_type,"
+                    " updated_at, updated_ts, author, url, acl, content_hash, text, metadata)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        doc.doc_id, doc.source, doc.external_id, doc.system, doc.title, doc.department,
+                        doc.doc_type, doc.updated_at.isoformat() if doc.updated_at else None,
+                        doc.updated_at.timestamp() if doc.updated_at else None, doc.author, doc.url,
+                        json.dumps(sorted(doc.acl)), doc.content_hash, doc.text,
+                        json.dumps(doc.metadata, default=str, ensure_ascii=False),
+                    ),
+                )  # fmt: skip
+                rid = cur.lastrowid
+                self._db.executemany("INSERT OR IGNORE INTO doc_acl VALUES (?, ?)", [(p, rid) for p in doc.acl])
+                title_terms = index_text(doc.title)
+                for chunk, vector in zip(chunks, vectors, strict=True):
+                    cur = self._db.execute(
+                        "INSERT INTO chunks (chunk_id, doc_rid, ordinal, section, start, end, text, vector)"
+                        " VALUES (?,?,?,?,?,?,?,?)",
+                        (chunk.chunk_id, rid, chunk.ordinal, chunk.section, chunk.start, chunk.end, chunk.text,
+                         np.asarray(vector, dtype=np.float32).tobytes()),
+                    )  # fmt: skip
+                    self._db.execute(
+                        "INSERT INTO chunks_fts (rowid, title, section, body) VALUES (?,?,?,?)",
+                        (cur.lastrowid, title_terms, index_text(chunk.section), index_text(chunk.text)),
+                    )
+            self._bump_generation()
+
+    def delete(self, doc_ids: Sequence[str]) -> int:
+        with self._lock, self._db:
+            rids = self._rids_of(doc_ids)
+            if rids:
+                self._delete_rids(rids)
+                self._bump_generation()
+            return len(rids)
+
+    # ---- reads -------------------------------------------------------------------------------------
+    def _current(self) -> Snapshot:
+        generation = int(self._meta("generation") or 0)
+        if self._snapshot is None or self._snapshot.generation != generation:
+            self._snapshot = load_snapshot(self._db, generation)
+        return self._snapshot
+
+    def _lexical(self, query: str, snap: Snapshot, mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+        """(doc index, best chunk rid) of lexically matching documents, best BM25 first."""
+        expr = fts_match_expression(query)
+        if expr is None:
+            return []
+        rows = self._db.execute(
+            "SELECT f.rowid, bm25(chunks_fts, ?, ?, ?) FROM chunks_fts f WHERE chunks_fts MATCH ?",
+            (*BM25_WEIGHTS, expr),
+        ).fetchall()
+        if not rows:
+            return []
+        arr = np.array(rows, dtype=np.float64)
+        chunk_rids = arr[:, 0].astype(np.int64)
+        doc_idx = snap.doc_index_of_chunks(chunk_rids)
+        keep = doc_idx >= 0
+        keep[keep] = mask[doc_idx[keep]]
+        order = np.argsort(arr[keep, 1], kind="stable")  # bm25() is lower-is-better
+        seen: dict[int, int] = {}
+        for d, c in zip(doc_idx[keep][order].tolist(), chunk_rids[keep][order].tolist(), strict=True):
+            seen.setdefault(d, c)
+        return list(seen.items())
+
+    def search(
+        self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
+    ) -> SearchResult:
+        with self._lock:
+            snap = self._current()
+            mask = snap.mask(request.filters, caller)
+            if not request.query.strip():
+                ranked = snap.browse(mask)
+                members = ranked
+                best_chunk: dict[int, int] = {}
+            else:
+                lexical = self._lexical(request.query, snap, mask) if request.mode != "vector" else []
+                vector = (
+                    snap.nearest(query_vector, mask, request.vector_k)
+                    if query_vector is not None and request.mode != "bm25"
+                    else []
+                )
+                best_chunk = dict(reversed(vector)) | dict(reversed(lexical))
+                lex_rank = [str(d) for d, _ in lexical[: request.lexical_k]]
+                vec_rank = [str(d) for d, _ in vector]
+                rankings = {"bm25": [lex_rank], "vector": [vec_rank], "hybrid": [lex_rank, vec_rank]}
+                fused = rrf_fuse(rankings[request.mode])
+                ranked = [int(d) for d, _ in fused]
+                scores = dict(fused)
+                members = sorted({d for d, _ in lexical} | {d for d, _ in vector})
+            page = ranked[request.offset : request.offset + request.limit]
+            hits = [
+                self._hit(snap, d, best_chunk.get(d), request.query, scores.get(str(d), 0.0) if request.query.strip() else 0.0)
+                for d in page
+            ]
+            return SearchResult(hits=hits, total=len(members), facets=snap.facets(members))
+
+    def _hit(self, snap: Snapshot, doc_index: int, chunk_rid: int | None, query: str, score: float) -> SearchHit:
+        rid = int(snap.doc_rids[doc_index])
+        doc = self._db.execute(
+            "SELECT doc_id, title, source, system, department, doc_type, updated_at, url, external_id, text"
+            " FROM documents WHERE rid = ?",
+            (rid,),
+        ).fetchone()
+        if chunk_rid is None:
+            row = self._db.execute(
+                "SELECT section, text FROM chunks WHERE doc_rid = ? ORDER BY ordinal LIMIT 1", (rid,)
+            ).fetchone()
+        else:
+            row = self._db.execute("SELECT section, text FROM chunks WHERE rid = ?", (chunk_rid,)).fetchone()
+        section, passage = row if row else ("", doc[9])
+        from datetime import datetime
+
+        return SearchHit(
+            doc_id=doc[0], score=score, title=doc[1], source=doc[2], system=doc[3], department=doc[4],
+            doc_type=doc[5], updated_at=datetime.fromisoformat(doc[6]) if doc[6] else None, url=doc[7],
+            external_id=doc[8], section=section, snippet_html=make_snippet(passage, query),
+        )  # fmt: skip
+
+    def counts(
+        self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
+    ) -> dict[tuple[str, ...], int]:
+        with self._lock:
+            snap = self._current()
+            return snap.group_counts(snap.mask(filters, caller), group_by)
+
+    def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:
+        with self._lock:
+            cols = ("doc_id", "source", "external_id", "system", "title", "department", "doc_type",
+                    "updated_at", "author", "url", "acl", "content_hash", "text", "metadata")  # fmt: skip
+            row = self._db.execute(f"SELECT {', '.join(cols)} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is None:
+                return None
+            doc: dict[str, object] = dict(zip(cols, row, strict=True))
+            doc["acl"] = json.loads(str(doc["acl"]))
+            doc["metadata"] = json.loads(str(doc["metadata"]))
+            acl = doc["acl"]
+            assert isinstance(acl, list)
+            if not (caller.admin or set(acl) & (caller.principals | {"public"})):
+                return None
+            doc["chunks"] = self._db.execute(
+                "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.rid = c.doc_rid WHERE d.doc_id = ?", (doc_id,)
+            ).fetchone()[0]
+            return doc
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            return {"documents": int(docs), "chunks": int(chunks)}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,147 @@
+"""In-memory snapshot of the embedded index for fast filtering, ACL masks, facets and vector search.
+
+Loaded from SQLite once per index generation (every write bumps it): document attributes as integer codes,
+an inverted ACL list (principal -> documents) and the chunk vectors as one float32 matrix. All filters and
+the ACL are applied as one boolean mask over documents before anything is ranked or counted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kmingest.index.base import FACET_FIELDS, Caller, Filters
+from kmingest.models import PUBLIC
+
+GROUP_FIELDS = (*FACET_FIELDS, "source")
+Mask = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class Snapshot:
+    generation: int
+    doc_rids: IntArray
+    codes: dict[str, IntArray]
+    values: dict[str, list[str]]
+    updated_ts: npt.NDArray[np.float64]
+    acl: dict[str, IntArray]
+    chunk_rids: IntArray
+    chunk_doc: IntArray
+    vectors: npt.NDArray[np.float32]
+
+    @property
+    def size(self) -> int:
+        return len(self.doc_rids)
+
+    def mask(self, filters: Filters, caller: Caller) -> Mask:
+        mask = np.ones(self.size, dtype=bool)
+        for name, wanted in (
+            ("department", filters.departments),
+            ("system", filters.systems),
+            ("doc_type", filters.doc_types),
+            ("source", filters.sources),
+        ):
+            if wanted:
+                codes = [i for i, v in enumerate(self.values[name]) if v in wanted]
+                mask &= np.isin(self.codes[name], codes)
+        if filters.updated_from is not None:
+            mask &= self.updated_ts >= filters.updated_from.timestamp()
+        if filters.updated_to is not None:
+            mask &= self.updated_ts <= filters.updated_to.timestamp()
+        if not caller.admin:
+            readable = np.zeros(self.size, dtype=bool)
+            for principal in caller.principals | {PUBLIC}:
+                idx = self.acl.get(principal)
+                if idx is not None:
+                    readable[idx] = True
+            mask &= readable
+        return mask
+
+    def doc_index_of_chunks(self, chunk_rids: IntArray) -> IntArray:
+        """Document index of each chunk rid; -1 for rids not in the snapshot."""
+        if len(self.chunk_rids) == 0:
+            return np.full(len(chunk_rids), -1, dtype=np.int64)
+        pos = np.searchsorted(self.chunk_rids, chunk_rids)
+        pos = np.clip(pos, 0, len(self.chunk_rids) - 1)
+        found = self.chunk_rids[pos] == chunk_rids
+        return np.where(found, self.chunk_doc[pos], -1)
+
+    def nearest(self, query: npt.NDArray[np.float32], mask: Mask, k: int) -> list[tuple[int, int]]:
+        """(doc index, best chunk rid) of the k most similar readable documents, best first."""
+        if len(self.chunk_rids) == 0 or k <= 0:
+            return []
+        scores = self.vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
+        scores[~mask[self.chunk_doc]] = -np.inf
+        m = min(len(scores), k * 8)
+        while True:
+            top = np.argpartition(-scores, m - 1)[:m] if m < len(scores) else np.arange(len(scores))
+            top = top[np.argsort(-scores[top], kind="stable")]
+            result: dict[int, int] = {}
+            for c in top.tolist():
+                if scores[c] == -np.inf:
+                    break
+                result.setdefault(int(self.chunk_doc[c]), int(self.chunk_rids[c]))
+                if len(result) == k:
+                    break
+            if len(result) == k or m >= len(scores) or scores[top[-1]] == -np.inf:
+                return list(result.items())
+            m = min(len(scores), m * 4)
+
+    def browse(self, mask: Mask) -> list[int]:
+        """Readable documents, newest first (undated last), then in index order."""
+        idx = np.flatnonzero(mask)
+        ts = np.nan_to_num(self.updated_ts[idx], nan=-np.inf)
+        return [int(i) for i in idx[np.lexsort((idx, -ts))]]
+
+    def facets(self, members: Sequence[int]) -> dict[str, list[tuple[str, int]]]:
+        out: dict[str, list[tuple[str, int]]] = {}
+        sel = np.asarray(members, dtype=np.int64)
+        for name in FACET_FIELDS:
+            counts = np.bincount(self.codes[name][sel], minlength=len(self.values[name]))
+            pairs = [(self.values[name][i], int(n)) for i, n in enumerate(counts) if n]
+            out[name] = sorted(pairs, key=lambda p: (-p[1], p[0]))
+        return out
+
+    def group_counts(self, mask: Mask, group_by: Sequence[str]) -> dict[tuple[str, ...], int]:
+        for name in group_by:
+            if name not in GROUP_FIELDS:
+                raise ValueError(f"cannot group by {name!r}; use one of {', '.join(GROUP_FIELDS)}")
+        out: dict[tuple[str, ...], int] = {}
+        idx = np.flatnonzero(mask)
+        for i in idx.tolist():
+            key = tuple(self.values[name][self.codes[name][i]] for name in group_by)
+            out[key] = out.get(key, 0) + 1
+        return out
+
+
+def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
+    rows = db.execute(
+        "SELECT rid, department, system, doc_type, source, updated_ts FROM documents ORDER BY rid"
+    ).fetchall()
+    doc_rids = np.array([r[0] for r in rows], dtype=np.int64)
+    codes: dict[str, IntArray] = {}
+    values: dict[str, list[str]] = {}
+    for col, name in enumerate(GROUP_FIELDS, start=1):
+        table: dict[str, int] = {}
+        codes[name] = np.array([table.setdefault(r[col], len(table)) for r in rows], dtype=np.int64)
+        values[name] = list(table)
+    updated = np.array([np.nan if r[5] is None else r[5] for r in rows], dtype=np.float64)
+    position = {rid: i for i, rid in enumerate(doc_rids.tolist())}
+    acl_lists: dict[str, list[int]] = {}
+    for principal, rid in db.execute("SELECT principal, rid FROM doc_acl"):
+        if rid in position:
+            acl_lists.setdefault(principal, []).append(position[rid])
+    acl = {p: np.array(v, dtype=np.int64) for p, v in acl_lists.items()}
+    chunk_rows = db.execute("SELECT rid, doc_rid, vector FROM chunks ORDER BY rid").fetchall()
+    chunk_rids = np.array([r[0] for r in chunk_rows], dtype=np.int64)
+    chunk_doc = np.array([position.get(r[1], -1) for r in chunk_rows], dtype=np.int64)
+    if chunk_rows:
+        vectors = np.frombuffer(b"".join(r[2] for r in chunk_rows), dtype=np.float32).reshape(len(chunk_rows), -1)
+    else:
+        vectors = np.zeros((0, 0), dtype=np.float32)
+    return Snapshot(generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, vectors)

@@ -1,0 +1,181 @@
+"""Pipeline state: per-source checkpoints, what each record looked like when last processed, run history
+and the dead-letter list. One SQLite file beside the index (`state_dir/state.db`), shared by all backends.
+
+The runner writes here only after the index write it describes has succeeded, so a crash can repeat work
+(idempotent upserts) but never skip it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+Status = Literal["indexed", "skipped", "failed"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    source TEXT NOT NULL, external_id TEXT NOT NULL, doc_id TEXT NOT NULL, content_hash TEXT NOT NULL,
+    status TEXT NOT NULL, reason TEXT, chunks INTEGER NOT NULL DEFAULT 0, run_id INTEGER NOT NULL,
+    PRIMARY KEY (source, external_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (source TEXT PRIMARY KEY, value TEXT, committed_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, full_sync INTEGER NOT NULL,
+    started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, stats TEXT NOT NULL, error TEXT);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    source TEXT NOT NULL, external_id TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL,
+    run_id INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (source, external_id)) WITHOUT ROWID;
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class RunStats:
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    indexed: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    embedding_cache_hits: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    external_id: str
+    doc_id: str
+    content_hash: str
+    status: Status
+    reason: str | None = None
+    chunks: int = 0
+
+
+@dataclass
+class RunInfo:
+    run_id: int
+    source: str
+    full_sync: bool
+    started_at: str
+    finished_at: str | None
+    status: str
+    stats: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+class StateStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    # ---- records -----------------------------------------------------------------------------------
+    def known(self, source: str) -> dict[str, tuple[str, str, str]]:
+        """external_id -> (content_hash, status, doc_id) as of the last committed run."""
+        rows = self._db.execute(
+            "SELECT external_id, content_hash, status, doc_id FROM records WHERE source = ?", (source,)
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def commit_records(self, source: str, run_id: int, outcomes: Sequence[RecordOutcome]) -> None:
+        at = now()
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?)",
+                [(source, o.external_id, o.doc_id, o.content_hash, o.status, o.reason, o.chunks, run_id)
+                 for o in outcomes],
+            )  # fmt: skip
+            self._db.executemany(
+                "DELETE FROM dead_letters WHERE source = ? AND external_id = ?",
+                [(source, o.external_id) for o in outcomes if o.status == "indexed"],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?,?,?,?)",
+                [(source, o.external_id, o.status, o.reason or "", run_id, at)
+                 for o in outcomes if o.status != "indexed"],
+            )  # fmt: skip
+
+    def add_dead_letter(self, source: str, external_id: str, reason: str, run_id: int) -> None:
+        """A record the connector could not even read: no content hash, retried on every run."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?,?,?,?)",
+                (source, external_id, "failed", reason, run_id, now()),
+            )
+
+    def forget(self, source: str, external_ids: Iterable[str]) -> None:
+        with self._db:
+            ids = [(source, e) for e in external_ids]
+            self._db.executemany("DELETE FROM records WHERE source = ? AND external_id = ?", ids)
+            self._db.executemany("DELETE FROM dead_letters WHERE source = ? AND external_id = ?", ids)
+
+    def prune_dead_letters(self, source: str, keep: set[str]) -> None:
+        """After a full sync: drop dead letters of items the source no longer has."""
+        rows = self._db.execute("SELECT external_id FROM dead_letters WHERE source = ?", (source,)).fetchall()
+        gone = [(source, r[0]) for r in rows if r[0] not in keep]
+        with self._db:
+            self._db.executemany("DELETE FROM dead_letters WHERE source = ? AND external_id = ?", gone)
+
+    def dead_letters(self, source: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT source, external_id, kind, reason, run_id, at FROM dead_letters"
+        rows = self._db.execute(sql + (" WHERE source = ?" if source else "") + " ORDER BY source, external_id",
+                                (source,) if source else ())  # fmt: skip
+        keys = ("source", "external_id", "kind", "reason", "run_id", "at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def record_counts(self, source: str) -> dict[str, int]:
+        rows = self._db.execute("SELECT status, COUNT(*) FROM records WHERE source = ? GROUP BY status", (source,))
+        return {str(s): int(n) for s, n in rows}
+
+    # ---- checkpoints -------------------------------------------------------------------------------
+    def checkpoint(self, source: str) -> str | None:
+        row = self._db.execute("SELECT value FROM checkpoints WHERE source = ?", (source,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_checkpoint(self, source: str, value: str | None) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", (source, value, now()))
+
+    # ---- runs --------------------------------------------------------------------------------------
+    def start_run(self, source: str, full_sync: bool) -> int:
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO runs (source, full_sync, started_at, status, stats) VALUES (?, ?, ?, 'running', '{}')",
+                (source, int(full_sync), now()),
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, status: str, stats: RunStats, error: str | None = None) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats = ?, error = ? WHERE run_id = ?",
+                (now(), status, json.dumps(stats.as_dict()), error, run_id),
+            )
+
+    def runs(self, source: str | None = None, limit: int = 20) -> list[RunInfo]:
+        sql = "SELECT run_id, source, full_sync, started_at, finished_at, status, stats, error FROM runs"
+        args: tuple[Any, ...] = (source, limit) if source else (limit,)
+        rows = self._db.execute(sql + (" WHERE source = ?" if source else "") + " ORDER BY run_id DESC LIMIT ?", args)
+        return [RunInfo(r[0], r[1], bool(r[2]), r[3], r[4], r[5], json.loads(r[6]), r[7]) for r in rows]
+
+    def sources(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM runs ORDER BY source")]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,80 @@
+"""Opens what a command needs from a validated Config: the index backend, the embedder with its cache,
+and the state store. The CLI, the portal and the Airflow DAGs all start here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from kmingest.config import Config
+from kmingest.connectors.registry import build_connector
+from kmingest.embedding import Embedder, EmbeddingCache
+from kmingest.index.base import IndexBackend
+from kmingest.pipeline import SourceRun
+from kmingest.state import RunStats, StateStore
+
+
+def open_index(config: Config) -> IndexBackend:
+    if config.index.backend == "embedded":
+        from kmingest.index.embedded import EmbeddedIndex
+
+        return EmbeddedIndex(config.index.path)
+    raise NotImplementedError(
+        f"{config.source_file}: index.backend: 'elasticsearch' is not available in this version "
+        "(fix: use backend: embedded)"
+    )
+
+
+@dataclass
+class Workspace:
+    config: Config
+    index: IndexBackend = field(init=False)
+    embedder: Embedder = field(init=False)
+    state: StateStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self.index = open_index(cfg)
+        self.cache = EmbeddingCache(cfg.embedding.cache_path, cfg.embedding.model)
+        self.embedder = Embedder(cfg.embedding.model, cfg.embedding.batch_size, cfg.embedding.device, self.cache)
+        self.state = StateStore(cfg.state_dir / "state.db")
+        self._model_checked = False
+
+    def check_model(self) -> None:
+        """Refuse to mix embedding models in one index (loads the model once)."""
+        if not self._model_checked:
+            self.index.ensure_model(self.embedder.model_name, self.embedder.dimension)
+            self._model_checked = True
+
+    def ingest(
+        self,
+        names: Sequence[str],
+        full: bool = False,
+        force: bool = False,
+        progress: Callable[[str], Callable[[int], None] | None] | None = None,
+    ) -> dict[str, RunStats]:
+        self.check_model()
+        results: dict[str, RunStats] = {}
+        for name in names:
+            source = self.config.source(name)
+            connector = build_connector(source, str(self.config.source_file or "config"))
+            run = SourceRun(
+                source=source, connector=connector, index=self.index, embedder=self.embedder,
+                state=self.state, chunking=self.config.chunking, limits=self.config.limits.parse_limits(),
+                full=full, force=force, progress=progress(name) if progress else None,
+            )  # fmt: skip
+            results[name] = run.run()
+        return results
+
+    def close(self) -> None:
+        self.index.close()
+        self.cache.close()
+        self.state.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,178 @@
+"""The index contract: every backend must pass these tests unchanged.
+
+A backend test module provides a `backend` fixture (a fresh, empty index) and imports this module's tests
+with `from tests.index.contract import *`. Documents are embedded with the real model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from kmingest.chunking import chunk_document
+from kmingest.embedding import Embedder
+from kmingest.index.base import Caller, Filters, IndexBackend, IndexError_, SearchRequest
+from kmingest.models import Document, document_id, sha256_hex
+
+ALICE_SALES = Caller(frozenset({"public", "user:alice", "dept:Sales"}))
+HANA_HR = Caller(frozenset({"public", "user:hana", "dept:HR"}))
+
+
+def make_doc(ext_id: str, title: str, text: str, department: str = "Quality", system: str = "oa",
+             acl: Sequence[str] = ("public",), doc_type: str = "policy",
+             updated: datetime | None = None) -> Document:  # fmt: skip
+    return Document(
+        doc_id=document_id("contract", ext_id), source="contract", external_id=ext_id, system=system,
+        title=title, text=text, sections=(), doc_type=doc_type, department=department, acl=tuple(acl),
+        content_hash=sha256_hex(text), updated_at=updated or datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+CORPUS = [
+    make_doc("leave", "Annual leave policy", "Employees receive ten working days of paid annual leave. "
+             "Vacation requests are approved by the line manager.", department="HR", system="oa",
+             updated=datetime(2026, 3, 1, tzinfo=UTC)),
+    make_doc("calib", "Calibration rules", "Torque wrenches are calibrated every six months. Gauges out of "
+             "tolerance are locked.", department="Quality", system="erp", doc_type="sop",
+             updated=datetime(2025, 6, 1, tzinfo=UTC)),
+    make_doc("zh", "来料检验规程", "质量部检验员按照抽样计划对每批来料进行检验。不合格品移入隔离区。",
+             department="Quality", system="oa"),
+    make_doc("price", "Secret discount list", "Key account Huadong gets a 31% discount on valve bodies.",
+             department="Sales", system="crm", acl=("dept:Sales",), doc_type="note"),
+    make_doc("xss", "Escaping <b>test</b>", "The string <script>alert('x')</script> must be shown as text "
+             "in a valve report.", department="R&D", system="oa"),
+]  # fmt: skip
+
+
+def index_docs(backend: IndexBackend, embedder: Embedder, docs: Sequence[Document]) -> None:
+    backend.ensure_model(embedder.model_name, embedder.dimension)
+    items = []
+    for doc in docs:
+        chunks = chunk_document(doc)
+        items.append((doc, chunks, embedder.embed(chunks)))
+    backend.upsert(items)
+
+
+def query(backend: IndexBackend, embedder: Embedder, text: str, caller: Caller = Caller.anonymous(),
+          mode: str = "hybrid", filters: Filters = Filters(), limit: int = 10):  # type: ignore[no-untyped-def]  # fmt: skip
+    vector = embedder.encode([text])[0] if text and mode != "bm25" else None
+    return backend.search(SearchRequest(query=text, mode=mode, filters=filters, limit=limit),  # type: ignore[arg-type]
+                          caller, vector)  # fmt: skip
+
+
+def ext_ids(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.external_id for h in result.hits]
+
+
+@pytest.fixture
+def loaded(backend: IndexBackend, embedder: Embedder) -> IndexBackend:
+    index_docs(backend, embedder, CORPUS)
+    return backend
+
+
+def test_bm25_finds_keyword_and_highlights_it(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    result = query(loaded, embedder, "torque wrenches", mode="bm25")
+    assert ext_ids(result)[0] == "calib"
+    assert "<mark>Torque</mark>" in result.hits[0].snippet_html
+    assert "<mark>wrenches</mark>" in result.hits[0].snippet_html
+
+
+def test_stemming_matches_other_word_forms(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    assert "calib" in ext_ids(query(loaded, embedder, "calibrating wrench", mode="bm25"))
+
+
+def test_two_character_chinese_query_matches_inside_longer_text(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    result = query(loaded, embedder, "质量", mode="bm25")
+    assert ext_ids(result) == ["zh"]
+    assert "<mark>质量</mark>" in result.hits[0].snippet_html
+    assert ext_ids(query(loaded, embedder, "隔离区", mode="bm25")) == ["zh"]
+
+
+def test_vector_mode_finds_meaning_without_shared_words(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    assert ext_ids(query(loaded, embedder, "holiday entitlement for staff", mode="vector"))[0] == "leave"
+
+
+def test_hybrid_ranks_the_document_both_rankings_agree_on(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    assert ext_ids(query(loaded, embedder, "how often are torque wrenches calibrated"))[0] == "calib"
+
+
+def test_acl_hides_document_hits_counts_facets_and_fetch(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    for caller in (Caller.anonymous(), HANA_HR):
+        result = query(loaded, embedder, "discount Huadong", caller=caller)
+        assert "price" not in ext_ids(result)
+        assert all("Huadong" not in h.snippet_html for h in result.hits)
+        assert "Sales" not in dict(result.facets["department"])
+        assert ("Sales",) not in loaded.counts(caller, ["department"])
+        assert loaded.get_document(document_id("contract", "price"), caller) is None
+    result = query(loaded, embedder, "discount Huadong", caller=ALICE_SALES)
+    assert ext_ids(result)[0] == "price"
+    assert dict(result.facets["department"])["Sales"] == 1
+    assert loaded.get_document(document_id("contract", "price"), ALICE_SALES) is not None
+    assert "price" in ext_ids(query(loaded, embedder, "discount Huadong", caller=Caller.system()))
+
+
+def test_filters_restrict_results_and_facets(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    only_hr = query(loaded, embedder, "policy rules", filters=Filters(departments=("HR",)))
+    assert ext_ids(only_hr) == ["leave"]
+    assert only_hr.facets["department"] == [("HR", 1)]
+    erp = query(loaded, embedder, "", filters=Filters(systems=("erp",)))
+    assert ext_ids(erp) == ["calib"]
+    sops = query(loaded, embedder, "", filters=Filters(doc_types=("sop",)))
+    assert ext_ids(sops) == ["calib"]
+    recent = query(loaded, embedder, "", filters=Filters(updated_from=datetime(2026, 2, 1, tzinfo=UTC)))
+    assert ext_ids(recent) == ["leave"]
+    old = query(loaded, embedder, "", filters=Filters(updated_to=datetime(2025, 12, 31, tzinfo=UTC)))
+    assert ext_ids(old) == ["calib"]
+
+
+def test_browse_lists_readable_documents_newest_first(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    result = query(loaded, embedder, "")
+    assert result.total == 4  # the Sales-only document is not counted for an anonymous caller
+    assert ext_ids(result)[0] == "leave"
+    assert ext_ids(result)[-1] == "calib"
+
+
+def test_snippets_escape_html_from_documents(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    result = query(loaded, embedder, "script alert valve report", mode="bm25")
+    hit = next(h for h in result.hits if h.external_id == "xss")
+    assert "<script" not in hit.snippet_html
+    assert "&lt;<mark>script</mark>&gt;<mark>alert</mark>(&#x27;x&#x27;)&lt;/<mark>script</mark>&gt;" in hit.snippet_html
+
+
+def test_upsert_replaces_instead_of_duplicating(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    before = loaded.stats()
+    changed = make_doc("calib", "Calibration rules", "Gauges are calibrated yearly by an external lab.",
+                       department="Quality", system="erp", doc_type="sop")  # fmt: skip
+    index_docs(loaded, embedder, [changed])
+    assert loaded.stats()["documents"] == before["documents"]
+    assert ext_ids(query(loaded, embedder, "torque wrenches", mode="bm25")) == []
+    assert ext_ids(query(loaded, embedder, "external lab", mode="bm25")) == ["calib"]
+
+
+def test_delete_removes_document_chunks_and_counts(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    docs_before = loaded.stats()["documents"]
+    assert loaded.delete([document_id("contract", "calib"), document_id("contract", "missing")]) == 1
+    assert loaded.stats()["documents"] == docs_before - 1
+    assert ext_ids(query(loaded, embedder, "torque wrenches")) == [] or "calib" not in ext_ids(
+        query(loaded, embedder, "torque wrenches"))  # fmt: skip
+    assert ("erp",) not in loaded.counts(Caller.system(), ["system"])
+
+
+def test_counts_group_by_department_and_system(loaded) -> None:  # type: ignore[no-untyped-def]
+    counts = loaded.counts(Caller.system(), ["department", "system"])
+    assert counts == {("HR", "oa"): 1, ("Quality", "erp"): 1, ("Quality", "oa"): 1, ("Sales", "crm"): 1,
+                      ("R&D", "oa"): 1}  # fmt: skip
+
+
+def test_refuses_a_different_embedding_model(loaded) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(IndexError_, match="all-MiniLM-L6-v2"):
+        loaded.ensure_model("some-other-model", 768)
+
+
+def test_vectors_must_match_chunks(backend, embedder) -> None:  # type: ignore[no-untyped-def]
+    doc = CORPUS[0]
+    with pytest.raises(ValueError):
+        backend.upsert([(doc, chunk_document(doc), np.zeros((0, 384), dtype=np.float32))])

@@ -1,0 +1,29 @@
+"""The embedded SQLite backend against the shared index contract, plus what only it has (one file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kmingest.index.embedded import EmbeddedIndex
+from tests.index.contract import *  # noqa: F403  (the contract tests)
+from tests.index.contract import CORPUS, index_docs, query
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> Iterator[EmbeddedIndex]:
+    index = EmbeddedIndex(tmp_path / "index.db")
+    yield index
+    index.close()
+
+
+def test_index_survives_reopening(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    first = EmbeddedIndex(tmp_path / "index.db")
+    index_docs(first, embedder, CORPUS)
+    first.close()
+    again = EmbeddedIndex(tmp_path / "index.db")
+    assert again.stats()["documents"] == len(CORPUS)
+    assert query(again, embedder, "torque wrenches").hits[0].external_id == "calib"
+    again.close()

@@ -22,9 +22,7 @@ _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
 _CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
 
 STOP_WORDS = frozenset(
-    """a an and are as at be been but by for from had has have he her his i if in into is it its of on or
-    our she so such that the their then there these they this to was were which will with not no we you
-    your than those what when where who whom why how all any both each few more most other some""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has", "have", "he", "her", "his", "i", "if", "in", "into", "is", "it", "its", "of", "on", "or", "our", "she", "so", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "were", "which", "will", "with", "not", "no", "we", "you", "your", "than", "those", "what", "when", "where", "who", "whom", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some"]
 )
 
 _stemmer = snowballstemmer.stemmer("english")

@@ -1,9 +1,9 @@
 """Chunker: Document -> [Chunk]. Heading- and sentence-aware, for Latin and CJK text.
 
-Chunks never cross a section boundary (a heading starts a new chunk); inside a section, sentences
-(split after . ! ?, 。！？； and line breaks) are packed up to `target_tokens`, a sentence longer than `max_tokens` is cut
-at word/character boundaries, and consecutive chunks of a section share about `overlap_tokens` of
-trailing sentences. Every chunk keeps the document title, its section path and its character offsets
+A heading starts a new chunk (a section smaller than a quarter of the target joins the next one, so there
+are no heading-only chunks). Sentences (split after . ! ?, 。！？； and line breaks) are packed up to
+`target_tokens`; a sentence longer than `max_tokens` is cut at word/character boundaries; consecutive
+chunks of one section share about `overlap_tokens` of trailing sentences. Every chunk keeps the document title, its section path and its character offsets
 into Document.text, so `text[start:end]` is exactly the chunk's text.
 """
 
@@ -40,7 +40,7 @@ def _sentences(text: str, start: int, end: int) -> list[_Span]:
         pos = m.end()
     if pos < end:
         spans.append(_Span(pos, end, 0))
-    out = []
+    out: list[_Span] = []
     for s in spans:
         # trim whitespace so offsets point at text
         seg = text[s.start : s.end]
@@ -93,44 +93,66 @@ def _section_ranges(doc: Document) -> list[Section]:
     return ranges
 
 
+@dataclass(frozen=True)
+class _Unit:
+    span: _Span
+    section: int
+
+
 def chunk_document(
     doc: Document, target_tokens: int = 220, max_tokens: int = 300, overlap_tokens: int = 30
 ) -> list[Chunk]:
     text = doc.text
-    chunks: list[Chunk] = []
-    for sec in _section_ranges(doc):
-        sentences: list[_Span] = []
+    sections = _section_ranges(doc)
+    units: list[_Unit] = []
+    for n, sec in enumerate(sections):
         for s in _sentences(text, sec.start, sec.end):
-            sentences.extend(_split_long(text, s, max_tokens) if s.tokens > max_tokens else [s])
-        section_name = " > ".join(sec.path)
-        i = 0
-        while i < len(sentences):
-            j, tokens = i, 0
-            while j < len(sentences) and (j == i or tokens + sentences[j].tokens <= target_tokens):
-                tokens += sentences[j].tokens
-                j += 1
-            start, end = sentences[i].start, sentences[j - 1].end
-            ordinal = len(chunks)
-            body = text[start:end]
-            chunks.append(
-                Chunk(
-                    chunk_id=chunk_id(doc.doc_id, ordinal),
-                    doc_id=doc.doc_id,
-                    ordinal=ordinal,
-                    text=body,
-                    title=doc.title,
-                    section=section_name,
-                    start=start,
-                    end=end,
-                    text_hash=sha256_hex(f"{doc.title}\x1f{section_name}\x1f{body}"),
-                )
-            )
-            if j >= len(sentences):
+            pieces = _split_long(text, s, max_tokens) if s.tokens > max_tokens else [s]
+            units.extend(_Unit(p, n) for p in pieces)
+    min_tokens = target_tokens // 4  # a section smaller than this joins the next one (no tiny chunks)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(units):
+        j, tokens = i, 0
+        weight: dict[int, int] = {}
+        while j < len(units):
+            u = units[j]
+            if j > i and (
+                tokens + u.span.tokens > target_tokens
+                or (u.section != units[j - 1].section and tokens >= min_tokens)
+            ):
                 break
-            # step back over trailing sentences worth about overlap_tokens, but always move forward
-            back, k = 0, j
-            while k - 1 > i and back + sentences[k - 1].tokens <= overlap_tokens:
-                k -= 1
-                back += sentences[k].tokens
-            i = k
+            tokens += u.span.tokens
+            weight[u.section] = weight.get(u.section, 0) + u.span.tokens + 1
+            j += 1
+        main = max(weight, key=lambda k: (weight[k], -k))
+        section_name = " > ".join(sections[main].path)
+        start, end = units[i].span.start, units[j - 1].span.end
+        body = text[start:end]
+        ordinal = len(chunks)
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id(doc.doc_id, ordinal),
+                doc_id=doc.doc_id,
+                ordinal=ordinal,
+                text=body,
+                title=doc.title,
+                section=section_name,
+                start=start,
+                end=end,
+                text_hash=sha256_hex(f"{doc.title}\x1f{section_name}\x1f{body}"),
+            )
+        )
+        if j >= len(units):
+            break
+        # overlap: step back over trailing sentences of the same section, but always move forward
+        back, k = 0, j
+        while (
+            k - 1 > i
+            and units[k - 1].section == units[j].section
+            and back + units[k - 1].span.tokens <= overlap_tokens
+        ):
+            k -= 1
+            back += units[k].span.tokens
+        i = k
     return chunks

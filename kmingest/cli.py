@@ -197,7 +197,11 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
         click.echo("  " + ", ".join(f"{k} {s.get(k, 0)}" for k in
                                     ("seen", "new", "updated", "unchanged", "deleted", "skipped", "failed")))  # fmt: skip
         counts = info["records"]
-        click.echo("  in index: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts else "  in index: none")
+        click.echo(
+            "  in index: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            if counts
+            else "  in index: none"
+        )
         if last["error"]:
             click.echo(f"  error: {last['error']}")
         for p in info["problems"]:
@@ -207,7 +211,9 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
 @cli.command(name="eval")
 @click.argument("beir_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--split", default="test", show_default=True)
-@click.option("--mode", type=click.Choice(["bm25", "vector", "hybrid", "all"]), default="all", show_default=True)
+@click.option(
+    "--mode", type=click.Choice(["bm25", "vector", "hybrid", "all"]), default="all", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def eval_cmd(ctx: click.Context, beir_dir: Path, split: str, mode: str, as_json: bool) -> None:

@@ -7,6 +7,7 @@ model. Nothing is ever downloaded from a model hub (HF_HUB_OFFLINE=1 is set befo
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -47,6 +48,16 @@ def resolve_model_path(name: str) -> Path:
         f"embedding model {name!r} is neither a bundled model ({', '.join(BUNDLED_MODELS)}) nor a local "
         "folder with a sentence-transformers model (fix: set embedding.model in the config to one of them)"
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(path: str, device: str | None) -> Any:
+    """One loaded model per process and path: the CLI, portal and tests share it."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device=device, local_files_only=True)
 
 
 class EmbeddingCache:
@@ -108,12 +119,7 @@ class Embedder:
 
     def _load(self) -> Any:
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            path = resolve_model_path(self.model_name)
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
+            self._model = _load_model(str(resolve_model_path(self.model_name)), self.device)
         return self._model
 
     @property
@@ -152,4 +158,5 @@ class Embedder:
         self.cached += len(chunks) - len(todo_idx)
         if not chunks:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.vstack([known.get(h, new.get(h)) for h in hashes]).astype(np.float32)
+        found = known | new
+        return np.vstack([found[h] for h in hashes]).astype(np.float32)

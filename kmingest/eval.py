@@ -52,7 +52,7 @@ def load_beir(folder: Path, split: str) -> BeirSet:
     if not queries_path.exists():
         queries_path = folder / "queries.jsonl"
     qrels_path = folder / "qrels" / f"{split}.tsv"
-    for p in (corpus, queries_path, qrels_path):
+    for p in (corpus, qrels_path, queries_path):
         if not p.exists():
             raise EvalDataError(f"{p}: missing (fix: point at a BEIR folder with corpus.jsonl, "
                                 f"queries-{split}.jsonl or queries.jsonl, and qrels/{split}.tsv)")  # fmt: skip
@@ -109,7 +109,11 @@ def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) ->
                   index=ws.index, embedder=ws.embedder, state=ws.state, chunking=config.chunking,
                   full=True).run()  # fmt: skip
         qids = sorted(data.queries)
-        vectors = ws.embedder.encode([data.queries[q] for q in qids]) if "bm25" not in modes or len(modes) > 1 else None
+        vectors = (
+            ws.embedder.encode([data.queries[q] for q in qids])
+            if "bm25" not in modes or len(modes) > 1
+            else None
+        )
         for mode in modes:
             ndcg, recall = [], []
             for i, qid in enumerate(qids):

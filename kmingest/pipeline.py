@@ -187,7 +187,9 @@ class SourceRun:
                 doc, self.chunking.target_tokens, self.chunking.max_tokens, self.chunking.overlap_tokens
             )
             ready.append((doc, chunks))
-            outcomes.append(RecordOutcome(rec.external_id, rec.doc_id, p.content_hash, "indexed", None, len(chunks)))
+            outcomes.append(
+                RecordOutcome(rec.external_id, rec.doc_id, p.content_hash, "indexed", None, len(chunks))
+            )
         all_chunks = [c for _, cs in ready for c in cs]
         before_computed, before_cached = self.embedder.computed, self.embedder.cached
         vectors = self.embedder.embed(all_chunks)

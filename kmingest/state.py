@@ -139,7 +139,9 @@ class StateStore:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def record_counts(self, source: str) -> dict[str, int]:
-        rows = self._db.execute("SELECT status, COUNT(*) FROM records WHERE source = ? GROUP BY status", (source,))
+        rows = self._db.execute(
+            "SELECT status, COUNT(*) FROM records WHERE source = ? GROUP BY status", (source,)
+        )
         return {str(s): int(n) for s, n in rows}
 
     # ---- checkpoints -------------------------------------------------------------------------------
@@ -171,7 +173,9 @@ class StateStore:
     def runs(self, source: str | None = None, limit: int = 20) -> list[RunInfo]:
         sql = "SELECT run_id, source, full_sync, started_at, finished_at, status, stats, error FROM runs"
         args: tuple[Any, ...] = (source, limit) if source else (limit,)
-        rows = self._db.execute(sql + (" WHERE source = ?" if source else "") + " ORDER BY run_id DESC LIMIT ?", args)
+        rows = self._db.execute(
+            sql + (" WHERE source = ?" if source else "") + " ORDER BY run_id DESC LIMIT ?", args
+        )
         return [RunInfo(r[0], r[1], bool(r[2]), r[3], r[4], r[5], json.loads(r[6]), r[7]) for r in rows]
 
     def sources(self) -> list[str]:

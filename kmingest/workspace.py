@@ -38,7 +38,9 @@ class Workspace:
         cfg = self.config
         self.index = open_index(cfg)
         self.cache = EmbeddingCache(cfg.embedding.cache_path, cfg.embedding.model)
-        self.embedder = Embedder(cfg.embedding.model, cfg.embedding.batch_size, cfg.embedding.device, self.cache)
+        self.embedder = Embedder(
+            cfg.embedding.model, cfg.embedding.batch_size, cfg.embedding.device, self.cache
+        )
         self.state = StateStore(cfg.state_dir / "state.db")
         self._model_checked = False
 

@@ -1,3 +1,5 @@
+import itertools
+
 from kmingest.chunking import chunk_document, estimate_tokens
 from kmingest.models import Document, Section
 
@@ -22,21 +24,32 @@ def test_offsets_point_at_the_chunk_text() -> None:
 def test_consecutive_chunks_overlap_and_cover_everything() -> None:
     text = " ".join(f"Sentence {i} is here." for i in range(300))
     chunks = chunk_document(doc(text), target_tokens=60, max_tokens=80, overlap_tokens=10)
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert b.start < a.end  # overlap
         assert b.start > a.start  # progress
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
 
 
 def test_headings_start_new_chunks_and_name_the_section() -> None:
-    text = "Intro text.\n\nScope applies to all plants.\n\nRules: calibrate yearly."
-    scope = text.index("Scope")
-    rules = text.index("Rules")
-    sections = (Section(("Manual", "Scope"), scope, rules), Section(("Manual", "Rules"), rules, len(text)))
+    intro = "Intro text about the manual. " * 20
+    scope = "Scope applies to all plants and all shifts. " * 20
+    rules = "Rules say to calibrate gauges every year. " * 20
+    text = f"{intro}\n\n{scope}\n\n{rules}"
+    a, b = text.index("Scope"), text.index("Rules")
+    sections = (Section(("Manual", "Scope"), a, b), Section(("Manual", "Rules"), b, len(text)))
     chunks = chunk_document(doc(text, sections, title="Quality manual"))
     assert [c.section for c in chunks] == ["", "Manual > Scope", "Manual > Rules"]
+    assert chunks[1].text.startswith("Scope") and chunks[2].text.startswith("Rules")
     assert all(c.title == "Quality manual" for c in chunks)
     assert chunks[2].embedding_input().startswith("Quality manual / Manual > Rules\n")
+
+
+def test_tiny_sections_join_the_next_one_instead_of_making_heading_only_chunks() -> None:
+    text = "Leave policy\n\nEntitlement\n\nTen days per year.\n\nRequests\n\nAsk your manager."
+    sections = (Section(("Leave policy",), 0, 12), Section(("Leave policy", "Entitlement"), 14, 43),
+                Section(("Leave policy", "Requests"), 45, len(text)))  # fmt: skip
+    chunks = chunk_document(doc(text, sections))
+    assert len(chunks) == 1 and chunks[0].text == text
 
 
 def test_chinese_text_splits_on_chinese_punctuation() -> None:

@@ -31,7 +31,9 @@ class FilesystemConnector(Connector):
         # `since` is ignored on purpose: listing a folder is cheap and content hashes decide what changed,
         # so a file copied in with an old modification time is never missed.
         if self.source.path is None:
-            raise ConnectorConfigError(f"sources[{self.source.name}].path: missing (fix: set the folder to read)")
+            raise ConnectorConfigError(
+                f"sources[{self.source.name}].path: missing (fix: set the folder to read)"
+            )
         assert isinstance(self.options, FilesystemOptions)
         reader = FileReader(self.source.path, self.options)
         for item in reader.read():

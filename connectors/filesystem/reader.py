@@ -54,7 +54,9 @@ class FileReader:
         for dirpath, dirnames, filenames in os.walk(self.root, followlinks=self.options.follow_symlinks):
             rel_dir = Path(dirpath).relative_to(self.root)
             depth = 0 if str(rel_dir) == "." else len(rel_dir.parts)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")) if depth < self.options.max_depth else []
+            dirnames[:] = (
+                sorted(d for d in dirnames if not d.startswith(".")) if depth < self.options.max_depth else []
+            )
             for name in sorted(filenames):
                 rel = (rel_dir / name).as_posix()
                 if self._wanted(rel):

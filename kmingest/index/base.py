@@ -109,9 +109,9 @@ class IndexBackend(Protocol):
         self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
     ) -> SearchResult: ...
 
-    def counts(self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()) -> dict[
-        tuple[str, ...], int
-    ]:
+    def counts(
+        self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
+    ) -> dict[tuple[str, ...], int]:
         """Document counts grouped by fields (department, system, doc_type, source), ACL-filtered."""
 
     def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:

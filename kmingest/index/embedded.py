@@ -108,7 +108,9 @@ class EmbeddedIndex:
         for i in range(0, len(doc_ids), 500):
             part = list(doc_ids[i : i + 500])
             marks = ",".join("?" * len(part))
-            rids += [r[0] for r in self._db.execute(f"SELECT rid FROM documents WHERE doc_id IN ({marks})", part)]
+            rids += [
+                r[0] for r in self._db.execute(f"SELECT rid FROM documents WHERE doc_id IN ({marks})", part)
+            ]
         return rids
 
     def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
@@ -132,7 +134,9 @@ class EmbeddedIndex:
                     ),
                 )  # fmt: skip
                 rid = cur.lastrowid
-                self._db.executemany("INSERT OR IGNORE INTO doc_acl VALUES (?, ?)", [(p, rid) for p in doc.acl])
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO doc_acl VALUES (?, ?)", [(p, rid) for p in doc.acl]
+                )
                 title_terms = index_text(doc.title)
                 for chunk, vector in zip(chunks, vectors, strict=True):
                     cur = self._db.execute(
@@ -211,12 +215,20 @@ class EmbeddedIndex:
                 members = sorted({d for d, _ in lexical} | {d for d, _ in vector})
             page = ranked[request.offset : request.offset + request.limit]
             hits = [
-                self._hit(snap, d, best_chunk.get(d), request.query, scores.get(str(d), 0.0) if request.query.strip() else 0.0)
+                self._hit(
+                    snap,
+                    d,
+                    best_chunk.get(d),
+                    request.query,
+                    scores.get(str(d), 0.0) if request.query.strip() else 0.0,
+                )
                 for d in page
             ]
             return SearchResult(hits=hits, total=len(members), facets=snap.facets(members))
 
-    def _hit(self, snap: Snapshot, doc_index: int, chunk_rid: int | None, query: str, score: float) -> SearchHit:
+    def _hit(
+        self, snap: Snapshot, doc_index: int, chunk_rid: int | None, query: str, score: float
+    ) -> SearchHit:
         rid = int(snap.doc_rids[doc_index])
         doc = self._db.execute(
             "SELECT doc_id, title, source, system, department, doc_type, updated_at, url, external_id, text"
@@ -249,7 +261,9 @@ class EmbeddedIndex:
         with self._lock:
             cols = ("doc_id", "source", "external_id", "system", "title", "department", "doc_type",
                     "updated_at", "author", "url", "acl", "content_hash", "text", "metadata")  # fmt: skip
-            row = self._db.execute(f"SELECT {', '.join(cols)} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {', '.join(cols)} FROM documents WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
             if row is None:
                 return None
             doc: dict[str, object] = dict(zip(cols, row, strict=True))
@@ -260,7 +274,8 @@ class EmbeddedIndex:
             if not (caller.admin or set(acl) & (caller.principals | {"public"})):
                 return None
             doc["chunks"] = self._db.execute(
-                "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.rid = c.doc_rid WHERE d.doc_id = ?", (doc_id,)
+                "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.rid = c.doc_rid WHERE d.doc_id = ?",
+                (doc_id,),
             ).fetchone()[0]
             return doc
 

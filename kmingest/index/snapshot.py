@@ -141,7 +141,9 @@ def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
     chunk_rids = np.array([r[0] for r in chunk_rows], dtype=np.int64)
     chunk_doc = np.array([position.get(r[1], -1) for r in chunk_rows], dtype=np.int64)
     if chunk_rows:
-        vectors = np.frombuffer(b"".join(r[2] for r in chunk_rows), dtype=np.float32).reshape(len(chunk_rows), -1)
+        vectors = np.frombuffer(b"".join(r[2] for r in chunk_rows), dtype=np.float32).reshape(
+            len(chunk_rows), -1
+        )
     else:
         vectors = np.zeros((0, 0), dtype=np.float32)
     return Snapshot(generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, vectors)

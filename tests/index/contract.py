@@ -139,7 +139,10 @@ def test_snippets_escape_html_from_documents(loaded, embedder) -> None:  # type:
     result = query(loaded, embedder, "script alert valve report", mode="bm25")
     hit = next(h for h in result.hits if h.external_id == "xss")
     assert "<script" not in hit.snippet_html
-    assert "&lt;<mark>script</mark>&gt;<mark>alert</mark>(&#x27;x&#x27;)&lt;/<mark>script</mark>&gt;" in hit.snippet_html
+    assert (
+        "&lt;<mark>script</mark>&gt;<mark>alert</mark>(&#x27;x&#x27;)&lt;/<mark>script</mark>&gt;"
+        in hit.snippet_html
+    )
 
 
 def test_upsert_replaces_instead_of_duplicating(loaded, embedder) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main command (README "Quick start"): set up, ingest the bundled samples into the embedded index,
+# show their status and run a few searches. Safe to run again: unchanged files are skipped.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$KMINGEST_ROOT"
+kmingest --config kmingest.yaml ingest --all --full
+kmingest --config kmingest.yaml status
+for q in "how often are torque wrenches calibrated" "质量 检验" "time off for employees"; do
+  echo; echo "\$ kmingest search \"$q\""
+  kmingest --config kmingest.yaml search "$q" --limit 3
+done
+echo; echo "\$ kmingest search \"discount\" --as-user alice   # a Sales user sees the Sales-only policy"
+kmingest --config kmingest.yaml search "discount" --as-user alice --limit 3

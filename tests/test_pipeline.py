@@ -1,0 +1,146 @@
+"""The runner end to end on a small folder: incremental runs, full-sync deletion, dead letters, faults."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kmingest.config import Config, parse_config
+from kmingest.index.base import Caller, SearchRequest
+from kmingest.workspace import Workspace
+
+
+def make_config(root: Path) -> Config:
+    data = {
+        "state_dir": str(root / "state"),
+        "index": {"path": str(root / "state" / "index.db")},
+        "embedding": {"cache_path": str(root / "state" / "emb.db")},
+        "sources": [{"name": "docs", "connector": "filesystem", "path": str(root / "docs"),
+                     "department_from_folder": True}],
+    }  # fmt: skip
+    return parse_config(data, root / "kmingest.yaml")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    (docs / "Quality").mkdir(parents=True)
+    (docs / "HR").mkdir()
+    (docs / "Quality" / "calibration.md").write_text(
+        "# Calibration\n\n" + "Torque wrenches are calibrated every six months by the lab. " * 12, encoding="utf-8"
+    )
+    (docs / "HR" / "leave.txt").write_text("Employees get ten days of annual leave.", encoding="utf-8")
+    (docs / "HR" / "考勤.txt").write_bytes("员工请假需提前在OA系统提交申请。".encode("gb18030"))
+    (docs / "HR" / "secret.md").write_text("Salary bands for engineers.", encoding="utf-8")
+    (docs / "HR" / "secret.md.meta.json").write_text('{"acl": ["dept:HR"]}', encoding="utf-8")
+    (docs / "HR" / "legacy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 legacy")
+    (docs / "HR" / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    return tmp_path
+
+
+def titles(ws: Workspace, text: str, caller: Caller = Caller.system()) -> list[str]:
+    return [h.title for h in ws.index.search(SearchRequest(query=text, mode="bm25"), caller, None).hits]
+
+
+def test_first_run_indexes_and_records_skips_and_failures(folder: Path) -> None:
+    with Workspace(make_config(folder)) as ws:
+        stats = ws.ingest(["docs"])["docs"]
+        assert (stats.seen, stats.new, stats.indexed, stats.skipped, stats.failed) == (6, 6, 4, 1, 1)
+        assert stats.embedded == stats.chunks > 0
+        problems = {d["external_id"]: (d["kind"], d["reason"]) for d in ws.state.dead_letters("docs")}
+        assert problems["HR/legacy.doc"][0] == "skipped" and "doc" in problems["HR/legacy.doc"][1].lower()
+        assert problems["HR/broken.pdf"][0] == "failed" and problems["HR/broken.pdf"][1]
+        assert titles(ws, "torque") == ["Calibration"]
+        assert titles(ws, "请假") == ["考勤"]
+        counts = ws.index.counts(Caller.system(), ["department"])
+        assert counts == {("Quality",): 1, ("HR",): 3}
+        assert titles(ws, "salary", Caller.anonymous()) == []
+        assert titles(ws, "salary", Caller(frozenset({"dept:HR"}))) == ["secret"]
+
+
+def test_second_run_with_nothing_changed_embeds_and_writes_nothing(folder: Path) -> None:
+    cfg = make_config(folder)
+    with Workspace(cfg) as ws:
+        ws.ingest(["docs"])
+    generation = (
+        sqlite3.connect(cfg.index.path).execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+    )
+    with Workspace(cfg) as ws:
+        stats = ws.ingest(["docs"])["docs"]
+    assert (stats.unchanged, stats.new, stats.updated, stats.indexed, stats.embedded) == (6, 0, 0, 0, 0)
+    again = (
+        sqlite3.connect(cfg.index.path).execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+    )
+    assert again == generation
+
+
+def test_changed_file_is_reindexed_and_unchanged_chunks_come_from_the_cache(folder: Path) -> None:
+    cfg = make_config(folder)
+    path = folder / "docs" / "Quality" / "calibration.md"
+    with Workspace(cfg) as ws:
+        ws.ingest(["docs"])
+        path.write_text(path.read_text(encoding="utf-8") + "\n# Gauges\n\nGauges are checked yearly.\n",
+                        encoding="utf-8")  # fmt: skip
+        stats = ws.ingest(["docs"])["docs"]
+        assert (stats.updated, stats.unchanged, stats.indexed) == (1, 5, 1)
+        assert stats.embedded == 1 and stats.embedding_cache_hits == 1
+        assert titles(ws, "gauges") == ["Calibration"]
+        assert ws.index.stats()["documents"] == 4
+
+
+def test_full_sync_deletes_what_the_source_no_longer_has(folder: Path) -> None:
+    cfg = make_config(folder)
+    with Workspace(cfg) as ws:
+        ws.ingest(["docs"])
+        (folder / "docs" / "Quality" / "calibration.md").unlink()
+        (folder / "docs" / "HR" / "broken.pdf").unlink()
+        assert ws.ingest(["docs"])["docs"].deleted == 0  # incremental runs never delete
+        assert titles(ws, "torque") == ["Calibration"]
+        stats = ws.ingest(["docs"], full=True)["docs"]
+        assert stats.deleted == 2
+        assert titles(ws, "torque") == []
+        assert ws.index.counts(Caller.system(), ["department"]) == {("HR",): 3}
+        assert ws.index.stats()["chunks"] == 3
+        assert "HR/broken.pdf" not in {d["external_id"] for d in ws.state.dead_letters("docs")}
+
+
+def test_fixing_a_broken_file_clears_its_dead_letter(folder: Path) -> None:
+    with Workspace(make_config(folder)) as ws:
+        ws.ingest(["docs"])
+        (folder / "docs" / "HR" / "broken.pdf").unlink()
+        (folder / "docs" / "HR" / "broken.txt").write_text("Now readable.", encoding="utf-8")
+        (folder / "docs" / "HR" / "legacy.doc").write_text("Converted to text.", encoding="utf-8")
+        ws.ingest(["docs"], full=True)
+        assert {d["external_id"] for d in ws.state.dead_letters("docs")} == set()
+
+
+class FailingIndex:
+    """Fault injection (named so): an index whose writes fail, as when the disk is full."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def upsert(self, items: object) -> None:
+        raise OSError("disk full")
+
+
+def test_failed_index_write_keeps_checkpoint_and_state_so_a_rerun_converges(folder: Path) -> None:
+    cfg = make_config(folder)
+    with Workspace(cfg) as ws:
+        real = ws.index
+        ws.index = FailingIndex(real)  # type: ignore[assignment]
+        with pytest.raises(OSError, match="disk full"):
+            ws.ingest(["docs"])
+        assert ws.state.checkpoint("docs") is None
+        assert ws.state.known("docs") == {}
+        run = ws.state.runs("docs")[0]
+        assert run.status == "failed" and "disk full" in (run.error or "")
+        ws.index = real
+        stats = ws.ingest(["docs"])["docs"]
+        assert stats.indexed == 4 and ws.index.stats()["documents"] == 4
+        assert ws.state.checkpoint("docs") is not None

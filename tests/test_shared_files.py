@@ -1,0 +1,47 @@
+"""Ingest every real-world file under ../shared/data/files: each one ends indexed with text, or recorded
+as skipped/failed with a reason; nothing aborts the run. Uses the real model (a few minutes on a CPU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmingest.config import parse_config
+from kmingest.index.base import Caller, SearchRequest
+from kmingest.workspace import Workspace
+from tests.conftest import SHARED_DATA
+
+FILES = SHARED_DATA / "files"
+
+
+@pytest.mark.slow
+def test_every_shared_file_is_indexed_or_recorded_with_a_reason(tmp_path: Path) -> None:
+    assert FILES.is_dir(), f"{FILES} is missing"
+    cfg = parse_config(
+        {
+            "state_dir": str(tmp_path),
+            "sources": [{"name": "files", "connector": "filesystem", "path": str(FILES)}],
+        },
+        tmp_path / "kmingest.yaml",
+    )
+    all_files = sorted(p.relative_to(FILES).as_posix() for p in FILES.rglob("*") if p.is_file()
+                       and not p.name.startswith("."))  # fmt: skip
+    with Workspace(cfg) as ws:
+        stats = ws.ingest(["files"])["files"]
+        known = ws.state.known("files")
+        problems = {d["external_id"]: d for d in ws.state.dead_letters("files")}
+        assert stats.seen == len(all_files)
+        for rel in all_files:
+            if rel in problems:
+                assert problems[rel]["reason"].strip(), rel
+                continue
+            assert known[rel][1] == "indexed", rel
+            doc = ws.index.get_document(known[rel][2], Caller.system())
+            assert doc is not None and str(doc["text"]).strip(), rel
+        assert stats.indexed > 0.7 * len(all_files)
+        # the GB2312 pages come out as readable Chinese
+        hits = ws.index.search(SearchRequest(query="PicoBlogger", mode="bm25"), Caller.system(), None).hits
+        assert any(h.external_id == "chardet-gb2312/cnblog.org.xml" for h in hits)
+        doc = ws.index.get_document(known["chardet-gb2312/cnblog.org.xml"][2], Caller.system())
+        assert doc is not None and "Picostation的PicoBlogger是" in str(doc["text"])

@@ -1,0 +1,112 @@
+"""Limits enforced around every parser: file size, zip bombs, wall-clock time, and error translation.
+
+`parse_bytes` calls `check_size` and (for zip-based formats) `check_zip` before a third-party library
+sees the bytes, runs the parser inside `time_limit`, and turns stray library exceptions into ParseError
+with `describe`. Extracted-character limits are enforced while text is built (see builder.py).
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+import threading
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from kmingest.parsing.base import ParseError, ParseLimits
+
+# The ratio check only matters for members big enough to hurt; tiny XML parts compress very well.
+_RATIO_MIN_BYTES = 1024 * 1024
+
+
+class Deadline(BaseException):
+    """Raised from the SIGALRM handler; a BaseException so library `except Exception` can't swallow it."""
+
+
+def check_size(data: bytes, limits: ParseLimits) -> None:
+    if len(data) > limits.max_file_bytes:
+        raise ParseError(f"file too large: {len(data)} bytes > max_file_bytes={limits.max_file_bytes}")
+
+
+def check_chars(n_chars: int, max_chars: int) -> None:
+    if n_chars > max_chars:
+        raise ParseError(f"extracted text too long: more than max_chars={max_chars} characters")
+
+
+def check_zip(data: bytes, limits: ParseLimits, fmt: str) -> None:
+    """Zip-bomb guard from the central directory alone (nothing is decompressed).
+
+    zipfile never returns more than a member's declared size, so the declared sizes bound what
+    python-docx / openpyxl can inflate.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ParseError(f"{fmt}: file is not a zip archive / corrupt ({exc})") from None
+    total = 0
+    for info in members:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_MIN_BYTES and ratio > limits.max_compression_ratio:
+            raise ParseError(
+                f"{fmt}: zip member {info.filename!r} expands {ratio:.0f}x "
+                f"> max_compression_ratio={limits.max_compression_ratio:g} (zip bomb?)"
+            )
+        if total > limits.max_uncompressed_bytes:
+            raise ParseError(
+                f"{fmt}: uncompressed size over max_uncompressed_bytes={limits.max_uncompressed_bytes} "
+                "(zip bomb?)"
+            )
+
+
+def time_limit_error(seconds: float) -> ParseError:
+    return ParseError(f"time limit exceeded: parsing took more than max_seconds={seconds:g}")
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ParseError if the body runs longer than `seconds` (main thread only; elsewhere no timer).
+
+    Time spent inside one C call (e.g. lxml parsing a huge document) is only interrupted when it returns.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        raise Deadline
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    outer_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except Deadline:
+        raise time_limit_error(seconds) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+        if outer_delay > 0:  # give an enclosing timer back what it had left
+            signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - started), 0.001))
+
+
+def describe(exc: BaseException) -> str:
+    """A short reason for an unexpected library exception."""
+    if isinstance(exc, zipfile.BadZipFile):
+        return "file is not a zip archive / corrupt"
+    if isinstance(exc, zlib.error | EOFError):
+        return "corrupt or truncated compressed data"
+    if isinstance(exc, RecursionError):
+        return "structure nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, KeyError):
+        return f"corrupt package: missing part {exc}"
+    message = " ".join(str(exc).split())[:200]
+    name = type(exc).__name__
+    return f"{name}: {message}" if message else name

@@ -1,0 +1,105 @@
+"""PDF -> text, one block per page (pypdf, pure Python; no OCR, so scanned pages yield nothing).
+
+Encrypted files are opened with the empty user password when possible, else fail with a reason. The
+page count is checked against `max_pdf_pages` before any text is extracted; a page whose extraction
+crashes is skipped and counted in metadata["pages_failed"].
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from pathlib import PurePath
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError
+
+from kmingest.models import ParsedContent
+from kmingest.parsing.base import ParseError, ParseLimits
+from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
+
+# pypdf warns per odd font / object ("fontTools is required ...") and would flood the pipeline log;
+# quieten it unless the application configured that logger itself.
+if logging.getLogger("pypdf").level == logging.NOTSET:
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_BLANK_RUN = re.compile(r"\n\s*\n")
+_JUNK_TITLE = re.compile(r"^(untitled.*|microsoft word - .*|.*\.(docx?|pdf|indd|qxd|jpe?g|png|tiff?))$", re.I)
+_NO_AES = "pdf: encrypted with AES, cannot decrypt (the 'cryptography' package is not installed)"
+
+
+def _open(data: bytes) -> PdfReader:
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):
+                raise ParseError("pdf: encrypted, no password")
+        except DependencyError:
+            raise ParseError(_NO_AES) from None
+        except (FileNotDecryptedError, NotImplementedError) as exc:
+            raise ParseError(f"pdf: encrypted, cannot decrypt ({exc})") from None
+    return reader
+
+
+def _info(reader: PdfReader) -> dict[str, Any]:
+    try:
+        info = reader.metadata
+    except Exception:  # a broken Info dictionary must not cost us the text
+        return {}
+    if info is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key, attr in (
+        ("title", "title"),
+        ("author", "author"),
+        ("subject", "subject"),
+        ("creator", "creator"),
+    ):
+        try:
+            value = getattr(info, attr)
+        except Exception:
+            continue
+        if isinstance(value, str) and squash(value):
+            out[key] = squash(value)
+    try:
+        created = info.creation_date
+        if created is not None:
+            out["created"] = created.isoformat()
+    except Exception:
+        pass
+    return out
+
+
+def parse_pdf(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+    reader = _open(data)
+    n_pages = len(reader.pages)
+    if n_pages > limits.max_pdf_pages:
+        raise ParseError(f"pdf: {n_pages} pages > max_pdf_pages={limits.max_pdf_pages}")
+    builder = TextBuilder(limits.max_chars)
+    page_offsets: list[int] = []
+    failed = 0
+    for page in reader.pages:
+        try:
+            raw = page.extract_text() or ""
+        except DependencyError:
+            raise ParseError(_NO_AES) from None
+        except Exception:
+            raw, failed = "", failed + 1
+        blocks = [text for text in map(tidy_lines, _BLANK_RUN.split(raw)) if text]
+        page_offsets.append(len(builder) + (2 if len(builder) and blocks else 0))
+        for block in blocks:
+            builder.paragraph(block)
+    if failed == n_pages and n_pages:
+        raise ParseError(f"pdf: text extraction failed on all {n_pages} pages")
+    metadata = _info(reader) | {"pages": n_pages, "page_offsets": page_offsets}
+    if failed:
+        metadata["pages_failed"] = failed
+    if not len(builder) and n_pages:
+        metadata["no_text_layer"] = True  # scanned / image-only: would need OCR
+    content = builder.build("pdf", metadata=metadata)
+    title = metadata.get("title")
+    if not title or _JUNK_TITLE.match(title) or title == PurePath(filename).stem:
+        title = next((line.strip() for line in content.text.split("\n") if line.strip()), None)
+    return ParsedContent(content.text, title[:200] if title else None, (), "pdf", metadata)

@@ -1,0 +1,115 @@
+"""Limits and error translation around every parser: size, zip bombs, time, characters, library crashes."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+
+import pytest
+
+from kmingest.models import ParsedContent
+from kmingest.parsing import PARSERS, ParseError, ParseLimits, UnsupportedFormat, parse_bytes
+
+from .builders import ole2, staff_xlsx, zip_bomb
+
+LIMIT_02 = ParseLimits(max_seconds=0.2)
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    return zip_bomb(300)
+
+
+def _must_not_run(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+    raise AssertionError("the zip guard should have stopped this file before the parser")
+
+
+def test_zip_bomb_is_refused_from_the_directory_alone(bomb: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert len(bomb) < 2_000_000  # small on disk, 300 MB inflated
+    monkeypatch.setitem(PARSERS, "docx", _must_not_run)
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="max_compression_ratio"):
+        parse_bytes(bomb, "innocent.docx")
+    assert time.monotonic() - started < 1.0
+    with pytest.raises(ParseError, match="max_uncompressed_bytes"):
+        parse_bytes(bomb, "innocent.docx", ParseLimits(max_compression_ratio=1e9))
+
+
+def test_file_over_max_file_bytes() -> None:
+    with pytest.raises(ParseError, match="max_file_bytes=100"):
+        parse_bytes(b"x" * 101, "big.txt", ParseLimits(max_file_bytes=100))
+
+
+def test_text_over_max_chars() -> None:
+    data = ("word " * 200 + "\n\n").encode() * 10
+    with pytest.raises(ParseError, match="max_chars=500"):
+        parse_bytes(data, "long.txt", ParseLimits(max_chars=500))
+
+
+def test_time_limit_fires_and_disarms(monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+        time.sleep(5)
+        return ParsedContent(text="too late")
+
+    monkeypatch.setitem(PARSERS, "txt", slow)
+    started = time.monotonic()
+    with pytest.raises(ParseError, match=r"max_seconds=0\.2"):
+        parse_bytes(b"hello", "slow.txt", ParseLimits(max_seconds=0.2))
+    assert time.monotonic() - started < 2
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_outside_the_main_thread_there_is_no_timer_but_parsing_works() -> None:
+    results: list[str] = []
+    worker = threading.Thread(target=lambda: results.append(parse_bytes(b"hi", "a.txt", LIMIT_02).text))
+    worker.start()
+    worker.join()
+    assert results == ["hi"]
+
+
+def test_time_limit_cannot_be_swallowed_by_a_broad_except(monkeypatch: pytest.MonkeyPatch) -> None:
+    def stubborn(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+        with contextlib.suppress(Exception):  # what a careless library might do
+            time.sleep(5)
+        return ParsedContent(text="too late")
+
+    monkeypatch.setitem(PARSERS, "txt", stubborn)
+    with pytest.raises(ParseError, match="time limit"):
+        parse_bytes(b"hello", "slow.txt", ParseLimits(max_seconds=0.2))
+
+
+def test_library_exceptions_become_parse_errors_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+        raise ValueError("unexpected token")
+
+    monkeypatch.setitem(PARSERS, "txt", broken)
+    with pytest.raises(ParseError, match=r"^txt: ValueError: unexpected token$"):
+        parse_bytes(b"hello", "a.txt")
+
+
+def test_truncated_xlsx_is_a_parse_error_not_bad_zip() -> None:
+    data = staff_xlsx()
+    with pytest.raises(ParseError, match=r"xlsx: .*corrupt"):
+        parse_bytes(data[: len(data) // 2], "report.xlsx")
+    with pytest.raises(ParseError, match="xlsx"):
+        parse_bytes(b"PK\x03\x04 definitely not a workbook", "report.xlsx")
+
+
+def test_unsupported_formats_say_what_to_do() -> None:
+    with pytest.raises(UnsupportedFormat, match=r"legacy Word \.doc \(OLE2\); save as \.docx"):
+        parse_bytes(ole2("WordDocument"), "minutes.doc")
+    with pytest.raises(UnsupportedFormat, match="image"):
+        parse_bytes(b"\xff\xd8\xff\xe0" + bytes(100), "photo.jpg")
+
+
+def test_encrypted_office_file_fails_with_a_reason() -> None:
+    with pytest.raises(ParseError, match="password"):
+        parse_bytes(ole2("EncryptedPackage"), "budget.xlsx")
+
+
+def test_whitespace_only_text_is_returned_empty() -> None:
+    content = parse_bytes(b"  \n\n \t \n", "blank.txt")
+    assert content.text == ""
+    assert content.sections == ()

@@ -198,9 +198,9 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
                                     ("seen", "new", "updated", "unchanged", "deleted", "skipped", "failed")))  # fmt: skip
         counts = info["records"]
         click.echo(
-            "  in index: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            "  records: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
             if counts
-            else "  in index: none"
+            else "  records: none"
         )
         if last["error"]:
             click.echo(f"  error: {last['error']}")

@@ -55,6 +55,8 @@ def _load_model(path: str, device: str | None) -> Any:
     """One loaded model per process and path: the CLI, portal and tests share it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(path, device=device, local_files_only=True)

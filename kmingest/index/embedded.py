@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from kmingest.index.base import (
     SearchHit,
     SearchRequest,
     SearchResult,
+    allowed,
     make_snippet,
     rrf_fuse,
 )
@@ -194,36 +196,24 @@ class EmbeddedIndex:
         with self._lock:
             snap = self._current()
             mask = snap.mask(request.filters, caller)
+            scores: dict[int, float] = {}
+            best_chunk: dict[int, int] = {}
             if not request.query.strip():
-                ranked = snap.browse(mask)
-                members = ranked
-                best_chunk: dict[int, int] = {}
+                ranked = members = snap.browse(mask)
             else:
                 lexical = self._lexical(request.query, snap, mask) if request.mode != "vector" else []
-                vector = (
-                    snap.nearest(query_vector, mask, request.vector_k)
-                    if query_vector is not None and request.mode != "bm25"
-                    else []
-                )
-                best_chunk = dict(reversed(vector)) | dict(reversed(lexical))
+                vector = []
+                if query_vector is not None and request.mode != "bm25":
+                    vector = snap.nearest(query_vector, mask, request.vector_k)
+                best_chunk = {**dict(vector), **dict(lexical)}  # highlight the best lexical passage
                 lex_rank = [str(d) for d, _ in lexical[: request.lexical_k]]
                 vec_rank = [str(d) for d, _ in vector]
                 rankings = {"bm25": [lex_rank], "vector": [vec_rank], "hybrid": [lex_rank, vec_rank]}
-                fused = rrf_fuse(rankings[request.mode])
-                ranked = [int(d) for d, _ in fused]
-                scores = dict(fused)
+                scores = {int(d): score for d, score in rrf_fuse(rankings[request.mode])}
+                ranked = list(scores)
                 members = sorted({d for d, _ in lexical} | {d for d, _ in vector})
             page = ranked[request.offset : request.offset + request.limit]
-            hits = [
-                self._hit(
-                    snap,
-                    d,
-                    best_chunk.get(d),
-                    request.query,
-                    scores.get(str(d), 0.0) if request.query.strip() else 0.0,
-                )
-                for d in page
-            ]
+            hits = [self._hit(snap, d, best_chunk.get(d), request.query, scores.get(d, 0.0)) for d in page]
             return SearchResult(hits=hits, total=len(members), facets=snap.facets(members))
 
     def _hit(
@@ -242,8 +232,6 @@ class EmbeddedIndex:
         else:
             row = self._db.execute("SELECT section, text FROM chunks WHERE rid = ?", (chunk_rid,)).fetchone()
         section, passage = row if row else ("", doc[9])
-        from datetime import datetime
-
         return SearchHit(
             doc_id=doc[0], score=score, title=doc[1], source=doc[2], system=doc[3], department=doc[4],
             doc_type=doc[5], updated_at=datetime.fromisoformat(doc[6]) if doc[6] else None, url=doc[7],
@@ -269,9 +257,7 @@ class EmbeddedIndex:
             doc: dict[str, object] = dict(zip(cols, row, strict=True))
             doc["acl"] = json.loads(str(doc["acl"]))
             doc["metadata"] = json.loads(str(doc["metadata"]))
-            acl = doc["acl"]
-            assert isinstance(acl, list)
-            if not (caller.admin or set(acl) & (caller.principals | {"public"})):
+            if not allowed(doc["acl"], caller):  # type: ignore[arg-type]
                 return None
             doc["chunks"] = self._db.execute(
                 "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.rid = c.doc_rid WHERE d.doc_id = ?",

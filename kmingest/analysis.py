@@ -1,4 +1,4 @@
-"""Lexical analysis shared by indexing, querying and highlighting in the embedded backend.
+"""Lexical analysis shared by indexing, querying and highlighting in the embedded backend (index/lexical.py).
 
 Latin text: NFKC, lowercase, English stop words dropped, Snowball English stemming.
 CJK text (Han, Kana, Hangul): overlapping character bigrams plus the last character of each run as a
@@ -22,7 +22,77 @@ _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
 _CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
 
 STOP_WORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has", "have", "he", "her", "his", "i", "if", "in", "into", "is", "it", "its", "of", "on", "or", "our", "she", "so", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "were", "which", "will", "with", "not", "no", "we", "you", "your", "than", "those", "what", "when", "where", "who", "whom", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "will",
+        "with",
+        "not",
+        "no",
+        "we",
+        "you",
+        "your",
+        "than",
+        "those",
+        "what",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+    ]
 )
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -59,11 +129,6 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
-def index_text(text: str) -> str:
-    """What the FTS table stores: space-separated terms its plain tokenizer will split again."""
-    return " ".join(analyze(text))
-
-
 def query_terms(query: str) -> list[str]:
     """Distinct terms of a query; a CJK run of one character becomes a prefix term (marked with '*')."""
     out: list[str] = []
@@ -77,17 +142,6 @@ def query_terms(query: str) -> list[str]:
             terms = [_stem(tok)]
         out.extend(t for t in terms if t not in out)
     return out
-
-
-def fts_match_expression(query: str) -> str | None:
-    """An FTS5 MATCH expression ORing the query's terms, each quoted; None when nothing is searchable."""
-    parts = []
-    for term in query_terms(query):
-        if term.endswith("*"):
-            parts.append(f'"{term[:-1]}" *')
-        else:
-            parts.append('"' + term.replace('"', '""') + '"')
-    return " OR ".join(parts) if parts else None
 
 
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:

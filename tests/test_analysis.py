@@ -1,4 +1,4 @@
-from kmingest.analysis import analyze, fts_match_expression, highlight_spans, query_terms
+from kmingest.analysis import analyze, highlight_spans, query_terms
 
 
 def test_latin_terms_are_lowercased_stemmed_and_stopwords_dropped() -> None:
@@ -13,12 +13,11 @@ def test_cjk_runs_become_bigrams_plus_final_character() -> None:
 def test_query_terms_for_cjk_use_bigrams_and_single_characters_as_prefix() -> None:
     assert query_terms("质量管理") == ["质量", "量管", "管理"]
     assert query_terms("质") == ["质*"]
-    assert fts_match_expression("质") == '"质" *'
 
 
-def test_query_with_only_stop_words_or_punctuation_has_no_expression() -> None:
-    assert fts_match_expression("the of ?!") is None
-    assert fts_match_expression('say "hi"') == '"say" OR "hi"'
+def test_query_with_only_stop_words_or_punctuation_has_no_terms() -> None:
+    assert query_terms("the of ?!") == []
+    assert query_terms('say "hi" say') == ["say", "hi"]
 
 
 def test_highlight_spans_cover_word_forms_and_chinese_substrings() -> None:

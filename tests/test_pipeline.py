@@ -29,7 +29,8 @@ def folder(tmp_path: Path) -> Path:
     (docs / "Quality").mkdir(parents=True)
     (docs / "HR").mkdir()
     (docs / "Quality" / "calibration.md").write_text(
-        "# Calibration\n\n" + "Torque wrenches are calibrated every six months by the lab. " * 12, encoding="utf-8"
+        "# Calibration\n\n" + "Torque wrenches are calibrated every six months by the lab. " * 12,
+        encoding="utf-8",
     )
     (docs / "HR" / "leave.txt").write_text("Employees get ten days of annual leave.", encoding="utf-8")
     (docs / "HR" / "考勤.txt").write_bytes("员工请假需提前在OA系统提交申请。".encode("gb18030"))

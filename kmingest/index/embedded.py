@@ -1,9 +1,9 @@
 """Embedded index backend (the default): one SQLite file, no server.
 
 Tables: documents (metadata + full text), doc_acl (principal -> document), chunks (text, offsets, float32
-vector blob) and chunks_fts (FTS5 over analyzed title/section/body: BM25). Writes are one transaction per
-`upsert`/`delete` call. Searches filter and rank in numpy over a snapshot of document attributes and
-vectors (see index/snapshot.py), reloaded when the index generation changes.
+vector blob, BM25 term vector: see index/lexical.py) and vocab. Writes are one transaction per
+`upsert`/`delete` call. Searches filter and rank in numpy over a snapshot of document attributes, vectors
+and postings (see index/snapshot.py), reloaded when the index generation changes.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.analysis import fts_match_expression, index_text
 from kmingest.index.base import (
     Caller,
     Filters,
@@ -30,6 +29,7 @@ from kmingest.index.base import (
     make_snippet,
     rrf_fuse,
 )
+from kmingest.index.lexical import Vocabulary, chunk_terms, query_term_ids
 from kmingest.index.snapshot import Snapshot, load_snapshot
 from kmingest.models import Chunk, Document
 
@@ -46,12 +46,10 @@ CREATE INDEX IF NOT EXISTS doc_acl_rid ON doc_acl (rid);
 CREATE TABLE IF NOT EXISTS chunks (
     rid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_rid INTEGER NOT NULL, ordinal INTEGER NOT NULL,
     section TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
-    vector BLOB NOT NULL);
+    vector BLOB NOT NULL, term_ids BLOB NOT NULL, term_tfs BLOB NOT NULL, length REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_rid);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, section, body,
-    tokenize = 'unicode61 remove_diacritics 0');
 """
-BM25_WEIGHTS = (1.5, 1.0, 1.0)  # title, section, body
+SCHEMA_VERSION = "2"
 
 
 class EmbeddedIndex:
@@ -62,6 +60,8 @@ class EmbeddedIndex:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._vocab = Vocabulary(self._db)
+        self._check_schema()
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None
 
@@ -69,6 +69,17 @@ class EmbeddedIndex:
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def _check_schema(self) -> None:
+        with self._db:
+            stored = self._meta("schema")
+            if stored is None and self._meta("model") is not None:
+                stored = "1"  # written before the format was versioned
+            if stored is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            elif stored != SCHEMA_VERSION:
+                raise IndexError_(f"{self.path}: index format {stored} is not {SCHEMA_VERSION} "
+                                  "(fix: delete the file and ingest again with --full)")  # fmt: skip
 
     def ensure_model(self, model: str, dimension: int) -> None:
         with self._lock, self._db:
@@ -94,13 +105,6 @@ class EmbeddedIndex:
         for i in range(0, len(rids), 500):
             part = rids[i : i + 500]
             marks = ",".join("?" * len(part))
-            chunk_rids = [
-                r[0] for r in self._db.execute(f"SELECT rid FROM chunks WHERE doc_rid IN ({marks})", part)
-            ]
-            for j in range(0, len(chunk_rids), 500):
-                cpart = chunk_rids[j : j + 500]
-                cmarks = ",".join("?" * len(cpart))
-                self._db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({cmarks})", cpart)
             self._db.execute(f"DELETE FROM chunks WHERE doc_rid IN ({marks})", part)
             self._db.execute(f"DELETE FROM doc_acl WHERE rid IN ({marks})", part)
             self._db.execute(f"DELETE FROM documents WHERE rid IN ({marks})", part)
@@ -118,7 +122,15 @@ class EmbeddedIndex:
     def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
         if not items:
             return
-        with self._lock, self._db:
+        with self._lock:
+            try:
+                self._write(items)
+            except BaseException:
+                self._vocab.forget_cache()
+                raise
+
+    def _write(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+        with self._db:
             self._delete_rids(self._rids_of([doc.doc_id for doc, _, _ in items]))
             for doc, chunks, vectors in items:
                 if len(chunks) != len(vectors):
@@ -139,18 +151,16 @@ class EmbeddedIndex:
                 self._db.executemany(
                     "INSERT OR IGNORE INTO doc_acl VALUES (?, ?)", [(p, rid) for p in doc.acl]
                 )
-                title_terms = index_text(doc.title)
+                rows = []
                 for chunk, vector in zip(chunks, vectors, strict=True):
-                    cur = self._db.execute(
-                        "INSERT INTO chunks (chunk_id, doc_rid, ordinal, section, start, end, text, vector)"
-                        " VALUES (?,?,?,?,?,?,?,?)",
-                        (chunk.chunk_id, rid, chunk.ordinal, chunk.section, chunk.start, chunk.end, chunk.text,
-                         np.asarray(vector, dtype=np.float32).tobytes()),
-                    )  # fmt: skip
-                    self._db.execute(
-                        "INSERT INTO chunks_fts (rowid, title, section, body) VALUES (?,?,?,?)",
-                        (cur.lastrowid, title_terms, index_text(chunk.section), index_text(chunk.text)),
-                    )
+                    ids, tfs, length = chunk_terms(self._vocab, doc.title, chunk.section, chunk.text)
+                    rows.append((chunk.chunk_id, rid, chunk.ordinal, chunk.section, chunk.start, chunk.end,
+                                 chunk.text, np.asarray(vector, dtype=np.float32).tobytes(), ids, tfs, length))  # fmt: skip
+                self._db.executemany(
+                    "INSERT INTO chunks (chunk_id, doc_rid, ordinal, section, start, end, text, vector,"
+                    " term_ids, term_tfs, length) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
             self._bump_generation()
 
     def delete(self, doc_ids: Sequence[str]) -> int:
@@ -169,26 +179,19 @@ class EmbeddedIndex:
         return self._snapshot
 
     def _lexical(self, query: str, snap: Snapshot, mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-        """(doc index, best chunk rid) of lexically matching documents, best BM25 first."""
-        expr = fts_match_expression(query)
-        if expr is None:
+        """(doc index, best chunk rid) of lexically matching readable documents, best BM25 first."""
+        term_ids = query_term_ids(self._vocab, query)
+        if not term_ids or len(snap.chunk_rids) == 0:
             return []
-        rows = self._db.execute(
-            "SELECT f.rowid, bm25(chunks_fts, ?, ?, ?) FROM chunks_fts f WHERE chunks_fts MATCH ?",
-            (*BM25_WEIGHTS, expr),
-        ).fetchall()
-        if not rows:
+        scores = snap.postings.scores(term_ids)
+        hit = np.flatnonzero((scores > 0) & mask[snap.chunk_doc])
+        if len(hit) == 0:
             return []
-        arr = np.array(rows, dtype=np.float64)
-        chunk_rids = arr[:, 0].astype(np.int64)
-        doc_idx = snap.doc_index_of_chunks(chunk_rids)
-        keep = doc_idx >= 0
-        keep[keep] = mask[doc_idx[keep]]
-        order = np.argsort(arr[keep, 1], kind="stable")  # bm25() is lower-is-better
-        seen: dict[int, int] = {}
-        for d, c in zip(doc_idx[keep][order].tolist(), chunk_rids[keep][order].tolist(), strict=True):
-            seen.setdefault(d, c)
-        return list(seen.items())
+        hit = hit[np.argsort(-scores[hit], kind="stable")]
+        docs = snap.chunk_doc[hit]
+        _, first = np.unique(docs, return_index=True)  # best chunk of each document
+        first.sort()
+        return list(zip(docs[first].tolist(), snap.chunk_rids[hit[first]].tolist(), strict=True))
 
     def search(
         self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None

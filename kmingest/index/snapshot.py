@@ -1,7 +1,8 @@
 """In-memory snapshot of the embedded index for fast filtering, ACL masks, facets and vector search.
 
 Loaded from SQLite once per index generation (every write bumps it): document attributes as integer codes,
-an inverted ACL list (principal -> documents) and the chunk vectors as one float32 matrix. All filters and
+an inverted ACL list (principal -> documents), the chunk vectors as one float32 matrix and the BM25
+postings. All filters and
 the ACL are applied as one boolean mask over documents before anything is ranked or counted.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kmingest.index.base import FACET_FIELDS, Caller, Filters
+from kmingest.index.lexical import Postings
 from kmingest.models import PUBLIC
 
 GROUP_FIELDS = (*FACET_FIELDS, "source")
@@ -33,6 +35,7 @@ class Snapshot:
     chunk_rids: IntArray
     chunk_doc: IntArray
     vectors: npt.NDArray[np.float32]
+    postings: Postings
 
     @property
     def size(self) -> int:
@@ -137,7 +140,9 @@ def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
         if rid in position:
             acl_lists.setdefault(principal, []).append(position[rid])
     acl = {p: np.array(v, dtype=np.int64) for p, v in acl_lists.items()}
-    chunk_rows = db.execute("SELECT rid, doc_rid, vector FROM chunks ORDER BY rid").fetchall()
+    chunk_rows = db.execute(
+        "SELECT rid, doc_rid, vector, term_ids, term_tfs, length FROM chunks ORDER BY rid"
+    ).fetchall()
     chunk_rids = np.array([r[0] for r in chunk_rows], dtype=np.int64)
     chunk_doc = np.array([position.get(r[1], -1) for r in chunk_rows], dtype=np.int64)
     if chunk_rows:
@@ -146,4 +151,9 @@ def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
         )
     else:
         vectors = np.zeros((0, 0), dtype=np.float32)
-    return Snapshot(generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, vectors)
+    postings = Postings.build(
+        [r[3] for r in chunk_rows], [r[4] for r in chunk_rows], [r[5] for r in chunk_rows]
+    )
+    return Snapshot(
+        generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, vectors, postings
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from kmingest.cli_admin import connectors, samples
 from kmingest.config import Config, ConfigError, load_config
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.embedding import EmbeddingError
@@ -237,6 +238,10 @@ def eval_cmd(ctx: click.Context, beir_dir: Path, split: str, mode: str, as_json:
 
 def main() -> None:
     cli(obj={})
+
+
+cli.add_command(connectors)
+cli.add_command(samples)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (source TEXT PRIMARY KEY, value TEXT, com
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, full_sync INTEGER NOT NULL,
     started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, stats TEXT NOT NULL, error TEXT);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (
     source TEXT NOT NULL, external_id TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL,
     run_id INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (source, external_id)) WITHOUT ROWID;
@@ -83,6 +84,18 @@ class StateStore:
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+
+    def bind_index(self, index_id: str) -> bool:
+        """Remember which index the records describe. When the index was recreated (another id), forget
+        the content hashes so the next run writes everything again; returns True in that case."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index_id', ?)", (index_id,))
+            if row is not None and row[0] != index_id:
+                self._db.execute("DELETE FROM records")
+                self._db.execute("DELETE FROM checkpoints")
+                return True
+        return False
 
     # ---- records -----------------------------------------------------------------------------------
     def known(self, source: str) -> dict[str, tuple[str, str, str]]:

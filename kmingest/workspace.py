@@ -4,6 +4,7 @@ and the state store. The CLI, the portal and the Airflow DAGs all start here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -14,6 +15,8 @@ from kmingest.embedding import Embedder, EmbeddingCache
 from kmingest.index.base import IndexBackend
 from kmingest.pipeline import SourceRun
 from kmingest.state import RunStats, StateStore
+
+log = logging.getLogger("kmingest.workspace")
 
 
 def open_index(config: Config) -> IndexBackend:
@@ -42,6 +45,8 @@ class Workspace:
             cfg.embedding.model, cfg.embedding.batch_size, cfg.embedding.device, self.cache
         )
         self.state = StateStore(cfg.state_dir / "state.db")
+        if self.state.bind_index(self.index.index_id):
+            log.warning("the index at %s was recreated: every record will be written again", cfg.index.path)
         self._model_checked = False
 
     def check_model(self) -> None:

@@ -80,3 +80,36 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(path), "ingest", "--all"], obj={})
     assert result.exit_code == 2
     assert "unknown connector 'nope'" in result.output and "filesystem" in result.output
+
+
+EXPECTED = json.loads((Path(__file__).resolve().parents[1] / "samples" / "expected.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("system", ["erp", "crm", "oa"])
+def test_search_probes_find_their_record_in_each_system(project: Path, system: str) -> None:
+    for probe in EXPECTED["systems"][system]["probes"]:
+        hits = search_json(project, probe["query"], "--as-user", "km-admin", "--limit", "3")["hits"]
+        ids = [h["external_id"].split(":")[-1] for h in hits]
+        assert probe["expect_id"] in ids, (probe, ids)
+
+
+def test_sales_only_crm_note_is_hidden_from_hr(project: Path) -> None:
+    secret = EXPECTED["systems"]["crm"]["sales_only"]
+    for user in ("hana", "bob"):
+        hits = search_json(project, secret["phrase"], "--as-user", user)["hits"]
+        assert all(not h["external_id"].endswith(secret["record_id"]) for h in hits)
+    hits = search_json(project, secret["phrase"], "--as-user", "alice")["hits"]
+    assert hits[0]["external_id"].endswith(secret["record_id"])
+
+
+def test_status_reports_every_source_with_its_deliberate_failures(project: Path) -> None:
+    report = json.loads(run(project, "status", "--json"))
+    for system in ("erp", "crm", "oa"):
+        assert report[system]["last_run"]["status"] == "ok"
+        assert report[system]["records"]["indexed"] == EXPECTED["systems"][system]["valid_documents"]
+        assert len(report[system]["problems"]) == len(EXPECTED["systems"][system]["broken"])
+
+
+def test_scripts_in_html_are_never_indexed(project: Path) -> None:
+    for token in EXPECTED["systems"]["oa"]["must_not_match"]:
+        assert search_json(project, token, "--as-user", "km-admin", "--mode", "bm25")["total"] == 0

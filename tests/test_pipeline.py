@@ -145,3 +145,14 @@ def test_failed_index_write_keeps_checkpoint_and_state_so_a_rerun_converges(fold
         stats = ws.ingest(["docs"])["docs"]
         assert stats.indexed == 4 and ws.index.stats()["documents"] == 4
         assert ws.state.checkpoint("docs") is not None
+
+
+def test_deleting_the_index_file_makes_the_next_run_rewrite_everything(folder: Path) -> None:
+    cfg = make_config(folder)
+    with Workspace(cfg) as ws:
+        ws.ingest(["docs"])
+    cfg.index.path.unlink()
+    with Workspace(cfg) as ws:
+        stats = ws.ingest(["docs"])["docs"]
+        assert stats.indexed == 4 and stats.embedded == 0  # vectors still come from the cache
+        assert titles(ws, "torque") == ["Calibration"]

@@ -15,6 +15,10 @@ from kmingest.connectors.base import Connector, ConnectorConfigError
 ENTRY_POINT_GROUP = "kmingest.connectors"
 BUILTIN: dict[str, str] = {
     "filesystem": "connectors.filesystem:FilesystemConnector",
+    "tabular": "connectors.tabular:TabularConnector",
+    "erp": "connectors.erp:ErpConnector",
+    "crm": "connectors.crm:CrmConnector",
+    "oa": "connectors.oa:OaConnector",
 }
 
 

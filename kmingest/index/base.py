@@ -96,6 +96,10 @@ class SearchResult:
 class IndexBackend(Protocol):
     """What the pipeline and the portal need from an index."""
 
+    @property
+    def index_id(self) -> str:
+        """A random id made when the index was created: the state store notices a rebuilt index by it."""
+
     def ensure_model(self, model: str, dimension: int) -> None:
         """Record the embedding model on first use; raise IndexError_ if the index holds another."""
 

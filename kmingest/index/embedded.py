@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -76,10 +77,15 @@ class EmbeddedIndex:
             if stored is None and self._meta("model") is not None:
                 stored = "1"  # written before the format was versioned
             if stored is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?), ('index_id', ?)",
+                                 (SCHEMA_VERSION, uuid.uuid4().hex))  # fmt: skip
             elif stored != SCHEMA_VERSION:
                 raise IndexError_(f"{self.path}: index format {stored} is not {SCHEMA_VERSION} "
                                   "(fix: delete the file and ingest again with --full)")  # fmt: skip
+
+    @property
+    def index_id(self) -> str:
+        return self._meta("index_id") or ""
 
     def ensure_model(self, model: str, dimension: int) -> None:
         with self._lock, self._db:

@@ -1,6 +1,7 @@
 """`kmingest` command line: a thin shell over the library (workspace, pipeline, search, eval).
 
-Exit codes: 0 ok, 1 a run failed, 2 bad usage or configuration.
+Exit codes: 0 ok, 1 a run failed, 2 bad usage or configuration (for `ingest`: of at least one source;
+the other sources still run).
 """
 
 from __future__ import annotations
@@ -94,20 +95,38 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], all_sources: bool, full
     try:
         for name in names:
             cfg.source(name)
-        with Workspace(cfg) as ws:
-            results = ws.ingest(names, full=full, force=force, progress=_progress)
-            dead = {n: ws.state.dead_letters(n) for n in names}
-    except (ConfigError, ConnectorConfigError, EmbeddingError, IndexError_) as err:
+    except ConfigError as err:
         _fail(str(err))
-        return
+    results: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    config_errors = 0
+    try:
+        with Workspace(cfg) as ws:
+            for name in names:  # one source failing does not stop the others
+                try:
+                    stats = ws.ingest([name], full=full, force=force, progress=_progress)[name]
+                except (ConnectorConfigError, ConfigError) as err:
+                    failed[name] = str(err)
+                    config_errors += 1
+                    continue
+                except Exception as err:  # the run is recorded as failed in the state store
+                    failed[name] = f"run failed: {type(err).__name__}: {err}"
+                    continue
+                results[name] = {**stats.as_dict(), "problems": len(ws.state.dead_letters(name))}
+    except (EmbeddingError, IndexError_) as err:
+        _fail(str(err))
     if as_json:
-        click.echo(json.dumps({n: s.as_dict() for n, s in results.items()}, indent=2))
-        return
-    for name, stats in results.items():
-        d = stats.as_dict()
-        click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in d.items() if k != "embedding_cache_hits"))
-        if dead[name]:
-            click.echo(f"  {len(dead[name])} record(s) skipped or failed; see `kmingest status {name}`")
+        click.echo(json.dumps({**results, **{n: {"error": e} for n, e in failed.items()}}, indent=2))
+    else:
+        for name, stats in results.items():
+            shown = {k: v for k, v in stats.items() if k not in ("embedding_cache_hits", "problems")}
+            click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+            if stats["problems"]:
+                click.echo(f"  {stats['problems']} record(s) skipped or failed; see `kmingest status {name}`")
+        for name, error in failed.items():
+            click.echo(f"{name}: error: {error}", err=True)
+    if failed:
+        sys.exit(2 if config_errors else 1)
 
 
 @cli.command()

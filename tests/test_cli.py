@@ -113,3 +113,19 @@ def test_status_reports_every_source_with_its_deliberate_failures(project: Path)
 def test_scripts_in_html_are_never_indexed(project: Path) -> None:
     for token in EXPECTED["systems"]["oa"]["must_not_match"]:
         assert search_json(project, token, "--as-user", "km-admin", "--mode", "bm25")["total"] == 0
+
+
+def test_one_broken_source_fails_alone_and_the_others_still_run(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Valve maintenance schedule.")
+    (tmp_path / "k.yaml").write_text(
+        "sources:\n"
+        "  - {name: broken, connector: tabular, path: missing-folder, tables: []}\n"
+        "  - {name: docs, connector: filesystem, path: docs}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "k.yaml"), "ingest", "--all", "--json"], obj={})
+    assert result.exit_code == 2  # a configuration error
+    out = json.loads(result.stdout)
+    assert "tables: none configured" in out["broken"]["error"]
+    assert out["docs"]["indexed"] == 1

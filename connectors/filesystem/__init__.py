@@ -6,6 +6,7 @@
         path: /data/shared-drive
         department: Quality          # default when neither sidecar nor folder gives one
         department_from_folder: true # first folder below `path` names the department
+        department_map: {QA: Quality} # raw folder/sidecar value -> portal department
         acl: [public]                # default when the sidecar gives none
 
 A sidecar `report.pdf.meta.json` beside `report.pdf` may set title, department, acl, author,

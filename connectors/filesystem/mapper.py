@@ -24,6 +24,8 @@ def map_file(raw: RawFile, source: SourceConfig, options: FilesystemOptions, sys
     department = side.get("department")
     if not department and options.department_from_folder and "/" in raw.relpath:
         department = raw.relpath.split("/", 1)[0]
+    if department:
+        department = options.department_map.get(str(department), str(department))
     acl = side.get("acl", source.acl)
     try:
         updated = parse_when(side.get("updated_at")) or raw.modified

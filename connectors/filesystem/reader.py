@@ -21,6 +21,7 @@ class FilesystemOptions(ConnectorOptions):
     exclude: tuple[str, ...] = ()
     sidecar_suffix: str = ".meta.json"
     department_from_folder: bool = False
+    department_map: dict[str, str] = Field(default_factory=dict)  # raw (sidecar/folder) -> portal name
     follow_symlinks: bool = False
     max_depth: int = Field(default=32, ge=0)
     max_file_mb: float = Field(default=50, gt=0)

@@ -22,7 +22,7 @@ def field_value(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "true" if value else "false"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(round(value, 10))
     if isinstance(value, datetime):

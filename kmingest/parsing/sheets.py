@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time
 from itertools import chain
 from typing import Any
 
@@ -18,25 +17,17 @@ from openpyxl import load_workbook
 
 from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
-from kmingest.parsing.builder import TextBuilder, squash
+from kmingest.parsing.builder import TextBuilder
 from kmingest.parsing.encoding import decode_text
+from kmingest.parsing.fields import field_value
 
 _BLOCK_CHARS = 2000  # rows are grouped into blocks of about this size
 _DELIMITERS = ",;\t|"
 
 
 def cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(round(value, 10))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return squash(str(value))
+    """A cell as text: the same rendering as a record field (dates ISO, whole floats without .0)."""
+    return field_value(value)
 
 
 def _row_lines(rows: Iterable[Sequence[object]], max_rows: int, where: str) -> Iterator[str]:

@@ -23,11 +23,12 @@ def test_files_with_sidecars_and_folder_departments(tmp_path: Path) -> None:
     )
     (tmp_path / "top.txt").write_text("top")
     (tmp_path / ".hidden").write_text("x")
-    records = extract(tmp_path, department_from_folder=True, department="General")
+    records = extract(tmp_path, department_from_folder=True, department="General",
+                      department_map={"Sales": "销售"})  # fmt: skip
     by_id = {r.external_id: r for r in records if isinstance(r, SourceRecord)}
     assert set(by_id) == {"Sales/a.txt", "top.txt"}
     a = by_id["Sales/a.txt"]
-    assert (a.department, a.acl, a.title, a.metadata) == ("Sales", ("dept:Sales",), "A", {"region": "East"})
+    assert (a.department, a.acl, a.title, a.metadata) == ("销售", ("dept:Sales",), "A", {"region": "East"})
     assert a.updated_at is not None and a.updated_at.year == 2026
     assert by_id["top.txt"].department == "General" and by_id["top.txt"].acl == ("public",)
 

@@ -22,7 +22,7 @@ def test_one_line_per_non_empty_field() -> None:
         }
     )
     assert content.text == (
-        "Name: Acme GmbH\nRevenue: 1250000\nNotes: Key account. Call monthly.\nActive: yes\n"
+        "Name: Acme GmbH\nRevenue: 1250000\nNotes: Key account. Call monthly.\nActive: true\n"
         "Since: 2019-04-01\nUpdated: 2024-05-06 07:08:09\nTags: b2b, eu"
     )
     assert content.doc_type == "record"

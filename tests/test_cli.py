@@ -124,7 +124,9 @@ def test_one_broken_source_fails_alone_and_the_others_still_run(tmp_path: Path) 
         "  - {name: docs, connector: filesystem, path: docs}\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "k.yaml"), "ingest", "--all", "--json"], obj={})
+    result = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "k.yaml"), "ingest", "--all", "--json"], obj={}
+    )
     assert result.exit_code == 2  # a configuration error
     out = json.loads(result.stdout)
     assert "tables: none configured" in out["broken"]["error"]

@@ -24,10 +24,10 @@ def open_index(config: Config) -> IndexBackend:
         from kmingest.index.embedded import EmbeddedIndex
 
         return EmbeddedIndex(config.index.path)
-    raise NotImplementedError(
-        f"{config.source_file}: index.backend: 'elasticsearch' is not available in this version "
-        "(fix: use backend: embedded)"
-    )
+    from kmingest.index.elastic import ElasticIndex
+    from kmingest.index.es_schema import make_client
+
+    return ElasticIndex(make_client(config.index), config.index.index_prefix)
 
 
 @dataclass

@@ -1,0 +1,296 @@
+"""Elasticsearch index backend: the same contract as the embedded one (index/base.py), on a real cluster.
+
+Chunks and documents live in two aliased indices (index/es_schema.py). Writes are bulk requests with
+retries and exponential backoff on 429; any item that still fails raises, so nothing is dropped silently
+and the pipeline does not advance its checkpoint. Hybrid search = a BM25 query and a kNN query, each with
+the filters and the caller's ACL, fused client-side with RRF (no licensed features); totals and facets come
+from one aggregation request over the union of both, also ACL-filtered. Snippets use the same highlighter
+as the embedded backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from elasticsearch import Elasticsearch, NotFoundError, helpers
+
+from kmingest.analysis import analyze, query_terms
+from kmingest.index.base import (
+    FACET_FIELDS,
+    Caller,
+    Filters,
+    IndexError_,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    allowed,
+    make_snippet,
+    rrf_fuse,
+)
+from kmingest.index.es_schema import Layout
+from kmingest.models import PUBLIC, Chunk, Document, chunk_id
+
+BM25_FIELDS = ["title_terms^1.5", "section_terms", "body_terms"]
+DOC_FIELDS = (
+    "doc_id",
+    "source",
+    "external_id",
+    "system",
+    "department",
+    "doc_type",
+    "acl",
+    "updated_at",
+    "url",
+    "title",
+)
+
+
+class IndexWriteError(IndexError_):
+    """Some bulk items failed even after retries; the message lists the first ones."""
+
+
+class ElasticIndex:
+    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+        self.client = client
+        self.layout = Layout(client, prefix)
+        self.chunks = self.layout.alias("chunks")
+        self.docs = self.layout.alias("documents")
+
+    # ---- bookkeeping -------------------------------------------------------------------------------
+    @property
+    def index_id(self) -> str:
+        return str(self.layout.meta().get("index_id", "")) if self.layout.exists() else ""
+
+    def ensure_model(self, model: str, dimension: int) -> None:
+        if not self.layout.exists():
+            self.layout.create(model, dimension)
+            return
+        meta = self.layout.meta()
+        if meta.get("model") != model or meta.get("dimension") != dimension:
+            raise IndexError_(
+                f"Elasticsearch index {self.chunks} was built with embedding model {meta.get('model')!r} "
+                f"(dimension {meta.get('dimension')}), not {model!r} (dimension {dimension}); fix: set "
+                "embedding.model back, or `kmingest reindex` into a new index"
+            )
+
+    # ---- writes ------------------------------------------------------------------------------------
+    def _previous_counts(self, doc_ids: Sequence[str]) -> dict[str, int]:
+        if not doc_ids or not self.layout.exists():
+            return {}
+        found = self.client.mget(index=self.docs, ids=list(doc_ids), source_includes=["chunk_count"])
+        return {d["_id"]: int(d["_source"]["chunk_count"]) for d in found["docs"] if d.get("found")}
+
+    def _bulk(self, actions: Iterator[dict[str, Any]]) -> None:
+        errors = []
+        for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=500, max_retries=5,
+                                               initial_backoff=1, max_backoff=30, raise_on_error=False,
+                                               raise_on_exception=True):  # fmt: skip
+            if not ok:
+                op, info = next(iter(item.items()))
+                if op == "delete" and info.get("status") == 404:
+                    continue
+                errors.append(f"{op} {info.get('_id')}: {info.get('status')} {info.get('error')}")
+        if errors:
+            raise IndexWriteError(
+                f"{len(errors)} bulk item(s) failed after retries: " + "; ".join(errors[:5])
+            )
+        self.client.indices.refresh(index=[self.chunks, self.docs])
+
+    def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+        if not items:
+            return
+        previous = self._previous_counts([doc.doc_id for doc, _, _ in items])
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for doc, chunks, vectors in items:
+                if len(chunks) != len(vectors):
+                    raise ValueError(f"{doc.doc_id}: {len(chunks)} chunks but {len(vectors)} vectors")
+                shared = {"doc_id": doc.doc_id, "source": doc.source, "external_id": doc.external_id,
+                          "system": doc.system, "department": doc.department, "doc_type": doc.doc_type,
+                          "acl": list(doc.acl), "updated_at": doc.updated_at.isoformat() if doc.updated_at else None,
+                          "url": doc.url, "title": doc.title}  # fmt: skip
+                yield {"_op_type": "index", "_index": self.docs, "_id": doc.doc_id,
+                       "_source": {**shared, "author": doc.author, "content_hash": doc.content_hash,
+                                   "text": doc.text, "metadata": doc.metadata, "chunk_count": len(chunks)}}  # fmt: skip
+                title_terms = " ".join(analyze(doc.title))
+                for chunk, vector in zip(chunks, vectors, strict=True):
+                    yield {"_op_type": "index", "_index": self.chunks, "_id": chunk.chunk_id,
+                           "_source": {**shared, "chunk_id": chunk.chunk_id, "ordinal": chunk.ordinal,
+                                       "section": chunk.section, "text": chunk.text, "title_terms": title_terms,
+                                       "section_terms": " ".join(analyze(chunk.section)),
+                                       "body_terms": " ".join(analyze(chunk.text)),
+                                       "vector": [float(x) for x in vector]}}  # fmt: skip
+                for ordinal in range(
+                    len(chunks), previous.get(doc.doc_id, 0)
+                ):  # chunks the new version lacks
+                    yield {"_op_type": "delete", "_index": self.chunks, "_id": chunk_id(doc.doc_id, ordinal)}
+
+        self._bulk(actions())
+
+    def delete(self, doc_ids: Sequence[str]) -> int:
+        previous = self._previous_counts(doc_ids)
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for doc_id, count in previous.items():
+                yield {"_op_type": "delete", "_index": self.docs, "_id": doc_id}
+                for ordinal in range(count):
+                    yield {"_op_type": "delete", "_index": self.chunks, "_id": chunk_id(doc_id, ordinal)}
+
+        if previous:
+            self._bulk(actions())
+        return len(previous)
+
+    # ---- reads -------------------------------------------------------------------------------------
+    @staticmethod
+    def _filters(filters: Filters, caller: Caller) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for field, values in (("department", filters.departments), ("system", filters.systems),
+                              ("doc_type", filters.doc_types), ("source", filters.sources)):  # fmt: skip
+            if values:
+                out.append({"terms": {field: list(values)}})
+        if filters.updated_from or filters.updated_to:
+            rng = {
+                k: v.isoformat() for k, v in (("gte", filters.updated_from), ("lte", filters.updated_to)) if v
+            }
+            out.append({"range": {"updated_at": rng}})
+        if not caller.admin:
+            out.append({"terms": {"acl": sorted(caller.principals | {PUBLIC})}})
+        return out
+
+    @staticmethod
+    def _lexical_query(query: str) -> dict[str, Any] | None:
+        terms = query_terms(query)
+        if not terms:
+            return None
+        should: list[dict[str, Any]] = []
+        words = [t for t in terms if not t.endswith("*")]
+        if words:
+            should.append({"multi_match": {"query": " ".join(words), "fields": BM25_FIELDS, "type": "most_fields",
+                                           "operator": "or"}})  # fmt: skip
+        for t in terms:
+            if t.endswith("*"):
+                should += [{"prefix": {f: t[:-1]}} for f in ("title_terms", "body_terms")]
+        return {"bool": {"should": should, "minimum_should_match": 1}}
+
+    def _knn(self, vector: npt.NDArray[np.float32], k: int, flt: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"field": "vector", "query_vector": [float(x) for x in vector], "k": k,
+                "num_candidates": max(100, 2 * k), "filter": flt}  # fmt: skip
+
+    def search(
+        self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
+    ) -> SearchResult:
+        if not self.layout.exists():
+            return SearchResult(hits=[], total=0, facets={f: [] for f in FACET_FIELDS})
+        flt = self._filters(request.filters, caller)
+        if not request.query.strip():
+            return self._browse(request, flt)
+        lexical_q = self._lexical_query(request.query) if request.mode != "vector" else None
+        use_vector = query_vector is not None and request.mode != "bm25"
+        lexical: list[dict[str, Any]] = []
+        if lexical_q is not None:
+            resp = self.client.search(index=self.chunks, query={"bool": {"must": lexical_q, "filter": flt}},
+                                      collapse={"field": "doc_id"}, size=request.lexical_k,
+                                      source_excludes=["vector", "*_terms"])  # fmt: skip
+            lexical = [h["_source"] for h in resp["hits"]["hits"]]
+        vector: list[dict[str, Any]] = []
+        knn = None
+        if use_vector and query_vector is not None:
+            knn = self._knn(query_vector, request.vector_k * 4, flt)
+            resp = self.client.search(index=self.chunks, knn=knn, size=request.vector_k * 4,
+                                      source_excludes=["vector", "*_terms"])  # fmt: skip
+            seen: set[str] = set()
+            for h in resp["hits"]["hits"]:
+                if h["_source"]["doc_id"] not in seen and len(seen) < request.vector_k:
+                    seen.add(h["_source"]["doc_id"])
+                    vector.append(h["_source"])
+        best = {c["doc_id"]: c for c in vector} | {c["doc_id"]: c for c in lexical}
+        rankings = {"bm25": [[c["doc_id"] for c in lexical]], "vector": [[c["doc_id"] for c in vector]],
+                    "hybrid": [[c["doc_id"] for c in lexical], [c["doc_id"] for c in vector]]}  # fmt: skip
+        fused = rrf_fuse(rankings[request.mode])
+        page = fused[request.offset : request.offset + request.limit]
+        hits = [self._hit(best[d], request.query, score) for d, score in page]
+        total, facets = self._union_counts(lexical_q, knn, flt, vector)
+        return SearchResult(hits=hits, total=total, facets=facets)
+
+    def _union_counts(self, lexical_q: dict[str, Any] | None, knn: dict[str, Any] | None,
+                      flt: list[dict[str, Any]], vector: list[dict[str, Any]]) -> tuple[int, dict[str, list[tuple[str, int]]]]:  # fmt: skip
+        """Distinct documents (and facets) over lexical matches + the kNN documents, ACL-filtered."""
+        should: list[dict[str, Any]] = []
+        if lexical_q is not None:
+            should.append(lexical_q)
+        if knn is not None and vector:
+            should.append({"terms": {"doc_id": [c["doc_id"] for c in vector]}})
+        if not should:
+            return 0, {f: [] for f in FACET_FIELDS}
+        aggs = {f: {"terms": {"field": f, "size": 100}, "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}}
+                for f in FACET_FIELDS}  # fmt: skip
+        aggs["total"] = {"cardinality": {"field": "doc_id", "precision_threshold": 40000}}  # type: ignore[dict-item]
+        resp = self.client.search(index=self.chunks, size=0, aggs=aggs,
+                                  query={"bool": {"should": should, "minimum_should_match": 1, "filter": flt}})  # fmt: skip
+        out = resp["aggregations"]
+        facets = {f: sorted(((b["key"], int(b["docs"]["value"])) for b in out[f]["buckets"]),
+                            key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
+        return int(out["total"]["value"]), facets
+
+    def _browse(self, request: SearchRequest, flt: list[dict[str, Any]]) -> SearchResult:
+        aggs = {f: {"terms": {"field": f, "size": 100}} for f in FACET_FIELDS}
+        resp = self.client.search(index=self.docs, query={"bool": {"filter": flt}}, aggs=aggs, track_total_hits=True,
+                                  sort=[{"updated_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}],
+                                  from_=request.offset, size=request.limit, source_includes=[*DOC_FIELDS, "text"])  # fmt: skip
+        hits = []
+        for h in resp["hits"]["hits"]:
+            src = h["_source"]
+            hits.append(self._hit({**src, "section": "", "text": src["text"][:1000]}, "", 0.0))
+        facets = {f: sorted(((b["key"], int(b["doc_count"])) for b in resp["aggregations"][f]["buckets"]),
+                            key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
+        return SearchResult(hits=hits, total=int(resp["hits"]["total"]["value"]), facets=facets)
+
+    @staticmethod
+    def _hit(src: dict[str, Any], query: str, score: float) -> SearchHit:
+        return SearchHit(
+            doc_id=src["doc_id"], score=score, title=src["title"], source=src["source"], system=src["system"],
+            department=src["department"], doc_type=src["doc_type"], section=src.get("section", ""),
+            snippet_html=make_snippet(src["text"], query), external_id=src["external_id"], url=src.get("url"),
+            updated_at=datetime.fromisoformat(src["updated_at"]) if src.get("updated_at") else None,
+        )  # fmt: skip
+
+    def counts(
+        self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
+    ) -> dict[tuple[str, ...], int]:
+        if not self.layout.exists():
+            return {}
+        sources = [{f: {"terms": {"field": f}}} for f in group_by]
+        out: dict[tuple[str, ...], int] = {}
+        after: dict[str, Any] | None = None
+        while True:
+            comp: dict[str, Any] = {"sources": sources, "size": 1000, **({"after": after} if after else {})}
+            resp = self.client.search(index=self.docs, size=0, query={"bool": {"filter": self._filters(filters, caller)}},
+                                      aggs={"groups": {"composite": comp}})  # fmt: skip
+            agg = resp["aggregations"]["groups"]
+            for b in agg["buckets"]:
+                out[tuple(str(b["key"][f]) for f in group_by)] = int(b["doc_count"])
+            after = agg.get("after_key")
+            if not after or not agg["buckets"]:
+                return out
+
+    def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:
+        try:
+            src = self.client.get(index=self.docs, id=doc_id)["_source"]
+        except NotFoundError:
+            return None
+        if not allowed(src["acl"], caller):
+            return None
+        return {**src, "chunks": src.pop("chunk_count")}
+
+    def stats(self) -> dict[str, int]:
+        if not self.layout.exists():
+            return {"documents": 0, "chunks": 0}
+        return {"documents": int(self.client.count(index=self.docs)["count"]),
+                "chunks": int(self.client.count(index=self.chunks)["count"])}  # fmt: skip
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,81 @@
+"""Elasticsearch index layout: mappings from mappings/*.json (the single source of truth), versioned
+physical indices behind aliases (`<prefix>-chunks` -> `<prefix>-chunks-v<N>`), the model recorded in the
+chunk index's _meta, and the client built from config plus credentials from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from kmingest.config import IndexConfig
+
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
+KINDS = ("chunks", "documents")
+
+
+def load_mapping(kind: str, dims: int) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((MAPPINGS_DIR / f"{kind}.json").read_text(encoding="utf-8"))
+    body.pop("_comment", None)
+    vector = body["mappings"]["properties"].get("vector")
+    if vector is not None:
+        vector["dims"] = dims
+    return body
+
+
+def make_client(cfg: IndexConfig) -> Elasticsearch:
+    """Credentials only from the environment: KMINGEST_ES_API_KEY, or KMINGEST_ES_USERNAME/PASSWORD."""
+    auth: dict[str, Any] = {}
+    if os.environ.get("KMINGEST_ES_API_KEY"):
+        auth["api_key"] = os.environ["KMINGEST_ES_API_KEY"]
+    elif os.environ.get("KMINGEST_ES_USERNAME"):
+        auth["basic_auth"] = (os.environ["KMINGEST_ES_USERNAME"], os.environ.get("KMINGEST_ES_PASSWORD", ""))
+    return Elasticsearch(cfg.url, verify_certs=cfg.verify_certs, request_timeout=30, retry_on_timeout=True,
+                         max_retries=3, **auth)  # fmt: skip
+
+
+class Layout:
+    """Names of the aliases and the physical indices behind them."""
+
+    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def alias(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    def exists(self) -> bool:
+        return bool(self.client.indices.exists_alias(name=self.alias("chunks")))
+
+    def meta(self) -> dict[str, Any]:
+        mapping = self.client.indices.get_mapping(index=self.alias("chunks"))
+        for body in mapping.values():
+            return dict(body["mappings"].get("_meta", {}))
+        return {}
+
+    def create(self, model: str, dims: int, version: int = 1) -> None:
+        """Create physical indices v<version> and point the aliases at them (atomically)."""
+        index_id = uuid.uuid4().hex
+        actions = []
+        for kind in KINDS:
+            body = load_mapping(kind, dims)
+            if kind == "chunks":
+                body["mappings"]["_meta"] = {"model": model, "dimension": dims, "index_id": index_id,
+                                             "version": version}  # fmt: skip
+            physical = f"{self.alias(kind)}-v{version}"
+            self.client.indices.create(index=physical, settings=body["settings"], mappings=body["mappings"])
+            actions.append({"add": {"index": physical, "alias": self.alias(kind)}})
+        self.client.indices.update_aliases(actions=actions)
+
+    def drop(self) -> None:
+        """Delete the aliases' physical indices (tests and `reindex` clean-up)."""
+        for kind in KINDS:
+            alias = self.alias(kind)
+            if self.client.indices.exists_alias(name=alias):
+                for physical in self.client.indices.get_alias(name=alias):
+                    self.client.indices.delete(index=physical)

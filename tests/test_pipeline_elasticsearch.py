@@ -1,0 +1,47 @@
+"""The pipeline end to end with index.backend: elasticsearch, on the real node `.ci/run` starts."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from kmingest.config import parse_config
+from kmingest.index.base import Caller, SearchRequest
+from kmingest.index.elastic import ElasticIndex
+from kmingest.workspace import Workspace
+from tests.index.test_elasticsearch import ES_URL
+from tests.test_pipeline import folder  # noqa: F401  (the same small folder as the embedded runs)
+
+pytestmark = pytest.mark.integration
+
+
+def test_ingest_rerun_and_full_sync_on_elasticsearch(folder: Path) -> None:  # noqa: F811
+    prefix = f"kmingest-test-{uuid.uuid4().hex[:8]}"
+    cfg = parse_config(
+        {"state_dir": str(folder / "state"),
+         "index": {"backend": "elasticsearch", "url": ES_URL, "index_prefix": prefix},
+         "sources": [{"name": "docs", "connector": "filesystem", "path": str(folder / "docs"),
+                      "department_from_folder": True}]},
+        folder / "kmingest.yaml",
+    )  # fmt: skip
+    with Workspace(cfg) as ws:
+        assert isinstance(ws.index, ElasticIndex)
+        try:
+            stats = ws.ingest(["docs"])["docs"]
+            assert (stats.indexed, stats.skipped, stats.failed) == (4, 1, 1)
+            hits = ws.index.search(SearchRequest(query="torque", mode="bm25"), Caller.system(), None).hits
+            assert [h.title for h in hits] == ["Calibration"]
+            assert "<mark>" in hits[0].snippet_html
+            again = ws.ingest(["docs"])["docs"]
+            assert (again.unchanged, again.indexed, again.embedded) == (6, 0, 0)
+            (folder / "docs" / "Quality" / "calibration.md").unlink()
+            assert ws.ingest(["docs"], full=True)["docs"].deleted == 1
+            assert (
+                ws.index.search(SearchRequest(query="torque", mode="bm25"), Caller.system(), None).hits == []
+            )
+            assert ws.index.stats() == {"documents": 3, "chunks": 3}
+            assert ws.index.counts(Caller.system(), ["department"]) == {("HR",): 3}
+        finally:
+            ws.index.layout.drop()

@@ -98,7 +98,7 @@ def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) ->
     data = load_beir(folder, split)
     tag = sha256_hex(str(data.corpus.resolve()))[:12]
     eval_cfg = config.model_copy(
-        update={"state_dir": config.state_dir / "eval", "index": config.index.model_copy(
+        update={"state_dir": config.state_dir / "eval" / config.index.backend, "index": config.index.model_copy(
             update={"path": config.state_dir / "eval" / f"{tag}.db", "index_prefix": f"kmingest-eval-{tag}"})}
     )  # fmt: skip
     source = SourceConfig(name=f"beir-{tag}", connector="beir", path=data.corpus)

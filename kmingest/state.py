@@ -89,9 +89,10 @@ class StateStore:
         """Remember which index the records describe. When the index was recreated (another id), forget
         the content hashes so the next run writes everything again; returns True in that case."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+        has_records = self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index_id', ?)", (index_id,))
-            if row is not None and row[0] != index_id:
+            if has_records and (row is None or row[0] != index_id):
                 self._db.execute("DELETE FROM records")
                 self._db.execute("DELETE FROM checkpoints")
                 return True

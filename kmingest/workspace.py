@@ -45,14 +45,17 @@ class Workspace:
             cfg.embedding.model, cfg.embedding.batch_size, cfg.embedding.device, self.cache
         )
         self.state = StateStore(cfg.state_dir / "state.db")
-        if self.state.bind_index(self.index.index_id):
-            log.warning("the index at %s was recreated: every record will be written again", cfg.index.path)
         self._model_checked = False
 
     def check_model(self) -> None:
-        """Refuse to mix embedding models in one index (loads the model once)."""
+        """Refuse to mix embedding models in one index (loads the model once); creates the index if new,
+        then ties the state to it (a recreated index makes the next run write every record again)."""
         if not self._model_checked:
             self.index.ensure_model(self.embedder.model_name, self.embedder.dimension)
+            if self.state.bind_index(self.index.index_id):
+                log.warning("index %s is new or was recreated: every record will be written again",
+                            self.config.index.path if self.config.index.backend == "embedded" else
+                            self.config.index.index_prefix)  # fmt: skip
             self._model_checked = True
 
     def ingest(

@@ -156,3 +156,13 @@ def test_deleting_the_index_file_makes_the_next_run_rewrite_everything(folder: P
         stats = ws.ingest(["docs"])["docs"]
         assert stats.indexed == 4 and stats.embedded == 0  # vectors still come from the cache
         assert titles(ws, "torque") == ["Calibration"]
+
+
+def test_switching_to_a_new_index_path_rewrites_everything_into_it(folder: Path) -> None:
+    cfg = make_config(folder)
+    with Workspace(cfg) as ws:
+        ws.ingest(["docs"])
+    moved = cfg.model_copy(update={"index": cfg.index.model_copy(update={"path": folder / "other.db"})})
+    with Workspace(moved) as ws:
+        assert ws.ingest(["docs"])["docs"].indexed == 4
+        assert titles(ws, "torque") == ["Calibration"]

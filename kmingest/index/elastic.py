@@ -169,8 +169,8 @@ class ElasticIndex:
         should: list[dict[str, Any]] = []
         words = [t for t in terms if not t.endswith("*")]
         if words:
-            should.append({"multi_match": {"query": " ".join(words), "fields": BM25_FIELDS, "type": "most_fields",
-                                           "operator": "or"}})  # fmt: skip
+            # combined_fields = BM25F over title/section/body, as the embedded backend scores them
+            should.append({"combined_fields": {"query": " ".join(words), "fields": BM25_FIELDS, "operator": "or"}})
         for t in terms:
             if t.endswith("*"):
                 should += [{"prefix": {f: t[:-1]}} for f in ("title_terms", "body_terms")]

@@ -170,7 +170,9 @@ class ElasticIndex:
         words = [t for t in terms if not t.endswith("*")]
         if words:
             # combined_fields = BM25F over title/section/body, as the embedded backend scores them
-            should.append({"combined_fields": {"query": " ".join(words), "fields": BM25_FIELDS, "operator": "or"}})
+            should.append(
+                {"combined_fields": {"query": " ".join(words), "fields": BM25_FIELDS, "operator": "or"}}
+            )
         for t in terms:
             if t.endswith("*"):
                 should += [{"prefix": {f: t[:-1]}} for f in ("title_terms", "body_terms")]

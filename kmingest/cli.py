@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from kmingest.cli_admin import connectors, samples
+from kmingest.cli_admin import connectors, reindex, samples
 from kmingest.config import Config, ConfigError, load_config
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.embedding import EmbeddingError
@@ -261,6 +261,7 @@ def main() -> None:
 
 cli.add_command(connectors)
 cli.add_command(samples)
+cli.add_command(reindex)
 
 
 if __name__ == "__main__":

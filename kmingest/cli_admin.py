@@ -83,6 +83,42 @@ def preview(ctx: click.Context, source: str, limit: int) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
 
 
+@click.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the Elasticsearch index from the sources into a new version, then swap the aliases.
+
+    Searches keep using the current version until the atomic swap; use it after a mapping or embedding
+    model change. The old version is deleted after the swap."""
+    from kmingest.index.elastic import ElasticIndex
+    from kmingest.index.es_schema import Layout, make_client
+    from kmingest.workspace import Workspace
+
+    try:
+        cfg = load_config(ctx.obj.get("config_path"))
+    except ConfigError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    if cfg.index.backend != "elasticsearch":
+        click.echo("error: reindex is for index.backend: elasticsearch; for the embedded index set a new "
+                   "index.path and run `kmingest ingest --all --full`", err=True)  # fmt: skip
+        sys.exit(2)
+    client = make_client(cfg.index)
+    layout = Layout(client, cfg.index.index_prefix)
+    old = layout.current_version()
+    new = (old or 0) + 1
+    layout.drop_version(new)  # a leftover of an earlier, failed reindex
+    click.echo(f"building {cfg.index.index_prefix} v{new} from {len(cfg.sources)} source(s)")
+    with Workspace(cfg, target=ElasticIndex(client, cfg.index.index_prefix, version=new)) as ws:
+        for name, stats in ws.ingest([s.name for s in cfg.sources], full=True, force=True).items():
+            click.echo(f"  {name}: indexed {stats.indexed}, failed {stats.failed}, skipped {stats.skipped}")
+        layout.swap(new)
+        if old is not None:
+            layout.drop_version(old)
+        ws.state.bind_index(ElasticIndex(client, cfg.index.index_prefix).index_id)
+    click.echo(f"aliases now point at v{new}" + (f"; v{old} deleted" if old is not None else ""))
+
+
 @click.group()
 def samples() -> None:
     """Sample ERP/CRM/OA exports for demos, tests and benchmarks."""

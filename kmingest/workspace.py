@@ -32,14 +32,17 @@ def open_index(config: Config) -> IndexBackend:
 
 @dataclass
 class Workspace:
+    """`target` replaces the configured index (e.g. the new version `kmingest reindex` builds)."""
+
     config: Config
+    target: IndexBackend | None = None
     index: IndexBackend = field(init=False)
     embedder: Embedder = field(init=False)
     state: StateStore = field(init=False)
 
     def __post_init__(self) -> None:
         cfg = self.config
-        self.index = open_index(cfg)
+        self.index = self.target or open_index(cfg)
         self.cache = EmbeddingCache(cfg.embedding.cache_path, cfg.embedding.model)
         self.embedder = Embedder(
             cfg.embedding.model, cfg.embedding.batch_size, cfg.embedding.device, self.cache

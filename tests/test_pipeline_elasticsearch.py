@@ -45,3 +45,39 @@ def test_ingest_rerun_and_full_sync_on_elasticsearch(folder: Path) -> None:  # n
             assert ws.index.counts(Caller.system(), ["department"]) == {("HR",): 3}
         finally:
             ws.index.layout.drop()
+
+
+def test_reindex_builds_a_new_version_and_swaps_the_aliases(folder: Path) -> None:  # noqa: F811
+    import json
+
+    from click.testing import CliRunner
+
+    from kmingest.cli import cli
+
+    prefix = f"kmingest-test-{uuid.uuid4().hex[:8]}"
+    (folder / "k.yaml").write_text(json.dumps({
+        "state_dir": str(folder / "state"),
+        "index": {"backend": "elasticsearch", "url": ES_URL, "index_prefix": prefix},
+        "sources": [{"name": "docs", "connector": "filesystem", "path": str(folder / "docs")}],
+    }))  # fmt: skip
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--config", str(folder / "k.yaml"), "ingest", "--all"], obj={}).exit_code == 0
+    result = runner.invoke(cli, ["--config", str(folder / "k.yaml"), "reindex"], obj={})
+    assert result.exit_code == 0, result.output
+    assert "aliases now point at v2; v1 deleted" in result.output
+    cfg = parse_config(json.loads((folder / "k.yaml").read_text()), folder / "k.yaml")
+    with Workspace(cfg) as ws:
+        index = ws.index
+        assert isinstance(index, ElasticIndex)
+        try:
+            assert index.layout.current_version() == 2
+            assert not index.client.indices.exists(index=f"{prefix}-chunks-v1")
+            assert index.stats()["documents"] == 4
+            assert [
+                h.title
+                for h in index.search(SearchRequest(query="torque", mode="bm25"), Caller.system(), None).hits
+            ] == ["Calibration"]
+            # the state follows the new index: a normal ingest afterwards changes nothing
+            assert ws.ingest(["docs"])["docs"].indexed == 0
+        finally:
+            index.layout.drop()

@@ -54,22 +54,38 @@ class IndexWriteError(IndexError_):
 
 
 class ElasticIndex:
-    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+    """Reads and writes through the aliases; with `version`, writes into that physical version instead
+    (what `kmingest reindex` builds before it swaps the aliases)."""
+
+    def __init__(self, client: Elasticsearch, prefix: str, version: int | None = None) -> None:
         self.client = client
         self.layout = Layout(client, prefix)
-        self.chunks = self.layout.alias("chunks")
-        self.docs = self.layout.alias("documents")
+        self.version = version
+        name = self.layout.alias if version is None else (lambda kind: self.layout.physical(kind, version))
+        self.chunks = name("chunks")
+        self.docs = name("documents")
 
     # ---- bookkeeping -------------------------------------------------------------------------------
+    def _exists(self) -> bool:
+        return bool(self.client.indices.exists(index=self.chunks))
+
+    def _meta(self) -> dict[str, Any]:
+        for body in self.client.indices.get_mapping(index=self.chunks).values():
+            return dict(body["mappings"].get("_meta", {}))
+        return {}
+
     @property
     def index_id(self) -> str:
-        return str(self.layout.meta().get("index_id", "")) if self.layout.exists() else ""
+        return str(self._meta().get("index_id", "")) if self._exists() else ""
 
     def ensure_model(self, model: str, dimension: int) -> None:
-        if not self.layout.exists():
-            self.layout.create(model, dimension)
+        if not self._exists():
+            if self.version is None:
+                self.layout.create(model, dimension)
+            else:
+                self.layout.create(model, dimension, self.version, point_aliases=False)
             return
-        meta = self.layout.meta()
+        meta = self._meta()
         if meta.get("model") != model or meta.get("dimension") != dimension:
             raise IndexError_(
                 f"Elasticsearch index {self.chunks} was built with embedding model {meta.get('model')!r} "
@@ -79,7 +95,7 @@ class ElasticIndex:
 
     # ---- writes ------------------------------------------------------------------------------------
     def _previous_counts(self, doc_ids: Sequence[str]) -> dict[str, int]:
-        if not doc_ids or not self.layout.exists():
+        if not doc_ids or not self._exists():
             return {}
         found = self.client.mget(index=self.docs, ids=list(doc_ids), source_includes=["chunk_count"])
         return {d["_id"]: int(d["_source"]["chunk_count"]) for d in found["docs"] if d.get("found")}
@@ -185,7 +201,7 @@ class ElasticIndex:
     def search(
         self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
     ) -> SearchResult:
-        if not self.layout.exists():
+        if not self._exists():
             return SearchResult(hits=[], total=0, facets={f: [] for f in FACET_FIELDS})
         flt = self._filters(request.filters, caller)
         if not request.query.strip():
@@ -263,7 +279,7 @@ class ElasticIndex:
     def counts(
         self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
     ) -> dict[tuple[str, ...], int]:
-        if not self.layout.exists():
+        if not self._exists():
             return {}
         sources = [{f: {"terms": {"field": f}}} for f in group_by]
         out: dict[tuple[str, ...], int] = {}
@@ -289,7 +305,7 @@ class ElasticIndex:
         return {**src, "chunks": src.pop("chunk_count")}
 
     def stats(self) -> dict[str, int]:
-        if not self.layout.exists():
+        if not self._exists():
             return {"documents": 0, "chunks": 0}
         return {"documents": int(self.client.count(index=self.docs)["count"]),
                 "chunks": int(self.client.count(index=self.chunks)["count"])}  # fmt: skip

@@ -49,17 +49,19 @@ class Layout:
     def alias(self, kind: str) -> str:
         return f"{self.prefix}-{kind}"
 
-    def exists(self) -> bool:
-        return bool(self.client.indices.exists_alias(name=self.alias("chunks")))
+    def physical(self, kind: str, version: int) -> str:
+        return f"{self.alias(kind)}-v{version}"
 
-    def meta(self) -> dict[str, Any]:
-        mapping = self.client.indices.get_mapping(index=self.alias("chunks"))
-        for body in mapping.values():
-            return dict(body["mappings"].get("_meta", {}))
-        return {}
+    def current_version(self) -> int | None:
+        """The version the aliases point at, or None before the first ingest."""
+        alias = self.alias("chunks")
+        if not self.client.indices.exists_alias(name=alias):
+            return None
+        names = list(self.client.indices.get_alias(name=alias))
+        return int(names[0].rsplit("-v", 1)[1])
 
-    def create(self, model: str, dims: int, version: int = 1) -> None:
-        """Create physical indices v<version> and point the aliases at them (atomically)."""
+    def create(self, model: str, dims: int, version: int = 1, point_aliases: bool = True) -> None:
+        """Create physical indices v<version>; with point_aliases, the aliases move to them atomically."""
         index_id = uuid.uuid4().hex
         actions = []
         for kind in KINDS:
@@ -70,7 +72,23 @@ class Layout:
             physical = f"{self.alias(kind)}-v{version}"
             self.client.indices.create(index=physical, settings=body["settings"], mappings=body["mappings"])
             actions.append({"add": {"index": physical, "alias": self.alias(kind)}})
+        if point_aliases:
+            self.client.indices.update_aliases(actions=actions)
+
+    def swap(self, version: int) -> int | None:
+        """Point both aliases at v<version> in one atomic request; returns the version they left."""
+        old = self.current_version()
+        actions: list[dict[str, Any]] = []
+        for kind in KINDS:
+            if old is not None:
+                actions.append({"remove": {"index": self.physical(kind, old), "alias": self.alias(kind)}})
+            actions.append({"add": {"index": self.physical(kind, version), "alias": self.alias(kind)}})
         self.client.indices.update_aliases(actions=actions)
+        return old
+
+    def drop_version(self, version: int) -> None:
+        for kind in KINDS:
+            self.client.indices.delete(index=self.physical(kind, version), ignore_unavailable=True)
 
     def drop(self) -> None:
         """Delete the aliases' physical indices (tests and `reindex` clean-up)."""

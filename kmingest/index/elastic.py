@@ -208,40 +208,46 @@ class ElasticIndex:
             return self._browse(request, flt)
         lexical_q = self._lexical_query(request.query) if request.mode != "vector" else None
         use_vector = query_vector is not None and request.mode != "bm25"
-        lexical: list[dict[str, Any]] = []
+        # ranking requests fetch ids only; the page's chunks are fetched afterwards (a much smaller payload)
+        lexical: list[tuple[str, str]] = []  # (doc_id, best chunk id)
         if lexical_q is not None:
             resp = self.client.search(index=self.chunks, query={"bool": {"must": lexical_q, "filter": flt}},
                                       collapse={"field": "doc_id"}, size=request.lexical_k,
-                                      source_excludes=["vector", "*_terms"])  # fmt: skip
-            lexical = [h["_source"] for h in resp["hits"]["hits"]]
-        vector: list[dict[str, Any]] = []
+                                      source_includes=["doc_id"])  # fmt: skip
+            lexical = [(h["_source"]["doc_id"], h["_id"]) for h in resp["hits"]["hits"]]
+        vector: list[tuple[str, str]] = []
         knn = None
         if use_vector and query_vector is not None:
             knn = self._knn(query_vector, request.vector_k * 4, flt)
             resp = self.client.search(index=self.chunks, knn=knn, size=request.vector_k * 4,
-                                      source_excludes=["vector", "*_terms"])  # fmt: skip
+                                      source_includes=["doc_id"])  # fmt: skip
             seen: set[str] = set()
             for h in resp["hits"]["hits"]:
                 if h["_source"]["doc_id"] not in seen and len(seen) < request.vector_k:
                     seen.add(h["_source"]["doc_id"])
-                    vector.append(h["_source"])
-        best = {c["doc_id"]: c for c in vector} | {c["doc_id"]: c for c in lexical}
-        rankings = {"bm25": [[c["doc_id"] for c in lexical]], "vector": [[c["doc_id"] for c in vector]],
-                    "hybrid": [[c["doc_id"] for c in lexical], [c["doc_id"] for c in vector]]}  # fmt: skip
+                    vector.append((h["_source"]["doc_id"], h["_id"]))
+        best = dict(vector) | dict(lexical)
+        rankings = {"bm25": [[d for d, _ in lexical]], "vector": [[d for d, _ in vector]],
+                    "hybrid": [[d for d, _ in lexical], [d for d, _ in vector]]}  # fmt: skip
         fused = rrf_fuse(rankings[request.mode])
         page = fused[request.offset : request.offset + request.limit]
-        hits = [self._hit(best[d], request.query, score) for d, score in page]
+        sources = {}
+        if page:
+            found = self.client.mget(index=self.chunks, ids=[best[d] for d, _ in page],
+                                     source_excludes=["vector", "*_terms"])["docs"]  # fmt: skip
+            sources = {d["_id"]: d["_source"] for d in found if d.get("found")}
+        hits = [self._hit(sources[best[d]], request.query, score) for d, score in page if best[d] in sources]
         total, facets = self._union_counts(lexical_q, knn, flt, vector)
         return SearchResult(hits=hits, total=total, facets=facets)
 
     def _union_counts(self, lexical_q: dict[str, Any] | None, knn: dict[str, Any] | None,
-                      flt: list[dict[str, Any]], vector: list[dict[str, Any]]) -> tuple[int, dict[str, list[tuple[str, int]]]]:  # fmt: skip
+                      flt: list[dict[str, Any]], vector: list[tuple[str, str]]) -> tuple[int, dict[str, list[tuple[str, int]]]]:  # fmt: skip
         """Distinct documents (and facets) over lexical matches + the kNN documents, ACL-filtered."""
         should: list[dict[str, Any]] = []
         if lexical_q is not None:
             should.append(lexical_q)
         if knn is not None and vector:
-            should.append({"terms": {"doc_id": [c["doc_id"] for c in vector]}})
+            should.append({"terms": {"doc_id": [d for d, _ in vector]}})
         if not should:
             return 0, {f: [] for f in FACET_FIELDS}
         aggs = {f: {"terms": {"field": f, "size": 100}, "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}}

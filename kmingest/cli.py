@@ -51,7 +51,8 @@ def _progress(name: str) -> Callable[[int], None] | None:
 
         def update(n: int) -> None:
             bar.n = n
-            bar.refresh() if n % 20 == 0 else None
+            if n % 20 == 0:
+                bar.refresh()
 
         return update
     last = [time.monotonic()]

@@ -48,6 +48,7 @@ start() {
   local java; java=$(find_java)
   fetch
   id "$ES_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
+  [ "${KMINGEST_ES_FRESH:-0}" = 1 ] && rm -rf "$RUN_DIR/data"   # CI: start from an empty node
   mkdir -p "$RUN_DIR/data" "$RUN_DIR/logs"
   cat > "$HOME_DIR/config/elasticsearch.yml" <<YML
 cluster.name: kmingest-local

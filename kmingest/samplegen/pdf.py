@@ -117,6 +117,11 @@ def pdf_document(title: str, author: str, created: datetime, pages: Sequence[Seq
         )
         objects.append(_stream(content))
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode("ascii")
+    return assemble_pdf(objects, info_object=7)
+
+
+def assemble_pdf(objects: Sequence[bytes], info_object: int | None = None) -> bytes:
+    """Numbered objects (1 = catalog) -> a PDF file with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -126,8 +131,6 @@ def pdf_document(title: str, author: str, created: datetime, pages: Sequence[Seq
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
+    info = b" /Info %d 0 R" % info_object if info_object else b""
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
     return bytes(out)

@@ -10,6 +10,8 @@ from docx import Document
 from openpyxl import Workbook
 from pypdf import PdfReader, PdfWriter
 
+from kmingest.samplegen.pdf import assemble_pdf
+
 
 def policy_docx() -> bytes:
     """Title + nested headings, a table between paragraphs (with a merged cell), header and footer."""
@@ -70,25 +72,11 @@ def pdf_bytes(pages: Sequence[str], title: str | None = None) -> bytes:
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    trailer_info = b""
+    info = None
     if title is not None:
         objects.append(f"<< /Title ({title}) /Author (Test Author) >>".encode("latin-1"))
-        trailer_info = b" /Info %d 0 R" % len(objects)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        trailer_info,
-        xref,
-    )
-    return bytes(out)
+        info = len(objects)
+    return assemble_pdf(objects, info_object=info)
 
 
 def encrypted_pdf(user_password: str) -> bytes:

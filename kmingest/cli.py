@@ -6,12 +6,13 @@ the other sources still run).
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -169,19 +170,12 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
     for i, h in enumerate(result.hits, start=1):
         snippet = h.snippet_html.replace("<mark>", "[").replace("</mark>", "]")
         click.echo(f"{i:>3}. {h.title}  [{h.department} · {h.system} · {h.doc_type}]")
-        click.echo(f"     {_unescape(snippet)[:200]}")
+        click.echo(f"     {html.unescape(snippet)[:200]}")
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
+    """Dates typed without a zone are taken as UTC."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 @cli.command()

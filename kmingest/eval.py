@@ -111,7 +111,7 @@ def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) ->
         qids = sorted(data.queries)
         vectors = (
             ws.embedder.encode([data.queries[q] for q in qids])
-            if "bm25" not in modes or len(modes) > 1
+            if set(modes) != {"bm25"}  # query vectors are needed unless only bm25 is scored
             else None
         )
         for mode in modes:

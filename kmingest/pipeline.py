@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -117,7 +117,7 @@ class SourceRun:
         seen: set[str] = set()
         newest: datetime | None = None
         batch: list[_Pending] = []
-        for item in self._records(since):
+        for item in self.connector.extract(since):
             self.stats.seen += 1
             if self.progress:
                 self.progress(self.stats.seen)
@@ -158,9 +158,6 @@ class SourceRun:
             self.state.prune_dead_letters(name, keep=seen)
         if newest is not None:
             self.state.set_checkpoint(name, newest.isoformat())
-
-    def _records(self, since: datetime | None) -> Iterator[SourceRecord | ExtractError]:
-        yield from self.connector.extract(since)
 
     def _process(self, batch: list[_Pending]) -> None:
         if not batch:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from connectors.tabular.mapper import RowMapper
 from connectors.tabular.options import TableSpec, TabularOptions
-from connectors.tabular.reader import read_table
+from connectors.tabular.reader import read_header, read_table
 from kmingest.connectors.base import Connector, ConnectorConfigError, ExtractError
 from kmingest.models import SourceRecord
 
@@ -61,7 +61,7 @@ class TabularConnector(Connector):
             )
         for table in self.tabular.tables:
             for path in self._files(table):
-                header, _ = read_table(path, table.format, table.encoding, table.sheet)
+                header = read_header(path, table.format, table.encoding, table.sheet)
                 if not header:
                     continue  # JSON Lines (checked per row) or an empty file
                 missing = [c for c in table.columns() if c not in header]

@@ -110,11 +110,13 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[Row | 
     header = [str(h).strip() if h is not None else "" for h in next(it, ())]
 
     def rows() -> Iterator[Row | RowError]:
-        for n, values in enumerate(it, start=2):
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue
-            yield Row(n, dict(zip(header, values, strict=False)))
-        book.close()
+        try:
+            for n, values in enumerate(it, start=2):
+                if all(v is None or str(v).strip() == "" for v in values):
+                    continue
+                yield Row(n, dict(zip(header, values, strict=False)))
+        finally:
+            book.close()
 
     return header, rows()
 
@@ -140,6 +142,22 @@ def read_jsonl(path: Path, encoding: str) -> tuple[list[str], Iterator[Row | Row
             yield Row(n, obj)
 
     return [], rows()
+
+
+def read_header(path: Path, fmt: str, encoding: str, sheet: str | None) -> list[str]:
+    """Only the header row (for the up-front column check), without reading the whole file."""
+    fmt = detect_format(path, fmt)
+    if fmt == "jsonl":
+        return []
+    if fmt == "xlsx":
+        header, rows = read_xlsx(path, sheet)
+        next(rows, None)  # start the generator so that close() runs its finally: closing the workbook
+        rows.close()  # type: ignore[attr-defined]
+        return header
+    with path.open("rb") as fh:
+        line = fh.readline().removeprefix(b"\xef\xbb\xbf")
+    text = line.decode(_encoding(line, encoding), errors="replace")
+    return [h.strip() for h in next(csv.reader([text], delimiter="\t" if fmt == "tsv" else ","), [])]
 
 
 def read_table(

@@ -70,6 +70,17 @@ class LimitsConfig(_Strict):
         )
 
 
+class DagConfig(_Strict):
+    """How Airflow schedules one source (`dags/`); the schedule itself is the source's `schedule`."""
+
+    owner: str = "kmingest"
+    retries: int = Field(default=2, ge=0, le=20)
+    retry_delay_minutes: float = Field(default=5, gt=0)
+    max_retry_delay_minutes: float = Field(default=60, gt=0)  # cap of the exponential backoff
+    timeout_minutes: float = Field(default=240, gt=0)  # per task
+    batch_records: int = Field(default=64, ge=1, le=100_000)  # records per mapped process task
+
+
 class SourceConfig(BaseModel):
     """One source. Keys other than the common ones are options for its connector."""
 
@@ -82,6 +93,7 @@ class SourceConfig(BaseModel):
     department: str | None = None
     acl: tuple[str, ...] = (PUBLIC,)
     schedule: str | None = "@daily"
+    dag: DagConfig = DagConfig()
 
     @property
     def options(self) -> dict[str, Any]:
@@ -96,11 +108,46 @@ class SourceConfig(BaseModel):
 class UserConfig(_Strict):
     departments: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+    display_name: str | None = None
+    # "pbkdf2_sha256$<iterations>$<salt>$<hex digest>"; made by `kmingest users hash-password`
+    password_hash: str | None = None
 
 
 class AccessConfig(_Strict):
     users: dict[str, UserConfig] = Field(default_factory=dict)
-    admins: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()  # see every document
+    km_leads: tuple[str, ...] = ()  # may open the coverage report in the portal
+
+
+class AirflowConfig(_Strict):
+    pool: str = "kmingest_index_writes"  # Airflow pool that bounds concurrent index writes
+
+
+class PortalConfig(_Strict):
+    """The knowledge portal (`kmingest serve`). Secrets come from the environment variables named here."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    auth: Literal["config", "header"] = "config"  # header: trust an SSO proxy's user header
+    demo_logins: bool = False  # configured users without a password_hash may sign in by name (samples only)
+    trusted_header: str = "X-Forwarded-User"
+    groups_header: str | None = "X-Forwarded-Groups"
+    group_map: dict[str, str] = Field(default_factory=dict)  # SSO group -> principal, e.g. "dept:Sales"
+    session_secret_env: str = "KMINGEST_SESSION_SECRET"
+    api_tokens_env: str = "KMINGEST_API_TOKENS"  # "token1=user1,token2=user2"
+    page_size: int = Field(default=10, ge=1, le=100)
+    query_log_retention_days: int = Field(default=180, ge=1)
+    source_links: dict[str, str] = Field(default_factory=dict)  # system -> URL template with {external_id}
+
+
+class CoverageConfig(_Strict):
+    """Coverage reports for KM leads (`kmingest report coverage`, the coverage DAG, `/coverage`)."""
+
+    knowledge_map: Path | None = None  # knowledge_map.yaml; relative to this file
+    reports_dir: Path | None = None  # default: <state_dir>/reports
+    thin_below: int = Field(default=3, ge=1)  # an area with fewer matching documents is "thin"
+    stale_after_days: int = Field(default=365, ge=1)  # an area whose freshest document is older is "stale"
+    near_empty_chars: int = Field(default=200, ge=0)
 
 
 class Config(_Strict):
@@ -111,6 +158,9 @@ class Config(_Strict):
     limits: LimitsConfig = LimitsConfig()
     sources: tuple[SourceConfig, ...] = ()
     access: AccessConfig = AccessConfig()
+    airflow: AirflowConfig = AirflowConfig()
+    portal: PortalConfig = PortalConfig()
+    coverage: CoverageConfig = CoverageConfig()
     source_file: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -160,9 +210,15 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     sources = tuple(
         s.model_copy(update={"path": absolute(s.path)}) if s.path is not None else s for s in cfg.sources
     )
+    km_map = cfg.coverage.knowledge_map
+    coverage = cfg.coverage.model_copy(
+        update={"reports_dir": absolute(cfg.coverage.reports_dir or state_dir / "reports"),
+                "knowledge_map": absolute(km_map) if km_map is not None else None}
+    )  # fmt: skip
     return cfg.model_copy(
-        update={"state_dir": state_dir, "index": index, "embedding": embedding, "sources": sources}
-    )
+        update={"state_dir": state_dir, "index": index, "embedding": embedding, "sources": sources,
+                "coverage": coverage}
+    )  # fmt: skip
 
 
 def parse_config(data: Any, path: Path) -> Config:

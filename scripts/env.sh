@@ -19,7 +19,7 @@ if [ ! -f "$KMINGEST_VENV/.complete" ]; then
   rm -rf "$KMINGEST_VENV"
   "$PYTHON" -m venv "$KMINGEST_VENV"
   "$KMINGEST_VENV/bin/pip" install --quiet --upgrade pip
-  "$KMINGEST_VENV/bin/pip" install --quiet -e "$KMINGEST_ROOT[dev]"
+  "$KMINGEST_VENV/bin/pip" install --quiet -e "$KMINGEST_ROOT[dev,airflow]"
   touch "$KMINGEST_VENV/.complete"
 fi
 # point the editable install at this checkout (cheap; the venv may be shared by several clones)

@@ -1,0 +1,130 @@
+"""Query log: what employees searched for in the portal, for search-gap analytics in coverage reports.
+
+portal search -> QueryLog.record(...) ; portal click -> QueryLog.record_click(...) ; coverage -> entries()
+
+One SQLite file, `state_dir/querylog.db`. It holds the asker's department, never the user name, and never
+any document text: only the query, its filters, the result count, latency and which documents were opened.
+Old entries are purged after `portal.query_log_retention_days`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+NO_DEPARTMENT = "(none)"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS queries (
+    query_id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, department TEXT NOT NULL,
+    query TEXT NOT NULL, filters TEXT NOT NULL, mode TEXT NOT NULL, result_count INTEGER NOT NULL,
+    latency_ms REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS queries_at ON queries (at);
+CREATE TABLE IF NOT EXISTS clicks (
+    query_id INTEGER NOT NULL REFERENCES queries (query_id) ON DELETE CASCADE, doc_id TEXT NOT NULL,
+    at TEXT NOT NULL, PRIMARY KEY (query_id, doc_id)) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class LoggedQuery:
+    query_id: int
+    at: datetime
+    department: str
+    query: str
+    filters: dict[str, Any]
+    mode: str
+    result_count: int
+    latency_ms: float
+    clicked: tuple[str, ...] = field(default=())
+
+
+def normalize_query(query: str) -> str:
+    """The form queries are grouped by in analytics: trimmed, inner whitespace collapsed, lower case."""
+    return " ".join(query.split()).lower()
+
+
+class QueryLog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def record(
+        self,
+        department: str | None,
+        query: str,
+        filters: dict[str, Any],
+        result_count: int,
+        latency_ms: float,
+        mode: str = "hybrid",
+        at: datetime | None = None,
+    ) -> int:
+        """Log one search; returns its id (the portal passes it along with result links for clicks)."""
+        when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+        row = (when, department or NO_DEPARTMENT, query, json.dumps(filters, sort_keys=True, default=str),
+               mode, int(result_count), float(latency_ms))  # fmt: skip
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "INSERT INTO queries (at, department, query, filters, mode, result_count, latency_ms)"
+                " VALUES (?,?,?,?,?,?,?)",
+                row,
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def record_click(self, query_id: int, doc_id: str) -> bool:
+        """Remember that a result of a logged query was opened; False if the query id is unknown."""
+        with self._lock, self._db:
+            if self._db.execute("SELECT 1 FROM queries WHERE query_id = ?", (query_id,)).fetchone() is None:
+                return False
+            self._db.execute(
+                "INSERT OR IGNORE INTO clicks VALUES (?, ?, ?)",
+                (query_id, doc_id, datetime.now(UTC).isoformat(timespec="milliseconds")),
+            )
+        return True
+
+    def purge(self, retention_days: int, now: datetime | None = None) -> int:
+        """Delete entries older than the retention period; returns how many queries were removed."""
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=retention_days)).astimezone(UTC)
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "DELETE FROM queries WHERE at < ?", (cutoff.isoformat(timespec="milliseconds"),)
+            )
+        return cur.rowcount
+
+    def entries(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[LoggedQuery]:
+        """Logged queries in time order, each with the documents opened from it."""
+        lo = since.astimezone(UTC).isoformat(timespec="milliseconds") if since else ""
+        hi = until.astimezone(UTC).isoformat(timespec="milliseconds") if until else "9999"
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT q.query_id, q.at, q.department, q.query, q.filters, q.mode, q.result_count,"
+                " q.latency_ms, group_concat(c.doc_id, char(31)) FROM queries q"
+                " LEFT JOIN clicks c ON c.query_id = q.query_id WHERE q.at >= ? AND q.at < ?"
+                " GROUP BY q.query_id ORDER BY q.at, q.query_id",
+                (lo, hi),
+            ).fetchall()
+        for r in rows:
+            yield LoggedQuery(
+                query_id=r[0], at=datetime.fromisoformat(r[1]), department=r[2], query=r[3],
+                filters=json.loads(r[4]), mode=r[5], result_count=r[6], latency_ms=r[7],
+                clicked=tuple(sorted(r[8].split("\x1f"))) if r[8] else (),
+            )  # fmt: skip
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def query_log_path(state_dir: Path) -> Path:
+    return state_dir / "querylog.db"

@@ -11,8 +11,9 @@ Search semantics, the same on every backend:
 
 from __future__ import annotations
 
+import hashlib
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -93,6 +94,30 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What coverage reports need to know about one indexed document, without its text."""
+
+    doc_id: str
+    source: str
+    external_id: str
+    system: str
+    department: str
+    doc_type: str
+    title: str
+    author: str | None
+    updated_at: datetime | None
+    text_chars: int  # characters of text after stripping surrounding whitespace
+    text_fingerprint: str  # see text_fingerprint(): equal for the same content from different sources
+    chunks: int
+    embedded_chunks: int  # chunks that carry a vector
+
+
+def text_fingerprint(text: str) -> str:
+    """Hash of a document's text with case and whitespace normalised (finds the same content twice)."""
+    return hashlib.sha256(" ".join(text.split()).lower().encode("utf-8")).hexdigest()[:32]
+
+
 class IndexBackend(Protocol):
     """What the pipeline and the portal need from an index."""
 
@@ -123,6 +148,9 @@ class IndexBackend(Protocol):
 
     def stats(self) -> dict[str, int]:
         """{'documents': n, 'chunks': m} over the whole index (for operators)."""
+
+    def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
+        """Every readable document's metadata, text size and fingerprint, chunk counts (for coverage)."""
 
     def close(self) -> None: ...
 

@@ -22,6 +22,7 @@ from kmingest.analysis import analyze, query_terms
 from kmingest.index.base import (
     FACET_FIELDS,
     Caller,
+    DocumentFacts,
     Filters,
     IndexError_,
     SearchHit,
@@ -30,6 +31,7 @@ from kmingest.index.base import (
     allowed,
     make_snippet,
     rrf_fuse,
+    text_fingerprint,
 )
 from kmingest.index.es_schema import Layout
 from kmingest.models import PUBLIC, Chunk, Document, chunk_id
@@ -315,6 +317,40 @@ class ElasticIndex:
             return {"documents": 0, "chunks": 0}
         return {"documents": int(self.client.count(index=self.docs)["count"]),
                 "chunks": int(self.client.count(index=self.chunks)["count"])}  # fmt: skip
+
+    def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
+        """Pages through the document index by doc_id (search_after); embedded chunks are counted per page
+        on the chunk index (chunks whose vector exists)."""
+        if not self._exists():
+            return
+        query = {"bool": {"filter": self._filters(filters, caller)}}
+        fields = ["doc_id", "source", "external_id", "system", "department", "doc_type", "title", "author",
+                  "updated_at", "text", "chunk_count"]  # fmt: skip
+        after: list[Any] | None = None
+        while True:
+            resp = self.client.search(index=self.docs, query=query, sort=[{"doc_id": "asc"}], size=500,
+                                      source_includes=fields, search_after=after)  # fmt: skip
+            page = [h["_source"] for h in resp["hits"]["hits"]]
+            if not page:
+                return
+            after = resp["hits"]["hits"][-1]["sort"]
+            ids = [src["doc_id"] for src in page]
+            agg = self.client.search(
+                index=self.chunks, size=0,
+                query={"bool": {"filter": [{"terms": {"doc_id": ids}}, {"exists": {"field": "vector"}}]}},
+                aggs={"docs": {"terms": {"field": "doc_id", "size": len(ids)}}},
+            )  # fmt: skip
+            embedded = {b["key"]: int(b["doc_count"]) for b in agg["aggregations"]["docs"]["buckets"]}
+            for src in page:
+                text = src.get("text") or ""
+                yield DocumentFacts(
+                    doc_id=src["doc_id"], source=src["source"], external_id=src["external_id"],
+                    system=src["system"], department=src["department"], doc_type=src["doc_type"],
+                    title=src["title"], author=src.get("author") or None,
+                    updated_at=datetime.fromisoformat(src["updated_at"]) if src.get("updated_at") else None,
+                    text_chars=len(text.strip()), text_fingerprint=text_fingerprint(text),
+                    chunks=int(src.get("chunk_count") or 0), embedded_chunks=embedded.get(src["doc_id"], 0),
+                )  # fmt: skip
 
     def close(self) -> None:
         self.client.close()

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from kmingest.index.base import (
     Caller,
+    DocumentFacts,
     Filters,
     IndexError_,
     SearchHit,
@@ -29,6 +30,7 @@ from kmingest.index.base import (
     allowed,
     make_snippet,
     rrf_fuse,
+    text_fingerprint,
 )
 from kmingest.index.lexical import Vocabulary, chunk_terms, query_term_ids
 from kmingest.index.snapshot import Snapshot, load_snapshot
@@ -279,6 +281,29 @@ class EmbeddedIndex:
             docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
             chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
             return {"documents": int(docs), "chunks": int(chunks)}
+
+    def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
+        with self._lock:
+            snap = self._current()
+            rids = snap.doc_rids[snap.mask(filters, caller)].tolist()
+        for i in range(0, len(rids), 500):
+            part = rids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT d.doc_id, d.source, d.external_id, d.system, d.department, d.doc_type, d.title,"
+                    " d.author, d.updated_at, d.text, COUNT(c.rid), COALESCE(SUM(length(c.vector) > 0), 0)"
+                    f" FROM documents d LEFT JOIN chunks c ON c.doc_rid = d.rid WHERE d.rid IN ({marks})"
+                    " GROUP BY d.rid ORDER BY d.rid",
+                    part,
+                ).fetchall()
+            for r in rows:
+                yield DocumentFacts(
+                    doc_id=r[0], source=r[1], external_id=r[2], system=r[3], department=r[4], doc_type=r[5],
+                    title=r[6], author=r[7] or None, updated_at=datetime.fromisoformat(r[8]) if r[8] else None,
+                    text_chars=len(r[9].strip()), text_fingerprint=text_fingerprint(r[9]), chunks=int(r[10]),
+                    embedded_chunks=int(r[11]),
+                )  # fmt: skip
 
     def close(self) -> None:
         with self._lock:

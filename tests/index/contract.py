@@ -179,3 +179,23 @@ def test_vectors_must_match_chunks(backend, embedder) -> None:  # type: ignore[n
     doc = CORPUS[0]
     with pytest.raises(ValueError):
         backend.upsert([(doc, chunk_document(doc), np.zeros((0, 384), dtype=np.float32))])
+
+
+def test_document_facts_list_metadata_sizes_and_chunks_acl_filtered(loaded) -> None:  # type: ignore[no-untyped-def]
+    from kmingest.index.base import text_fingerprint
+
+    facts = {f.external_id: f for f in loaded.document_facts(Caller.system())}
+    assert set(facts) == {d.external_id for d in CORPUS}
+    for doc in CORPUS:
+        f = facts[doc.external_id]
+        assert (f.doc_id, f.source, f.system, f.department, f.doc_type, f.title) == (
+            doc.doc_id, doc.source, doc.system, doc.department, doc.doc_type, doc.title)  # fmt: skip
+        assert f.updated_at == doc.updated_at
+        assert f.text_chars == len(doc.text.strip())
+        assert f.text_fingerprint == text_fingerprint(doc.text)
+        assert f.chunks == len(chunk_document(doc)) and f.embedded_chunks == f.chunks >= 1
+    assert text_fingerprint("A  b\nC") == text_fingerprint("a b c")
+    anonymous = {f.external_id for f in loaded.document_facts(Caller.anonymous())}
+    assert anonymous == {d.external_id for d in CORPUS} - {"price"}
+    only_oa = {f.external_id for f in loaded.document_facts(Caller.system(), Filters(systems=("oa",)))}
+    assert only_oa == {"leave", "zh", "xss"}

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from kmingest.cli_admin import connectors, reindex, samples
+from kmingest.cli_portal import quickstart, serve, users
 from kmingest.config import Config, ConfigError, load_config
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.embedding import EmbeddingError
@@ -257,6 +258,9 @@ def main() -> None:
 cli.add_command(connectors)
 cli.add_command(samples)
 cli.add_command(reindex)
+cli.add_command(serve)
+cli.add_command(quickstart)
+cli.add_command(users)
 
 
 if __name__ == "__main__":

@@ -138,6 +138,8 @@ class PortalConfig(_Strict):
     page_size: int = Field(default=10, ge=1, le=100)
     query_log_retention_days: int = Field(default=180, ge=1)
     source_links: dict[str, str] = Field(default_factory=dict)  # system -> URL template with {external_id}
+    session_hours: float = Field(default=12, gt=0)  # a signed-in session expires after this long
+    secure_cookies: bool = False  # set the Secure flag on the session cookie (serve behind HTTPS)
 
 
 class CoverageConfig(_Strict):
@@ -148,6 +150,9 @@ class CoverageConfig(_Strict):
     thin_below: int = Field(default=3, ge=1)  # an area with fewer matching documents is "thin"
     stale_after_days: int = Field(default=365, ge=1)  # an area whose freshest document is older is "stale"
     near_empty_chars: int = Field(default=200, ge=0)
+    attribute_problems: bool = True  # re-read sources (metadata only) to give failed records a department
+    query_window_days: int = Field(default=30, ge=1)  # search analytics over the last N days of the query log
+    top_queries: int = Field(default=20, ge=1, le=1000)  # rows per query list in the report
 
 
 class Config(_Strict):

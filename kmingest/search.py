@@ -5,10 +5,20 @@ Used by the CLI, `kmingest eval` and the portal, so ACLs and ranking are the sam
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
 from kmingest.config import AccessConfig
 from kmingest.index.base import Caller, Filters, Mode, SearchRequest, SearchResult
 from kmingest.models import PUBLIC
 from kmingest.workspace import Workspace
+
+# one query at a time through the model: a Hugging Face fast tokenizer is not safe to share between threads
+# ("Already borrowed"), and the portal serves requests from a thread pool
+_ENCODE_LOCK = threading.Lock()
 
 
 def caller_for(user: str | None, access: AccessConfig) -> Caller:
@@ -23,6 +33,23 @@ def caller_for(user: str | None, access: AccessConfig) -> Caller:
     return Caller(frozenset(principals), admin=user in access.admins)
 
 
+def caller_from_principals(user: str, principals: Iterable[str], access: AccessConfig) -> Caller:
+    """A user's config principals plus principals resolved elsewhere (e.g. an SSO proxy's groups)."""
+    base = caller_for(user, access)
+    return Caller(base.principals | frozenset(principals), admin=base.admin)
+
+
+def embed_query(ws: Workspace, query: str, mode: Mode = "hybrid") -> npt.NDArray[np.float32] | None:
+    """The query's embedding, or None where the mode or an empty query needs none."""
+    if not query.strip() or mode == "bm25":
+        return None
+    ws.check_model()
+    with _ENCODE_LOCK:
+        vectors = ws.embedder.encode([query])
+    vector: npt.NDArray[np.float32] = vectors[0]
+    return vector
+
+
 def search(
     ws: Workspace,
     query: str,
@@ -32,9 +59,6 @@ def search(
     limit: int = 10,
     offset: int = 0,
 ) -> SearchResult:
-    vector = None
-    if query.strip() and mode != "bm25":
-        ws.check_model()
-        vector = ws.embedder.encode([query])[0]
+    vector = embed_query(ws, query, mode)
     request = SearchRequest(query=query, filters=filters, mode=mode, limit=limit, offset=offset)
     return ws.index.search(request, caller, vector)

@@ -1,0 +1,207 @@
+"""The portal's two use cases, shared by the JSON API and the HTML pages: search and open a document.
+
+params + PortalUser -> kmingest.search.embed_query + index.search(caller=user.caller) -> SearchOutcome
+                    -> QueryLog.record(department, query, filters, count, latency)      (never the user name)
+doc id + PortalUser -> index.get_document(caller=user.caller) -> dict | None (None: unknown OR forbidden)
+                    -> QueryLog.record_click(qid, doc id) when opened from a logged search
+
+The year facet is not a backend facet: it is counted with extra `limit=0` searches (same query vector, same
+caller, one year's date range each), newest year first, stopping once every result is accounted for.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from kmingest.index.base import Filters, Mode, SearchRequest, SearchResult
+from kmingest.portal.auth import PortalUser
+from kmingest.portal.context import Portal
+from kmingest.search import embed_query
+
+log = logging.getLogger("kmingest.portal")
+MAX_QUERY_CHARS = 500
+MAX_PAGE = 100  # deeper pages are not useful and cost a long ranking
+YEARS_PROBED = 10
+OLDER_PREFIX = "before-"
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    departments: tuple[str, ...] = ()
+    systems: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    year: str = ""  # "2025", or "before-2017"
+    page: int = 1
+    size: int = 10
+    mode: Mode = "hybrid"
+
+    @classmethod
+    def build(cls, q: str | None, dept: list[str], system: list[str], doc_type: list[str], year: str | None,
+              page: int, size: int, mode: Mode = "hybrid") -> SearchParams:  # fmt: skip
+        return cls(q=(q or "").strip()[:MAX_QUERY_CHARS], departments=_clean(dept), systems=_clean(system),
+                   doc_types=_clean(doc_type), year=(year or "").strip() if _year_range(year or "") else "",
+                   page=min(max(page, 1), MAX_PAGE), size=size, mode=mode)  # fmt: skip
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.departments or self.systems or self.doc_types or self.year)
+
+    def filters(self) -> Filters:
+        start, end = _year_range(self.year) or (None, None)
+        return Filters(departments=self.departments, systems=self.systems, doc_types=self.doc_types,
+                       updated_from=start, updated_to=end)  # fmt: skip
+
+    def filters_for_log(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, values in (("department", self.departments), ("system", self.systems),
+                            ("doc_type", self.doc_types)):  # fmt: skip
+            if values:
+                out[key] = list(values)
+        if self.year:
+            out["year"] = self.year
+        return out
+
+    def query_string(self, **changes: Any) -> str:
+        """The URL query of these params with changes (page resets to 1 unless given)."""
+        p = replace(self, **{"page": 1, **changes})
+        pairs: list[tuple[str, str]] = [("q", p.q)] if p.q else []
+        pairs += [("dept", v) for v in p.departments] + [("system", v) for v in p.systems]
+        pairs += [("type", v) for v in p.doc_types]
+        if p.year:
+            pairs.append(("year", p.year))
+        if p.page > 1:
+            pairs.append(("page", str(p.page)))
+        return urlencode(pairs)
+
+    def toggled(self, name: str, value: str) -> str:
+        """Query string with one facet value added, or removed if it is selected."""
+        if name == "year":
+            return self.query_string(year="" if self.year == value else value)
+        field_name = {"department": "departments", "system": "systems", "doc_type": "doc_types"}[name]
+        current: tuple[str, ...] = getattr(self, field_name)
+        values = tuple(v for v in current if v != value) if value in current else (*current, value)
+        return self.query_string(**{field_name: values})
+
+    def selected(self, name: str, value: str) -> bool:
+        if name == "year":
+            return self.year == value
+        return value in {"department": self.departments, "system": self.systems,
+                         "doc_type": self.doc_types}[name]  # fmt: skip
+
+
+def _clean(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))[:20]
+
+
+def _year_range(year: str) -> tuple[datetime | None, datetime | None] | None:
+    older = year.startswith(OLDER_PREFIX)
+    digits = year.removeprefix(OLDER_PREFIX)
+    if not (len(digits) == 4 and digits.isdigit() and 1900 <= int(digits) <= 2999):
+        return None
+    if older:  # everything dated before 1 January of that year
+        return None, datetime(int(digits) - 1, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    return datetime(int(digits), 1, 1, tzinfo=UTC), datetime(
+        int(digits), 12, 31, 23, 59, 59, 999999, tzinfo=UTC
+    )
+
+
+@dataclass
+class SearchOutcome:
+    params: SearchParams
+    result: SearchResult
+    years: list[tuple[str, int]] = field(default_factory=list)
+    query_id: int | None = None
+    latency_ms: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, max(1, -(-self.result.total // self.params.size)))
+
+
+def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> SearchOutcome:
+    """Search as the user; logs non-empty queries (department, query, filters, count, latency)."""
+    started = time.perf_counter()
+    ws = portal.workspace
+    vector = embed_query(ws, params.q, params.mode)
+    filters = params.filters()
+    request = SearchRequest(query=params.q, filters=filters, mode=params.mode, limit=params.size,
+                            offset=(params.page - 1) * params.size)  # fmt: skip
+    result = ws.index.search(request, user.caller, vector)
+    years = _year_facet(portal, params, user, vector, result.total)
+    latency_ms = (time.perf_counter() - started) * 1000
+    query_id = None
+    if params.q:
+        query_id = portal.querylog.record(user.department, params.q, params.filters_for_log(), result.total,
+                                          latency_ms, mode=params.mode)  # fmt: skip
+    return SearchOutcome(params, result, years, query_id, latency_ms)
+
+
+def _year_facet(portal: Portal, params: SearchParams, user: PortalUser, vector: Any,
+                total: int) -> list[tuple[str, int]]:  # fmt: skip
+    if total == 0:
+        return []
+    if params.year:
+        return [(params.year, total)]
+    base = params.filters()
+    counted = 0
+    years: list[tuple[str, int]] = []
+    this_year = datetime.now(UTC).year
+    oldest = this_year
+    for year in range(this_year, this_year - YEARS_PROBED, -1):
+        if counted >= total:
+            break
+        n = _count(portal, params, user, vector, base, str(year))
+        oldest = year
+        if n:
+            years.append((str(year), n))
+            counted += n
+    if counted < total:
+        label = f"{OLDER_PREFIX}{oldest}"
+        n = _count(portal, params, user, vector, base, label)
+        if n:
+            years.append((label, n))
+    return years  # what is left (undated documents) has no year value
+
+
+def _count(portal: Portal, params: SearchParams, user: PortalUser, vector: Any, base: Filters,
+           year: str) -> int:  # fmt: skip
+    start, end = _year_range(year) or (None, None)
+    filters = replace(base, updated_from=start, updated_to=end)
+    request = SearchRequest(query=params.q, filters=filters, mode=params.mode, limit=0)
+    return portal.workspace.index.search(request, user.caller, vector).total
+
+
+def open_document(
+    portal: Portal, user: PortalUser, doc_id: str, query_id: int | None
+) -> dict[str, Any] | None:
+    """The document if the user may read it, else None (the caller answers 404 for both cases)."""
+    if not doc_id or len(doc_id) > 200:
+        return None
+    doc = portal.workspace.index.get_document(doc_id, user.caller)
+    if doc is None:
+        return None
+    if query_id is not None:
+        portal.querylog.record_click(query_id, doc_id)
+    return dict(doc)
+
+
+def source_link(portal: Portal, doc: dict[str, Any]) -> str | None:
+    """Link back to the source system: the document's own URL, else `portal.source_links[system]`."""
+    url = doc.get("url")
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return url
+    template = portal.config.portal.source_links.get(str(doc.get("system", "")))
+    if not template:
+        return None
+    try:
+        link = template.format(external_id=quote(str(doc.get("external_id", "")), safe=""))
+    except (KeyError, IndexError, ValueError):
+        log.warning("portal.source_links[%s] is not a valid template", doc.get("system"))
+        return None
+    return link if link.startswith(("http://", "https://")) else None

@@ -20,6 +20,7 @@ import click
 
 from kmingest.cli_admin import connectors, reindex, samples
 from kmingest.cli_portal import quickstart, serve, users
+from kmingest.cli_report import report
 from kmingest.config import Config, ConfigError, load_config
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.embedding import EmbeddingError
@@ -258,6 +259,7 @@ def main() -> None:
 cli.add_command(connectors)
 cli.add_command(samples)
 cli.add_command(reindex)
+cli.add_command(report)
 cli.add_command(serve)
 cli.add_command(quickstart)
 cli.add_command(users)

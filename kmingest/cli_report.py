@@ -1,0 +1,66 @@
+"""`kmingest report ...`: reports for KM leads (a thin shell over kmingest.coverage).
+
+kmingest report coverage --format html,csv --out reports/     # also kept under coverage.reports_dir
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from kmingest.config import ConfigError, load_config
+
+
+@click.group()
+def report() -> None:
+    """Reports for knowledge-management leads."""
+
+
+def _formats(values: tuple[str, ...]) -> list[str]:
+    from kmingest.coverage import FORMATS
+
+    out: list[str] = []
+    for value in values or FORMATS:
+        for part in value.split(","):
+            name = part.strip().lower()
+            if name and name not in out:
+                out.append(name)
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise click.BadParameter(
+            f"{', '.join(bad) or '(none)'}: use {', '.join(FORMATS)}", param_hint="--format"
+        )
+    return out
+
+
+@report.command()
+@click.option("--format", "formats", multiple=True, metavar="html|json|csv",
+              help="Output format; repeat it or give a comma list (default: all three).")  # fmt: skip
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the files (default: the report's folder under coverage.reports_dir).")  # fmt: skip
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Measure ages and freshness from this date (default: now).")  # fmt: skip
+@click.pass_context
+def coverage(
+    ctx: click.Context, formats: tuple[str, ...], out_dir: Path | None, as_of: datetime | None
+) -> None:
+    """Coverage per department, knowledge-map gaps and search gaps (HTML, JSON, CSV).
+
+    Every report is also kept (report.json) under coverage.reports_dir and compared with the previous one.
+    """
+    from kmingest.coverage import KnowledgeMapError, write_report
+    from kmingest.embedding import EmbeddingError
+    from kmingest.index.base import IndexError_
+
+    chosen = _formats(formats)
+    try:
+        cfg = load_config((ctx.obj or {}).get("config_path"))
+        paths = write_report(cfg, out_dir, chosen, as_of=as_of.replace(tzinfo=UTC) if as_of else None)
+    except (ConfigError, KnowledgeMapError, EmbeddingError, IndexError_) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    for path in paths:
+        click.echo(str(path))

@@ -1,0 +1,76 @@
+"""The coverage report as CSV files for spreadsheets (UTF-8 with a BOM, so Excel shows Chinese correctly).
+
+Report -> coverage_metrics.csv, coverage_freshness.csv, knowledge_areas.csv, search_departments.csv,
+          search_queries.csv, problems.csv, changes.csv
+
+Column names are the report's field names and the numbers are exactly those of report.json (shares as
+fractions 0-1, ages in days), so CSV, JSON and HTML agree.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kmingest.coverage.metrics import AGE_BUCKETS
+from kmingest.coverage.model import GroupMetrics, Report
+
+METRIC_FIELDS = tuple(GroupMetrics.model_fields)
+
+
+def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+    return path
+
+
+def _date(value: Any) -> str:
+    return "" if value is None else str(value.isoformat())
+
+
+def write_csv(report: Report, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    levels = (("total", [report.totals]), ("department", report.departments),
+              ("department_system", report.department_system), ("system", report.systems),
+              ("cell", report.cells))  # fmt: skip
+    metric_rows = [
+        (level, *(getattr(g, f) for f in METRIC_FIELDS)) for level, groups in levels for g in groups
+    ]
+    paths = [
+        _write(out_dir / "coverage_metrics.csv", ("level", *METRIC_FIELDS), metric_rows),
+        _write(out_dir / "coverage_freshness.csv", ("department", "age", "documents"),
+               [(d, b, counts.get(b, 0)) for d, counts in report.freshness.items() for b in AGE_BUCKETS]),
+        _write(out_dir / "knowledge_areas.csv",
+               ("department", "area", "status", "documents", "freshest", "authors", "examples", "keywords",
+                "thin_below", "stale_after_days"),
+               [(a.department, a.area, a.status, a.documents, _date(a.freshest),
+                 "; ".join(f"{n} ({c})" for n, c in a.authors), "; ".join(a.examples), "; ".join(a.keywords),
+                 a.thin_below, a.stale_after_days) for a in report.areas]),
+        _write(out_dir / "problems.csv",
+               ("source", "system", "department", "doc_type", "external_id", "kind", "reason"),
+               [(p.source, p.system, p.department, p.doc_type, p.external_id, p.kind, p.reason)
+                for p in report.problems]),
+    ]  # fmt: skip
+    s = report.search
+    dept_rows: list[tuple[Any, ...]] = []
+    query_rows: list[tuple[Any, ...]] = []
+    if s is not None:
+        dept_rows = [(d.department, d.searches, d.zero_result, d.zero_result_share, d.with_results_no_click,
+                      "; ".join(q.query for q in d.zero_result_queries)) for d in s.departments]  # fmt: skip
+        for kind, rows in (("top", s.top_queries), ("zero_result", s.zero_result_queries),
+                           ("no_click", s.no_click_queries)):  # fmt: skip
+            query_rows += [(kind, q.query, q.searches, q.zero_result, q.with_results_no_click, q.clicked,
+                            "; ".join(q.departments), _date(q.last_seen)) for q in rows]  # fmt: skip
+    paths.append(_write(out_dir / "search_departments.csv", ("department", "searches", "zero_result",
+                        "zero_result_share", "with_results_no_click", "zero_result_queries"), dept_rows))  # fmt: skip
+    paths.append(_write(out_dir / "search_queries.csv", ("list", "query", "searches", "zero_result",
+                        "with_results_no_click", "clicked", "departments", "last_seen"), query_rows))  # fmt: skip
+    changes = report.changes.items if report.changes else ()
+    paths.append(_write(out_dir / "changes.csv", ("scope", "department", "area", "verdict", "details"),
+                        [(c.scope, c.department, c.area, c.verdict, "; ".join(c.details)) for c in changes]))  # fmt: skip
+    return paths

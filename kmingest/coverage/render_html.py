@@ -1,0 +1,68 @@
+"""The coverage report as one self-contained HTML file (inline CSS and SVG, no scripts, no external URLs).
+
+Report -> charts.py (SVG) + templates/coverage.html.j2 (Jinja2, autoescape on) -> coverage.html
+
+Every table cell with a number carries `data-value` with the exact number from the report (shares as
+fractions), so a reader (or a test) can check the HTML against report.json and the CSV files.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from kmingest.coverage import charts
+from kmingest.coverage.metrics import AGE_BUCKETS
+from kmingest.coverage.model import STATUS_ORDER, Report
+
+TEMPLATES = Path(__file__).parent / "templates"
+HTML_FILE = "coverage.html"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _date(value: datetime | None) -> str:
+    return "–" if value is None else value.strftime("%Y-%m-%d")
+
+
+def _when(value: datetime | None) -> str:
+    return "–" if value is None else value.strftime("%Y-%m-%d %H:%M UTC%z")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"],
+                      default_for_string=True, default=True), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env.filters.update(pct=_pct, num=_num, date=_date, when=_when)
+    return env
+
+
+def render_html(report: Report) -> str:
+    areas_by_status = {s: sum(a.status == s for a in report.areas) for s in STATUS_ORDER}
+    template = _environment().get_template("coverage.html.j2")
+    return template.render(
+        r=report,
+        buckets=AGE_BUCKETS,
+        areas_by_status=areas_by_status,
+        bar_chart=Markup(charts.bar_chart(report.departments)),
+        heat_map=Markup(charts.heat_map(report.department_system)),
+        freshness_chart=Markup(charts.freshness_chart(report.freshness)),
+    )
+
+
+def write_html(report: Report, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / HTML_FILE
+    path.write_text(render_html(report), encoding="utf-8")
+    return path

@@ -6,7 +6,8 @@ doc id + PortalUser -> index.get_document(caller=user.caller) -> dict | None (No
                     -> QueryLog.record_click(qid, doc id) when opened from a logged search
 
 The year facet is not a backend facet: it is counted with extra `limit=0` searches (same query vector, same
-caller, one year's date range each), newest year first, stopping once every result is accounted for.
+caller, one year's date range each: about 1 ms each on the embedded index), so each count is what clicking
+that year shows.
 """
 
 from __future__ import annotations
@@ -144,29 +145,19 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
 
 def _year_facet(portal: Portal, params: SearchParams, user: PortalUser, vector: Any,
                 total: int) -> list[tuple[str, int]]:  # fmt: skip
+    """Per year of the last YEARS_PROBED (and one bucket before them): how many results that year's
+    filter gives. In hybrid and vector modes a filter also narrows the nearest-neighbour part, so these
+    are click-through counts (what clicking shows), not a split of `total`."""
     if total == 0:
         return []
     if params.year:
         return [(params.year, total)]
     base = params.filters()
-    counted = 0
-    years: list[tuple[str, int]] = []
     this_year = datetime.now(UTC).year
-    oldest = this_year
-    for year in range(this_year, this_year - YEARS_PROBED, -1):
-        if counted >= total:
-            break
-        n = _count(portal, params, user, vector, base, str(year))
-        oldest = year
-        if n:
-            years.append((str(year), n))
-            counted += n
-    if counted < total:
-        label = f"{OLDER_PREFIX}{oldest}"
-        n = _count(portal, params, user, vector, base, label)
-        if n:
-            years.append((label, n))
-    return years  # what is left (undated documents) has no year value
+    labels = [str(y) for y in range(this_year, this_year - YEARS_PROBED, -1)]
+    labels.append(f"{OLDER_PREFIX}{this_year - YEARS_PROBED + 1}")
+    counts = [(label, _count(portal, params, user, vector, base, label)) for label in labels]
+    return [(label, n) for label, n in counts if n]
 
 
 def _count(portal: Portal, params: SearchParams, user: PortalUser, vector: Any, base: Filters,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,10 +74,18 @@ def _str(value: object) -> str | None:
 
 
 @dataclass
-class _Pending:
+class Pending:
     record: SourceRecord
     content_hash: str
     is_new: bool
+
+
+@dataclass
+class Scan:
+    """What one extraction saw: every external id (for full-sync deletions) and the newest update time."""
+
+    seen: set[str] = field(default_factory=set)
+    newest: datetime | None = None
 
 
 @dataclass
@@ -111,30 +119,40 @@ class SourceRun:
         return self.stats
 
     def _run(self) -> None:
+        scan = Scan()
+        batch: list[Pending] = []
+        for pending in self.scan(scan):
+            batch.append(pending)
+            if len(batch) >= BATCH_DOCS:
+                self.process(batch)
+                batch = []
+        self.process(batch)
+        self.finish(scan)
+
+    def scan(self, scan: Scan) -> Iterator[Pending]:
+        """Extract and classify: yields the records that are new or changed since the last run; counts
+        the rest, dead-letters unreadable items, and fills `scan` with what it saw."""
         name = self.source.name
         known = self.state.known(name)
         since = None if self.full else _parse_checkpoint(self.state.checkpoint(name))
-        seen: set[str] = set()
-        newest: datetime | None = None
-        batch: list[_Pending] = []
         for item in self.connector.extract(since):
             self.stats.seen += 1
             if self.progress:
                 self.progress(self.stats.seen)
             if isinstance(item, ExtractError):
-                seen.add(item.external_id)
+                scan.seen.add(item.external_id)
                 self.stats.failed += 1
                 self.state.add_dead_letter(name, item.external_id, item.reason, self.run_id)
                 continue
-            if item.external_id in seen:
+            if item.external_id in scan.seen:
                 self.stats.failed += 1
                 self.state.add_dead_letter(
                     name, item.external_id, "duplicate id in this export: the first one was kept", self.run_id
                 )
                 continue
-            seen.add(item.external_id)
-            if item.updated_at and (newest is None or item.updated_at > newest):
-                newest = item.updated_at
+            scan.seen.add(item.external_id)
+            if item.updated_at and (scan.newest is None or item.updated_at > scan.newest):
+                scan.newest = item.updated_at
             digest = item.content_hash()
             before = known.get(item.external_id)
             if before and before[0] == digest and not self.force:
@@ -144,22 +162,24 @@ class SourceRun:
                 self.stats.updated += 1
             else:
                 self.stats.new += 1
-            batch.append(_Pending(item, digest, before is None))
-            if len(batch) >= BATCH_DOCS:
-                self._process(batch)
-                batch = []
-        self._process(batch)
+            yield Pending(item, digest, before is None)
+
+    def finish(self, scan: Scan) -> None:
+        """After every batch was written: on a full sync delete what the source no longer has, then
+        commit the checkpoint. Safe to repeat."""
+        name = self.source.name
         if self.full:
-            gone = [eid for eid in known if eid not in seen]
+            known = self.state.known(name)
+            gone = [eid for eid in known if eid not in scan.seen]
             if gone:
                 self.index.delete([known[eid][2] for eid in gone])
                 self.state.forget(name, gone)
                 self.stats.deleted = len(gone)
-            self.state.prune_dead_letters(name, keep=seen)
-        if newest is not None:
-            self.state.set_checkpoint(name, newest.isoformat())
+            self.state.prune_dead_letters(name, keep=scan.seen)
+        if scan.newest is not None:
+            self.state.set_checkpoint(name, scan.newest.isoformat())
 
-    def _process(self, batch: list[_Pending]) -> None:
+    def process(self, batch: list[Pending]) -> None:
         if not batch:
             return
         outcomes: list[RecordOutcome] = []

@@ -77,11 +77,19 @@ class RunInfo:
     error: str | None = None
 
 
+_RUN_COLUMNS = "SELECT run_id, source, full_sync, started_at, finished_at, status, stats, error FROM runs"
+
+
+def _run_info(r: tuple[Any, ...]) -> RunInfo:
+    return RunInfo(r[0], r[1], bool(r[2]), r[3], r[4], r[5], json.loads(r[6]), r[7])
+
+
 class StateStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False)
+        # several processes may write at once (Airflow tasks, the CLI): wait for the lock, don't fail
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=60)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
 
@@ -185,12 +193,21 @@ class StateStore:
             )
 
     def runs(self, source: str | None = None, limit: int = 20) -> list[RunInfo]:
-        sql = "SELECT run_id, source, full_sync, started_at, finished_at, status, stats, error FROM runs"
+        sql = _RUN_COLUMNS + (" WHERE source = ?" if source else "") + " ORDER BY run_id DESC LIMIT ?"
         args: tuple[Any, ...] = (source, limit) if source else (limit,)
-        rows = self._db.execute(
-            sql + (" WHERE source = ?" if source else "") + " ORDER BY run_id DESC LIMIT ?", args
-        )
-        return [RunInfo(r[0], r[1], bool(r[2]), r[3], r[4], r[5], json.loads(r[6]), r[7]) for r in rows]
+        return [_run_info(r) for r in self._db.execute(sql, args)]
+
+    def run(self, run_id: int) -> RunInfo | None:
+        row = self._db.execute(_RUN_COLUMNS + " WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else _run_info(row)
+
+    def restart_run(self, run_id: int) -> None:
+        """A scheduler retried the first step of a run: it is running again."""
+        with self._db:
+            self._db.execute(
+                "UPDATE runs SET status = 'running', finished_at = NULL, error = NULL WHERE run_id = ?",
+                (run_id,),
+            )
 
     def sources(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM runs ORDER BY source")]

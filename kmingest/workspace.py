@@ -71,15 +71,25 @@ class Workspace:
         self.check_model()
         results: dict[str, RunStats] = {}
         for name in names:
-            source = self.config.source(name)
-            connector = build_connector(source, str(self.config.source_file or "config"))
-            run = SourceRun(
-                source=source, connector=connector, index=self.index, embedder=self.embedder,
-                state=self.state, chunking=self.config.chunking, limits=self.config.limits.parse_limits(),
-                full=full, force=force, progress=progress(name) if progress else None,
-            )  # fmt: skip
+            run = self.source_run(name, full, force, progress(name) if progress else None)
             results[name] = run.run()
         return results
+
+    def source_run(
+        self,
+        name: str,
+        full: bool = False,
+        force: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> SourceRun:
+        """A runner for one configured source (raises ConfigError / ConnectorConfigError if it can't work)."""
+        source = self.config.source(name)
+        connector = build_connector(source, str(self.config.source_file or "config"))
+        return SourceRun(
+            source=source, connector=connector, index=self.index, embedder=self.embedder, state=self.state,
+            chunking=self.config.chunking, limits=self.config.limits.parse_limits(), full=full, force=force,
+            progress=progress,
+        )  # fmt: skip
 
     def close(self) -> None:
         self.index.close()

@@ -1,4 +1,5 @@
-"""Inline SVG charts for the HTML report: no JavaScript, no external files, printable.
+"""Inline SVG charts for the HTML report: no JavaScript, no external files, printable, and no style
+attributes (presentation attributes only), so they also render under the portal's strict CSP.
 
 Report -> bar_chart / heat_map / freshness_chart -> SVG strings (every label escaped) -> render_html.py
 
@@ -14,7 +15,7 @@ from html import escape
 from kmingest.coverage.metrics import AGE_BUCKETS
 from kmingest.coverage.model import GroupMetrics
 
-FONT = "font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','Microsoft YaHei',sans-serif"
+FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 BUCKET_COLOURS = ("#1a7f37", "#7fc97f", "#f0b429", "#d1495b", "#9aa5b1")
 LABEL_W = 130
 
@@ -22,7 +23,8 @@ LABEL_W = 130
 def _svg(width: int, height: int, label: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="{FONT};font-size:12px">'
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{escape(FONT)}" '
+        'font-size="12">'
         f"<title>{escape(label)}</title>" + "".join(body) + "</svg>"
     )
 

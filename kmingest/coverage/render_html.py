@@ -2,7 +2,8 @@
 
 Report -> charts.py (SVG) + templates/coverage.html.j2 (Jinja2, autoescape on) -> coverage.html
 
-Every table cell with a number carries `data-value` with the exact number from the report (shares as
+In the portal (/coverage) the same template links the CSS instead, under the portal's CSP. Every table
+cell with a number carries `data-value` with the exact number from the report (shares as
 fractions), so a reader (or a test) can check the HTML against report.json and the CSV files.
 """
 
@@ -48,11 +49,20 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(report: Report) -> str:
+def stylesheet() -> str:
+    """The report's CSS (inlined in the file; served apart where a CSP forbids inline styles)."""
+    return (TEMPLATES / "coverage.css").read_text(encoding="utf-8")
+
+
+def render_html(report: Report, stylesheet_url: str | None = None, back_url: str | None = None) -> str:
+    """The report page; with `stylesheet_url` the CSS is linked instead of inlined (the portal's CSP)."""
     areas_by_status = {s: sum(a.status == s for a in report.areas) for s in STATUS_ORDER}
     template = _environment().get_template("coverage.html.j2")
     return template.render(
         r=report,
+        stylesheet_url=stylesheet_url,
+        back_url=back_url,
+        inline_css=Markup(stylesheet()),  # our own file, not user content
         buckets=AGE_BUCKETS,
         areas_by_status=areas_by_status,
         bar_chart=Markup(charts.bar_chart(report.departments)),

@@ -27,6 +27,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from kmingest import staged
 from kmingest.config import ConfigError, load_config
 from kmingest.connectors.base import ConnectorConfigError
+from kmingest.coverage import KnowledgeMapError, write_report
 from kmingest.scheduling import COVERAGE_DAG_ID, DagSpec, dag_specs, dags_config_path
 from kmingest.workspace import Workspace
 
@@ -117,9 +118,12 @@ def coverage_dag(specs: list[DagSpec]) -> DAG:
 
         @task
         def report() -> list[str]:
-            from kmingest.coverage import write_report
-
-            paths = write_report(load_config(CONFIG_PATH))
+            """Builds the coverage report and keeps it in coverage.reports_dir (each run a new one,
+            compared with the previous)."""
+            try:
+                paths = write_report(load_config(CONFIG_PATH))
+            except (ConfigError, KnowledgeMapError) as err:
+                raise AirflowFailException(f"configuration error (not retried): {err}") from err
             print("coverage report:", *paths, sep="\n  ")
             return [str(p) for p in paths]
 

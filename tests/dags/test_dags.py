@@ -94,7 +94,8 @@ def test_dags_folder_has_one_dag_per_source_and_the_coverage_dag(airflow: Airflo
 
 def test_source_dag_ingests_the_oa_sample_and_a_second_run_changes_nothing(airflow: Airflow, tmp_path: Path,
                                                                           embedding_cache: Path) -> None:  # fmt: skip
-    config = write_config(tmp_path, embedding_cache, sample_sources("oa"), access={"admins": ["km-admin"]})
+    km_map = str(REPO / "knowledge_map.yaml")
+    config = write_config(tmp_path, embedding_cache, sample_sources("oa"), coverage={"knowledge_map": km_map})
     run, log = airflow.run(config, "test", "kmingest_oa")
     assert run["state"] == "success", log[-4000:]
     assert {k for k in run["tasks"] if k.startswith("process[")} == {"process[0]", "process[1]"}  # 78 / 64
@@ -125,6 +126,16 @@ def test_source_dag_ingests_the_oa_sample_and_a_second_run_changes_nothing(airfl
     )
     with Workspace(load_config(config)) as ws:
         assert ws.index.stats() == {"documents": valid, "chunks": chunks}
+
+    # the coverage DAG (scheduled on the source assets; dag.test runs it directly) keeps a report per run
+    for _ in range(2):
+        run, log = airflow.run(config, "test", "kmingest_coverage")
+        assert run["state"] == "success", log[-4000:]
+    reports = sorted((tmp_path / "state" / "reports").glob("*/report.json"))
+    assert len(reports) == 2 and all((r.parent / "coverage.html").exists() for r in reports)
+    latest = json.loads(reports[-1].read_text(encoding="utf-8"))
+    assert latest["totals"]["documents"] == valid
+    assert latest["changes"]["previous_id"] == reports[0].parent.name
 
 
 def test_full_resync_from_the_trigger_params_deletes_removed_files(airflow: Airflow, tmp_path: Path,

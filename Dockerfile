@@ -1,0 +1,33 @@
+# kmingest image: the library, the connectors, the DAGs and Airflow 3 (used by every service of
+# docker-compose.yml except Elasticsearch and Postgres). Build: docker build -t kmingest .
+FROM python:3.11-slim
+
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
+    AIRFLOW_HOME=/opt/airflow KMINGEST_CONFIG=/opt/kmingest/docker/kmingest.yaml
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl \
+ && rm -rf /var/lib/apt/lists/*
+
+# CPU-only torch keeps the image ~2 GB smaller; pass --build-arg TORCH_INDEX=https://pypi.org/simple for CUDA
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+RUN pip install --index-url "$TORCH_INDEX" torch
+
+WORKDIR /opt/kmingest
+COPY pyproject.toml README.md ./
+COPY kmingest kmingest
+COPY connectors connectors
+COPY mappings mappings
+# editable: the ES backend reads mappings/ from the source tree
+RUN pip install -e ".[airflow]" "apache-airflow-providers-postgres"
+
+COPY dags dags
+COPY docker docker
+COPY samples samples
+COPY kmingest.yaml knowledge_map.yaml ./
+
+RUN useradd --create-home --uid 50000 kmingest \
+ && mkdir -p /var/lib/kmingest /opt/airflow \
+ && chown -R kmingest /var/lib/kmingest /opt/airflow
+USER kmingest

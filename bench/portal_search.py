@@ -1,0 +1,188 @@
+"""Portal /api/search throughput and latency under concurrent clients, on the embedded backend.
+
+    python -m bench.portal_search [--chunks 10000] [--requests 200] [--clients 1 4 16]
+
+Index: SciFact abstracts with their real vectors (bench.search_latency.build; the embedding cache that
+`kmingest eval` fills is reused), departments and ACLs varied, about `--chunks` chunks.
+Server: `kmingest serve` in its own process (uvicorn, one worker), as a Quality user's API token.
+Clients: N threads, each with a keep-alive HTTP connection, sending SciFact train claims as queries until
+`--requests` requests are done (after a warm-up). Each request is a full portal search: query embedding,
+hybrid ranking, facets, the year facet (11 `limit=0` probes), the query log write and JSON encoding.
+Baseline, in the same run: `kmingest.search.search` called directly, one at a time, same queries, in a
+fresh process of its own like the server (the bench process itself has built the index with torch and
+numpy thread pools, which made its own single-query encoding several times slower on a loaded 2-core
+machine and would flatter the portal).
+Thread pools: subprocesses inherit the environment, so `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python -m
+bench.portal_search` measures the server with single-threaded torch and BLAS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from bench.common import SHARED_CACHE, percentile, scifact_queries
+from bench.search_latency import build
+from kmingest.config import load_config
+from kmingest.embedding import Embedder, EmbeddingCache
+from kmingest.index.embedded import EmbeddedIndex
+from kmingest.search import caller_for, search
+from kmingest.workspace import Workspace
+
+TOKEN = "bench-token-0123456789abcdef"
+
+
+def write_config(work: Path) -> Path:
+    data = {
+        "state_dir": str(work / "state"),
+        "index": {"path": str(work / "state" / "index.db")},
+        "embedding": {"cache_path": str(SHARED_CACHE)},
+        "access": {"users": {"bench": {"departments": ["Quality"]}}},
+        "portal": {"api_tokens_env": "BENCH_API_TOKENS", "session_secret_env": "BENCH_SESSION_SECRET"},
+    }
+    path = work / "kmingest.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(config: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "BENCH_API_TOKENS": f"{TOKEN}=bench", "BENCH_SESSION_SECRET": "bench"}
+    proc = subprocess.Popen([sys.executable, "-m", "kmingest.cli", "--config", str(config), "serve", "--port",
+                             str(port)], env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:  # readiness: /api/health answers once the model is loaded and the app started
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the portal did not start")
+        time.sleep(0.1)
+
+
+def run_clients(url: str, queries: list[str], clients: int, requests: int) -> tuple[float, list[float]]:
+    """(wall seconds, per-request latencies) for `requests` searches spread over `clients` threads."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    errors: list[str] = []
+
+    def worker() -> None:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as client:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                t0 = time.perf_counter()
+                r = client.get("/api/search", params={"q": queries[i % len(queries)]})
+                elapsed = time.perf_counter() - t0
+                with lock:
+                    latencies.append(elapsed)
+                    if r.status_code != 200:
+                        errors.append(str(r.status_code))
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[0]}")
+    return wall, latencies
+
+
+def line(label: str, wall: float, lat: list[float]) -> str:
+    ms = [v * 1000 for v in lat]
+    return (f"{label:<28} {len(lat) / wall:7.1f} req/s   p50 {percentile(ms, 50):6.1f} ms   "
+            f"p95 {percentile(ms, 95):6.1f} ms   p99 {percentile(ms, 99):6.1f} ms")  # fmt: skip
+
+
+def baseline(config_path: Path, requests: int) -> None:
+    """In its own fresh process, like the server: `kmingest.search.search` one query at a time."""
+    cfg = load_config(config_path)
+    queries = scifact_queries(400)
+    times: list[float] = []
+    with Workspace(cfg) as ws:
+        caller = caller_for("bench", cfg.access)
+        for q in queries[200:220]:  # warm-up
+            search(ws, q, caller)
+        t0 = time.perf_counter()
+        for i in range(requests):
+            t1 = time.perf_counter()
+            search(ws, queries[i % len(queries)], caller)
+            times.append(time.perf_counter() - t1)
+        wall = time.perf_counter() - t0
+    print(json.dumps({"wall": wall, "times": times}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--chunks", type=int, default=10_000)
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    args = ap.parse_args()
+    if args.baseline:
+        baseline(args.baseline, args.requests)
+        return
+    queries = scifact_queries(400)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        config_path = write_config(work)
+        embedder = Embedder(cache=EmbeddingCache(SHARED_CACHE, "all-MiniLM-L6-v2"))
+        index = EmbeddedIndex(work / "state" / "index.db")
+        t0 = time.perf_counter()
+        n = build(index, embedder, args.chunks)
+        print(
+            f"index: {n} chunks, {index.stats()['documents']} documents (built in {time.perf_counter() - t0:.0f} s)"
+        )
+        index.close()
+
+        out = subprocess.run([sys.executable, "-m", "bench.portal_search", "--baseline", str(config_path),
+                              "--requests", str(args.requests)], check=True, capture_output=True, text=True)  # fmt: skip
+        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        base_wall, times = measured["wall"], measured["times"]
+        print(
+            f"cpu cores: {os.cpu_count()}; requests per level: {args.requests}; queries: SciFact train claims"
+        )
+        print(line("baseline in-process search", base_wall, times))
+        port = free_port()
+        server = start_server(config_path, port)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            run_clients(url, queries[200:], 2, 20)  # warm-up
+            for clients in args.clients:
+                wall, lat = run_clients(url, queries, clients, args.requests)
+                label = f"portal /api/search, {clients:>2} client{'s' if clients > 1 else ''}"
+                print(
+                    line(label, wall, lat)
+                    + f"   ({percentile(lat, 50) / percentile(times, 50):.2f}x baseline p50)"
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,8 +2,9 @@
 test environment gets its own process). Needs AIRFLOW_HOME, the metadata DB and AIRFLOW__CORE__DAGS_FOLDER
 in the environment (see conftest.py).
 
-    python -m tests.dags.airflow_runner list            the DAG bag as JSON: import errors, DAGs, tasks
-    python -m tests.dags.airflow_runner test DAG [CONF]  dag.test(run_conf=CONF); the run as JSON
+    python -m tests.dags.airflow_runner list               the DAG bag as JSON: import errors, DAGs, tasks
+    python -m tests.dags.airflow_runner test DAG[:CONF]...  dag.test(run_conf=CONF) for each, in order, in
+                                                            one process (the model loads once); runs as JSON
 
 The JSON is the last line of stdout; the task logs come before it.
 """
@@ -62,16 +63,20 @@ def main(argv: list[str]) -> int:
     if argv[0] == "list":
         print(json.dumps(describe(bag)))
         return 0
-    dag = bag.get_dag(argv[1])
-    if dag is None:
-        print(json.dumps({"error": f"no DAG {argv[1]}", "import_errors": dict(bag.import_errors)}))
-        return 1
-    run = dag.test(run_conf=json.loads(argv[2]) if len(argv) > 2 else None)
-    tasks = {
-        ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
-        for ti in run.get_task_instances()
-    }
-    print(json.dumps({"state": str(run.state), "tasks": tasks}))
+    runs = []
+    for item in argv[1:]:  # DAG_ID or DAG_ID:{"full": true}, run one after the other in this process
+        dag_id, _, conf = item.partition(":")
+        dag = bag.get_dag(dag_id)
+        if dag is None:
+            print(json.dumps({"error": f"no DAG {dag_id}", "import_errors": dict(bag.import_errors)}))
+            return 1
+        run = dag.test(run_conf=json.loads(conf) if conf else None)
+        tasks = {
+            ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
+            for ti in run.get_task_instances()
+        }
+        runs.append({"dag_id": dag_id, "state": str(run.state), "tasks": tasks})
+    print(json.dumps(runs))
     return 0
 
 

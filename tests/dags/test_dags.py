@@ -44,12 +44,6 @@ def small_folder(root: Path) -> dict[str, Any]:
     return {"name": "notes", "connector": "filesystem", "path": str(docs), "department_from_folder": True}
 
 
-def last_run(config: Path, source: str) -> dict[str, Any]:
-    with Workspace(load_config(config)) as ws:
-        info = ws.state.runs(source, limit=1)[0]
-        return {"status": info.status, **info.stats}
-
-
 def test_dags_folder_has_one_dag_per_source_and_the_coverage_dag(airflow: Airflow, tmp_path: Path,
                                                                  embedding_cache: Path) -> None:  # fmt: skip
     sources = sample_sources("erp", "crm", "oa", "shared-drive")
@@ -92,45 +86,40 @@ def test_dags_folder_has_one_dag_per_source_and_the_coverage_dag(airflow: Airflo
     }
 
 
-def test_source_dag_ingests_the_oa_sample_and_a_second_run_changes_nothing(airflow: Airflow, tmp_path: Path,
-                                                                          embedding_cache: Path) -> None:  # fmt: skip
+def runs_of(config: Path, source: str) -> list[dict[str, Any]]:
+    """The source's runs from kmingest's own run history, oldest first."""
+    with Workspace(load_config(config)) as ws:
+        return [{"status": r.status, **r.stats} for r in reversed(ws.state.runs(source))]
+
+
+def test_source_dag_ingests_the_oa_sample_a_rerun_changes_nothing_and_coverage_follows(
+    airflow: Airflow, tmp_path: Path, embedding_cache: Path
+) -> None:
     km_map = str(REPO / "knowledge_map.yaml")
     config = write_config(tmp_path, embedding_cache, sample_sources("oa"), coverage={"knowledge_map": km_map})
-    run, log = airflow.run(config, "test", "kmingest_oa")
-    assert run["state"] == "success", log[-4000:]
-    assert {k for k in run["tasks"] if k.startswith("process[")} == {"process[0]", "process[1]"}  # 78 / 64
-    assert set(run["tasks"].values()) == {"success"}
-    stats = last_run(config, "oa")
+    # the coverage DAG is scheduled on the source assets; dag.test runs it directly, twice: one report each
+    runs, log = airflow.run(
+        config, "test", "kmingest_oa", "kmingest_oa", "kmingest_coverage", "kmingest_coverage"
+    )
+    assert [r["state"] for r in runs] == ["success"] * 4, log[-4000:]
+    first, again = runs[0]["tasks"], runs[1]["tasks"]
+    assert {k for k in first if k.startswith("process[")} == {"process[0]", "process[1]"}  # 78 records / 64
+    assert set(first.values()) == {"success"}
+    assert "process[0]" not in again  # nothing changed: no batch to process
+
     valid, written = EXPECTED["oa"]["valid_documents"], EXPECTED["oa"]["written_items"]
-    assert stats["status"] == "ok"
+    stats, rerun = runs_of(config, "oa")
+    assert stats["status"] == rerun["status"] == "ok"
     assert (stats["indexed"], stats["failed"], stats["seen"]) == (valid, written - valid, written)
+    assert (rerun["indexed"], rerun["embedded"], rerun["new"], rerun["updated"]) == (0, 0, 0, 0)
     with Workspace(load_config(config)) as ws:
-        assert ws.index.stats()["documents"] == valid
-        chunks = ws.index.stats()["chunks"]
+        assert ws.index.stats() == {"documents": valid, "chunks": stats["chunks"]}
         for probe in EXPECTED["oa"]["probes"]:
             hits = ws.index.search(
                 SearchRequest(query=probe["query"], mode="bm25"), Caller.system(), None
             ).hits
             assert probe["expect_id"] in [h.external_id for h in hits[:3]], probe
 
-    again, log = airflow.run(config, "test", "kmingest_oa")
-    assert again["state"] == "success", log[-4000:]
-    assert "process[0]" not in again["tasks"]  # nothing changed: no batch to process
-    stats = last_run(config, "oa")
-    assert (stats["status"], stats["indexed"], stats["embedded"], stats["new"], stats["updated"]) == (
-        "ok",
-        0,
-        0,
-        0,
-        0,
-    )
-    with Workspace(load_config(config)) as ws:
-        assert ws.index.stats() == {"documents": valid, "chunks": chunks}
-
-    # the coverage DAG (scheduled on the source assets; dag.test runs it directly) keeps a report per run
-    for _ in range(2):
-        run, log = airflow.run(config, "test", "kmingest_coverage")
-        assert run["state"] == "success", log[-4000:]
     reports = sorted((tmp_path / "state" / "reports").glob("*/report.json"))
     assert len(reports) == 2 and all((r.parent / "coverage.html").exists() for r in reports)
     latest = json.loads(reports[-1].read_text(encoding="utf-8"))
@@ -141,13 +130,12 @@ def test_source_dag_ingests_the_oa_sample_and_a_second_run_changes_nothing(airfl
 def test_full_resync_from_the_trigger_params_deletes_removed_files(airflow: Airflow, tmp_path: Path,
                                                                     embedding_cache: Path) -> None:  # fmt: skip
     config = write_config(tmp_path, embedding_cache, [small_folder(tmp_path)])
-    assert airflow.run(config, "test", "kmingest_notes")[0]["state"] == "success"
+    [run], _ = airflow.run(config, "test", "kmingest_notes")
+    assert run["state"] == "success"
     (tmp_path / "notes" / "Quality" / "gauges.md").unlink()
-    assert airflow.run(config, "test", "kmingest_notes")[0]["state"] == "success"
-    assert last_run(config, "notes")["deleted"] == 0  # an incremental run cannot see a deletion
-    run, log = airflow.run(config, "test", "kmingest_notes", json.dumps({"full": True}))
-    assert run["state"] == "success", log[-4000:]
-    assert last_run(config, "notes")["deleted"] == 1
+    runs, log = airflow.run(config, "test", "kmingest_notes", 'kmingest_notes:{"full": true}')
+    assert [r["state"] for r in runs] == ["success", "success"], log[-4000:]
+    assert [r["deleted"] for r in runs_of(config, "notes")] == [0, 0, 1]  # only a full sync sees deletions
     with Workspace(load_config(config)) as ws:
         assert ws.index.stats()["documents"] == 1
 
@@ -157,23 +145,19 @@ def test_source_dag_on_the_real_elasticsearch_node(
 ) -> None:
     prefix = f"kmingest-dagtest-{uuid.uuid4().hex[:8]}"
     index = {"backend": "elasticsearch", "url": ES_URL, "index_prefix": prefix}
-    config = write_config(tmp_path, embedding_cache, sample_sources("oa"))
-    data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    config.write_text(yaml.safe_dump({**data, "index": index}, allow_unicode=True), encoding="utf-8")
+    [oa] = sample_sources("oa")
+    oa["dag"] = {"retries": 0}  # a node that is down fails the run now, not after minutes of backoff
+    config = write_config(tmp_path, embedding_cache, [oa], index=index)
     valid = EXPECTED["oa"]["valid_documents"]
     try:
-        run, log = airflow.run(config, "test", "kmingest_oa")
-        assert run["state"] == "success", log[-4000:]
+        runs, log = airflow.run(config, "test", "kmingest_oa", "kmingest_oa")
+        assert [r["state"] for r in runs] == ["success", "success"], log[-4000:]
+        first, rerun = runs_of(config, "oa")
+        assert (first["indexed"], rerun["indexed"], rerun["embedded"]) == (valid, 0, 0)
         with Workspace(load_config(config)) as ws:
-            assert ws.index.stats()["documents"] == valid
-            chunks = ws.index.stats()["chunks"]
+            assert ws.index.stats() == {"documents": valid, "chunks": first["chunks"]}
             hits = ws.index.search(SearchRequest(query="远程办公", mode="bm25"), Caller.system(), None).hits
             assert hits and hits[0].external_id == "OA-2023-0006"
-        again, log = airflow.run(config, "test", "kmingest_oa")
-        assert again["state"] == "success", log[-4000:]
-        assert last_run(config, "oa")["indexed"] == 0
-        with Workspace(load_config(config)) as ws:
-            assert ws.index.stats() == {"documents": valid, "chunks": chunks}
     finally:
         with Workspace(load_config(config)) as ws:
             ws.index.layout.drop()  # type: ignore[attr-defined]
@@ -185,12 +169,11 @@ def test_broken_source_fails_its_own_run_with_the_config_error(airflow: Airflow,
     config = write_config(tmp_path, embedding_cache, [broken, small_folder(tmp_path)])
     bag, _ = airflow.run(config, "list")
     assert bag["import_errors"] == {} and {"kmingest_broken", "kmingest_notes"} <= set(bag["dags"])
-    run, log = airflow.run(config, "test", "kmingest_broken")
+    (run, other), log = airflow.run(config, "test", "kmingest_broken", "kmingest_notes")
     assert run["state"] == "failed"
     assert run["tasks"]["extract"] == "failed"
     assert "configuration error (not retried)" in log and "no-such-folder" in log
-    other, log = airflow.run(config, "test", "kmingest_notes")
-    assert other["state"] == "success", log[-4000:]
+    assert other["state"] == "success"
 
 
 def test_an_invalid_config_file_is_an_import_error_naming_the_key(airflow: Airflow, tmp_path: Path) -> None:

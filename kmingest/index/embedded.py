@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -180,6 +181,20 @@ class EmbeddedIndex:
             return len(rids)
 
     # ---- reads -------------------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Snapshot]:
+        """The current snapshot, inside one SQLite read transaction: the snapshot and every row read while
+        it is held come from the same committed state, even while another process writes (WAL)."""
+        with self._lock:
+            own = not self._db.in_transaction
+            if own:
+                self._db.execute("BEGIN")
+            try:
+                yield self._current()
+            finally:
+                if own:
+                    self._db.execute("COMMIT")
+
     def _current(self) -> Snapshot:
         generation = int(self._meta("generation") or 0)
         if self._snapshot is None or self._snapshot.generation != generation:
@@ -204,8 +219,7 @@ class EmbeddedIndex:
     def search(
         self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
     ) -> SearchResult:
-        with self._lock:
-            snap = self._current()
+        with self._read() as snap:
             mask = snap.mask(request.filters, caller)
             scores: dict[int, float] = {}
             best_chunk: dict[int, int] = {}
@@ -252,8 +266,7 @@ class EmbeddedIndex:
     def counts(
         self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
     ) -> dict[tuple[str, ...], int]:
-        with self._lock:
-            snap = self._current()
+        with self._read() as snap:
             return snap.group_counts(snap.mask(filters, caller), group_by)
 
     def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:

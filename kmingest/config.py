@@ -119,6 +119,12 @@ class AccessConfig(_Strict):
     km_leads: tuple[str, ...] = ()  # may open the coverage report in the portal
 
 
+class SearchConfig(_Strict):
+    # semantic neighbours less similar than this (cosine, -1..1) are not results, so a query that matches
+    # nothing gets "no results" instead of the nearest 50 documents; null turns the floor off
+    min_similarity: float | None = Field(default=0.3, ge=-1, le=1)
+
+
 class AirflowConfig(_Strict):
     pool: str = "kmingest_index_writes"  # Airflow pool that bounds concurrent index writes
 
@@ -163,6 +169,7 @@ class Config(_Strict):
     limits: LimitsConfig = LimitsConfig()
     sources: tuple[SourceConfig, ...] = ()
     access: AccessConfig = AccessConfig()
+    search: SearchConfig = SearchConfig()
     airflow: AirflowConfig = AirflowConfig()
     portal: PortalConfig = PortalConfig()
     coverage: CoverageConfig = CoverageConfig()

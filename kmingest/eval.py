@@ -117,7 +117,8 @@ def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) ->
         for mode in modes:
             ndcg, recall = [], []
             for i, qid in enumerate(qids):
-                request = SearchRequest(query=data.queries[qid], mode=mode, limit=100, vector_k=100)
+                request = SearchRequest(query=data.queries[qid], mode=mode, limit=100, vector_k=100,
+                                        min_similarity=config.search.min_similarity)  # fmt: skip
                 qv = None if vectors is None or mode == "bm25" else np.asarray(vectors[i])
                 hits = ws.index.search(request, Caller.system(), qv).hits
                 ranked = [h.external_id for h in hits]

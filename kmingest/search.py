@@ -60,5 +60,6 @@ def search(
     offset: int = 0,
 ) -> SearchResult:
     vector = embed_query(ws, query, mode)
-    request = SearchRequest(query=query, filters=filters, mode=mode, limit=limit, offset=offset)
+    request = SearchRequest(query=query, filters=filters, mode=mode, limit=limit, offset=offset,
+                            min_similarity=ws.config.search.min_similarity)  # fmt: skip
     return ws.index.search(request, caller, vector)

@@ -69,6 +69,9 @@ class SearchRequest:
     offset: int = 0
     vector_k: int = 50
     lexical_k: int = 1000  # how many lexical documents take part in ranking
+    # nearest neighbours less similar than this (cosine) are not results: without a floor every query,
+    # even nonsense, "finds" vector_k documents (config: search.min_similarity)
+    min_similarity: float | None = None
 
 
 @dataclass(frozen=True)

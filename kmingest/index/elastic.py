@@ -196,9 +196,13 @@ class ElasticIndex:
                 should += [{"prefix": {f: t[:-1]}} for f in ("title_terms", "body_terms")]
         return {"bool": {"should": should, "minimum_should_match": 1}}
 
-    def _knn(self, vector: npt.NDArray[np.float32], k: int, flt: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"field": "vector", "query_vector": [float(x) for x in vector], "k": k,
-                "num_candidates": max(100, 2 * k), "filter": flt}  # fmt: skip
+    def _knn(self, vector: npt.NDArray[np.float32], k: int, flt: list[dict[str, Any]],
+             min_similarity: float | None) -> dict[str, Any]:  # fmt: skip
+        knn = {"field": "vector", "query_vector": [float(x) for x in vector], "k": k,
+               "num_candidates": max(100, 2 * k), "filter": flt}  # fmt: skip
+        if min_similarity is not None:
+            knn["similarity"] = min_similarity  # the raw cosine similarity, as in the embedded backend
+        return knn
 
     def search(
         self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
@@ -220,7 +224,7 @@ class ElasticIndex:
         vector: list[tuple[str, str]] = []
         knn = None
         if use_vector and query_vector is not None:
-            knn = self._knn(query_vector, request.vector_k * 4, flt)
+            knn = self._knn(query_vector, request.vector_k * 4, flt, request.min_similarity)
             resp = self.client.search(index=self.chunks, knn=knn, size=request.vector_k * 4,
                                       source_includes=["doc_id"])  # fmt: skip
             seen: set[str] = set()

@@ -229,7 +229,7 @@ class EmbeddedIndex:
                 lexical = self._lexical(request.query, snap, mask) if request.mode != "vector" else []
                 vector = []
                 if query_vector is not None and request.mode != "bm25":
-                    vector = snap.nearest(query_vector, mask, request.vector_k)
+                    vector = snap.nearest(query_vector, mask, request.vector_k, request.min_similarity)
                 best_chunk = {**dict(vector), **dict(lexical)}  # highlight the best lexical passage
                 lex_rank = [str(d) for d, _ in lexical[: request.lexical_k]]
                 vec_rank = [str(d) for d, _ in vector]

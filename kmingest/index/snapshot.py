@@ -74,12 +74,17 @@ class Snapshot:
         found = self.chunk_rids[pos] == chunk_rids
         return np.where(found, self.chunk_doc[pos], -1)
 
-    def nearest(self, query: npt.NDArray[np.float32], mask: Mask, k: int) -> list[tuple[int, int]]:
-        """(doc index, best chunk rid) of the k most similar readable documents, best first."""
+    def nearest(
+        self, query: npt.NDArray[np.float32], mask: Mask, k: int, min_similarity: float | None = None
+    ) -> list[tuple[int, int]]:
+        """(doc index, best chunk rid) of the k most similar readable documents, best first; chunks less
+        similar than `min_similarity` (cosine) do not count."""
         if len(self.chunk_rids) == 0 or k <= 0:
             return []
         scores = self.vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
         scores[~mask[self.chunk_doc]] = -np.inf
+        if min_similarity is not None:
+            scores[scores < min_similarity] = -np.inf
         m = min(len(scores), k * 8)
         while True:
             top = np.argpartition(-scores, m - 1)[:m] if m < len(scores) else np.arange(len(scores))

@@ -132,7 +132,8 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     vector = embed_query(ws, params.q, params.mode)
     filters = params.filters()
     request = SearchRequest(query=params.q, filters=filters, mode=params.mode, limit=params.size,
-                            offset=(params.page - 1) * params.size)  # fmt: skip
+                            offset=(params.page - 1) * params.size,
+                            min_similarity=portal.config.search.min_similarity)  # fmt: skip
     result = ws.index.search(request, user.caller, vector)
     years = _year_facet(portal, params, user, vector, result.total)
     latency_ms = (time.perf_counter() - started) * 1000
@@ -164,7 +165,8 @@ def _count(portal: Portal, params: SearchParams, user: PortalUser, vector: Any, 
            year: str) -> int:  # fmt: skip
     start, end = _year_range(year) or (None, None)
     filters = replace(base, updated_from=start, updated_to=end)
-    request = SearchRequest(query=params.q, filters=filters, mode=params.mode, limit=0)
+    request = SearchRequest(query=params.q, filters=filters, mode=params.mode, limit=0,
+                            min_similarity=portal.config.search.min_similarity)  # fmt: skip
     return portal.workspace.index.search(request, user.caller, vector).total
 
 

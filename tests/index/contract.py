@@ -14,7 +14,7 @@ import pytest
 
 from kmingest.chunking import chunk_document
 from kmingest.embedding import Embedder
-from kmingest.index.base import Caller, Filters, IndexBackend, IndexError_, SearchRequest
+from kmingest.index.base import Caller, Filters, IndexBackend, IndexError_, SearchRequest, SearchResult
 from kmingest.models import Document, document_id, sha256_hex
 
 ALICE_SALES = Caller(frozenset({"public", "user:alice", "dept:Sales"}))
@@ -93,6 +93,24 @@ def test_two_character_chinese_query_matches_inside_longer_text(loaded, embedder
 
 def test_vector_mode_finds_meaning_without_shared_words(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
     assert ext_ids(query(loaded, embedder, "holiday entitlement for staff", mode="vector"))[0] == "leave"
+
+
+def test_similarity_floor_drops_unrelated_neighbours_and_their_counts(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    def floored(text: str, mode: str) -> SearchResult:
+        vector = embedder.encode([text])[0]
+        request = SearchRequest(query=text, mode=mode, min_similarity=0.3)  # type: ignore[arg-type]
+        return loaded.search(request, Caller.anonymous(), vector)  # type: ignore[no-any-return]
+
+    unrelated = "football world cup final score"
+    assert query(loaded, embedder, unrelated).total > 0  # without a floor: the nearest documents anyway
+    for mode in ("hybrid", "vector"):
+        result = floored(unrelated, mode)
+        assert (result.hits, result.total) == ([], 0)
+        assert all(not values for values in result.facets.values())
+    assert ext_ids(floored("holiday entitlement for staff", "vector"))[:1] == [
+        "leave"
+    ]  # related: still found
+    assert ext_ids(floored("torque wrenches", "hybrid"))[0] == "calib"
 
 
 def test_hybrid_ranks_the_document_both_rankings_agree_on(loaded, embedder) -> None:  # type: ignore[no-untyped-def]

@@ -53,11 +53,16 @@ def test_a_search_that_found_nothing_in_the_portal_appears_as_zero_result_query(
     assert page.status_code == 200 and "No documents found" in page.text
     found = portal.get("/search", params={"q": "cryogenic extended bonnet"})
     assert found.status_code == 200
+    # no filter at all: no shared word and nothing above the similarity floor is "found nothing" too
+    unfiltered = portal.get("/search", params={"q": "banana bread recipe"})
+    assert "No documents found" in unfiltered.text
     with Workspace(samples.config) as ws:
         report = build_report(samples.config, ws, as_of=AS_OF)
     assert report.search is not None
     zero = {q.query: q for q in report.search.zero_result_queries}
     assert "helium leak detection" in zero and "Sales" in zero["helium leak detection"].departments
+    assert "banana bread recipe" in zero
+    assert "cryogenic extended bonnet" not in zero
     sales = next(d for d in report.search.departments if d.department == "Sales")
     assert "helium leak detection" in {q.query for q in sales.zero_result_queries}
     assert "cryogenic extended bonnet" in {q.query for q in report.search.no_click_queries}

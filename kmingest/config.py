@@ -263,10 +263,14 @@ def load_config(explicit: str | Path | None = None) -> Config:
         return parse_config({}, Path.cwd() / DEFAULT_CONFIG_NAME)
     if not path.exists():
         raise ConfigError(f"{path}: config file not found (fix: pass --config FILE or create {path})")
+    return parse_config(read_yaml(path, ConfigError), path)
+
+
+def read_yaml(path: Path, error: type[Exception]) -> Any:
+    """A YAML file's data; a syntax error raises `error` naming the file, line and column."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ConfigError(f"{path}: YAML syntax error at {where}: {err} (fix: correct the YAML)") from None
-    return parse_config(data, path)
+        raise error(f"{path}: YAML syntax error at {where}: {err} (fix: correct the YAML)") from None

@@ -29,10 +29,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kmingest.analysis import query_terms
+from kmingest.config import read_yaml
 from kmingest.coverage.metrics import age_days
 from kmingest.coverage.model import AreaResult, AreaStatus
 from kmingest.index.base import Caller, DocumentFacts, Filters, IndexBackend, SearchRequest
@@ -147,13 +147,7 @@ def load_knowledge_map(path: Path) -> KnowledgeMap:
     if not path.exists():
         raise KnowledgeMapError(f"{path}: knowledge map not found (fix: create it, or set "
                                 "coverage.knowledge_map in the config to an existing file)")  # fmt: skip
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise KnowledgeMapError(f"{path}: YAML syntax error at {where} (fix: correct the YAML)") from None
-    return parse_knowledge_map(data, path)
+    return parse_knowledge_map(read_yaml(path, KnowledgeMapError), path)
 
 
 class _Matcher:

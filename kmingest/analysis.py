@@ -144,6 +144,23 @@ def query_terms(query: str) -> list[str]:
     return out
 
 
+def query_words(query: str) -> list[str]:
+    """The query split into units that each analyse to exactly one query term: words as written (stemming
+    them here and searching the stem would stem twice: expense -> expens -> expen), CJK bigrams and single
+    CJK characters. Searching each unit separately gives per-term matches, e.g. for an AND of all terms."""
+    out: list[str] = []
+    for match in _TOKEN_RE.finditer(normalize(query)):
+        tok = match.group()
+        if is_cjk(tok):
+            units = [tok] if len(tok) == 1 else [tok[i : i + 2] for i in range(len(tok) - 1)]
+        elif tok in STOP_WORDS:
+            continue
+        else:
+            units = [tok]
+        out.extend(u for u in units if u not in out)
+    return out
+
+
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Character spans of `text` that match the query: stemmed words, and CJK query runs as substrings."""
     words: set[str] = set()

@@ -19,6 +19,16 @@ from pathlib import Path
 from typing import Any
 
 NO_DEPARTMENT = "(none)"
+MAX_QUERY_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def parse_query_id(text: str | None) -> int | None:
+    """A query id from a URL parameter; None for anything that is not one (never an error)."""
+    if not text or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_QUERY_ID else None
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queries (
@@ -85,6 +95,8 @@ class QueryLog:
 
     def record_click(self, query_id: int, doc_id: str) -> bool:
         """Remember that a result of a logged query was opened; False if the query id is unknown."""
+        if not 1 <= query_id <= MAX_QUERY_ID:
+            return False
         with self._lock, self._db:
             if self._db.execute("SELECT 1 FROM queries WHERE query_id = ?", (query_id,)).fetchone() is None:
                 return False

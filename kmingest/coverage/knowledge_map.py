@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kmingest.analysis import query_terms
+from kmingest.analysis import query_words
 from kmingest.config import read_yaml
 from kmingest.coverage.metrics import age_days
 from kmingest.coverage.model import AreaResult, AreaStatus
@@ -76,7 +76,7 @@ class Area(_Strict):
         if not self.keywords and not self.query:
             raise ValueError("an area needs keywords or a query")
         for phrase in self.phrases:
-            if not query_terms(phrase):
+            if not query_words(phrase):
                 raise ValueError(f"{phrase!r} has no searchable terms (only stop words or punctuation)")
         return self
 
@@ -168,9 +168,8 @@ class _Matcher:
 
     def phrase(self, phrase: str, filters: Filters) -> frozenset[str]:
         found: frozenset[str] | None = None
-        for t in query_terms(phrase):
-            # a one-character CJK query term is a prefix ("质*"); search it as the character itself
-            docs = self.term(t.rstrip("*"), filters)
+        for word in query_words(phrase):  # each analyses to one term (stemming it here would stem twice)
+            docs = self.term(word, filters)
             found = docs if found is None else found & docs
         return found or frozenset()
 
@@ -186,8 +185,9 @@ def status_of(documents: int, freshest: datetime | None, as_of: datetime, thin_b
 
 
 def evaluate(kmap: KnowledgeMap, index: IndexBackend, facts: Mapping[str, DocumentFacts], as_of: datetime,
-             thin_below: int, stale_after_days: int) -> list[AreaResult]:  # fmt: skip
-    """Each area's matching documents, freshest date, authors and status."""
+             thin_below: int, stale_after_days: int, public: frozenset[str]) -> list[AreaResult]:  # fmt: skip
+    """Each area's matching documents, freshest date and status (over all documents), and its authors and
+    example titles (only from the `public` documents: those never reveal a restricted document)."""
     matcher = _Matcher(index)
     out: list[AreaResult] = []
     for dept, areas in kmap.departments.items():
@@ -200,11 +200,12 @@ def evaluate(kmap: KnowledgeMap, index: IndexBackend, facts: Mapping[str, Docume
             freshest = dated[0].updated_at if dated else None
             thin = area.thin_below or kmap.defaults.thin_below or thin_below
             stale = area.stale_after_days or kmap.defaults.stale_after_days or stale_after_days
-            authors = Counter(d.author for d in docs if d.author)
+            authors = Counter(d.author for d in docs if d.author and d.doc_id in public)
+            shown = [d for d in dated if d.doc_id in public]
             out.append(AreaResult(
                 department=dept, area=area.name, keywords=area.phrases, documents=len(docs),
                 status=status_of(len(docs), freshest, as_of, thin, stale), freshest=freshest,
                 authors=tuple(sorted(authors.items(), key=lambda a: (-a[1], a[0]))[:5]),
-                examples=tuple(d.title for d in dated[:3]), thin_below=thin, stale_after_days=stale,
+                examples=tuple(d.title for d in shown[:3]), thin_below=thin, stale_after_days=stale,
             ))  # fmt: skip
     return out

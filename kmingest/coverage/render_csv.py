@@ -20,12 +20,25 @@ from kmingest.coverage.model import GroupMetrics, Report
 METRIC_FIELDS = tuple(GroupMetrics.model_fields)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell. Text that a spreadsheet would run as a formula (an employee's search query, a title
+    from a source system) gets a leading apostrophe, so it shows as text (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([_cell(v) for v in row])
     return path
 
 

@@ -51,7 +51,10 @@ def build_report(
     areas = []
     if cov.knowledge_map is not None:
         kmap = load_knowledge_map(cov.knowledge_map)
-        areas = evaluate(kmap, ws.index, facts, as_of, cov.thin_below, cov.stale_after_days)
+        # titles and authors shown per area come only from documents everyone may read: the counts cover
+        # every document, but the report must not show what a restricted document is called or who wrote it
+        public = frozenset(f.doc_id for f in ws.index.document_facts(Caller.anonymous()))
+        areas = evaluate(kmap, ws.index, facts, as_of, cov.thin_below, cov.stale_after_days, public)
     search = search_analytics(
         query_log_path(config.state_dir), generated, cov.query_window_days, cov.top_queries
     )

@@ -296,27 +296,29 @@ class EmbeddedIndex:
             return {"documents": int(docs), "chunks": int(chunks)}
 
     def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
-        with self._lock:
-            snap = self._current()
+        # one read transaction for all of it: an upsert in another process re-inserts documents under new
+        # row ids, so reading the rows of an older snapshot later would silently drop them
+        facts: list[DocumentFacts] = []
+        with self._read() as snap:
             rids = snap.doc_rids[snap.mask(filters, caller)].tolist()
-        for i in range(0, len(rids), 500):
-            part = rids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            with self._lock:
+            for i in range(0, len(rids), 500):
+                part = rids[i : i + 500]
+                marks = ",".join("?" * len(part))
                 rows = self._db.execute(
                     "SELECT d.doc_id, d.source, d.external_id, d.system, d.department, d.doc_type, d.title,"
                     " d.author, d.updated_at, d.text, COUNT(c.rid), COALESCE(SUM(length(c.vector) > 0), 0)"
                     f" FROM documents d LEFT JOIN chunks c ON c.doc_rid = d.rid WHERE d.rid IN ({marks})"
                     " GROUP BY d.rid ORDER BY d.rid",
                     part,
-                ).fetchall()
-            for r in rows:
-                yield DocumentFacts(
-                    doc_id=r[0], source=r[1], external_id=r[2], system=r[3], department=r[4], doc_type=r[5],
-                    title=r[6], author=r[7] or None, updated_at=datetime.fromisoformat(r[8]) if r[8] else None,
-                    text_chars=len(r[9].strip()), text_fingerprint=text_fingerprint(r[9]), chunks=int(r[10]),
-                    embedded_chunks=int(r[11]),
-                )  # fmt: skip
+                )
+                for r in rows:
+                    facts.append(DocumentFacts(
+                        doc_id=r[0], source=r[1], external_id=r[2], system=r[3], department=r[4], doc_type=r[5],
+                        title=r[6], author=r[7] or None, updated_at=datetime.fromisoformat(r[8]) if r[8] else None,
+                        text_chars=len(r[9].strip()), text_fingerprint=text_fingerprint(r[9]), chunks=int(r[10]),
+                        embedded_chunks=int(r[11]),
+                    ))  # fmt: skip
+        yield from facts
 
     def close(self) -> None:
         with self._lock:

@@ -21,6 +21,7 @@ from kmingest.portal.auth import PortalUser, require_user
 from kmingest.portal.context import Portal, get_portal
 from kmingest.portal.render import safe_snippet, snippet_spans, snippet_text
 from kmingest.portal.service import SearchParams, open_document, run_search, source_link
+from kmingest.querylog import MAX_QUERY_ID
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -140,7 +141,9 @@ def api_document(
     request: Request,
     doc_id: str,
     q: str = Query("", max_length=500, description="Query whose matches to return as highlights"),
-    qid: int | None = Query(None, description="query_id of the search it was opened from"),
+    qid: int | None = Query(
+        None, ge=1, le=MAX_QUERY_ID, description="query_id of the search it was opened from"
+    ),
     user: PortalUser = Depends(require_user),  # noqa: B008
 ) -> DocumentResponse:
     """One document's text and metadata, if the signed-in user may read it; otherwise 404."""

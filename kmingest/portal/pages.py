@@ -27,6 +27,7 @@ from kmingest.portal.auth import (
 from kmingest.portal.context import Portal, get_portal
 from kmingest.portal.render import format_date, highlight_full_text, safe_snippet
 from kmingest.portal.service import OLDER_PREFIX, SearchParams, open_document, run_search, source_link
+from kmingest.querylog import parse_query_id
 
 router = APIRouter(include_in_schema=False)
 FACET_LABELS = {"department": "Department", "system": "Source system", "doc_type": "Type", "year": "Year"}
@@ -141,7 +142,7 @@ def document_page(
     user: PortalUser = Depends(require_user),  # noqa: B008
 ) -> HTMLResponse:
     portal = get_portal(request)
-    doc = open_document(portal, user, doc_id, int(qid) if qid.isdigit() else None)
+    doc = open_document(portal, user, doc_id, parse_query_id(qid))
     if doc is None:  # unknown and forbidden look the same
         raise HTTPException(404)
     body, marks = highlight_full_text(str(doc.get("text", "")), q)

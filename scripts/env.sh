@@ -23,6 +23,10 @@ if [ ! -f "$KMINGEST_VENV/.complete" ]; then
   touch "$KMINGEST_VENV/.complete"
 fi
 # point the editable install at this checkout (cheap; the venv may be shared by several clones)
-"$KMINGEST_VENV/bin/pip" install --quiet --no-deps --no-build-isolation -e "$KMINGEST_ROOT" >/dev/null
+# (setuptools' deprecation warnings are shown only if the install fails)
+_pip_log=$(mktemp)
+"$KMINGEST_VENV/bin/pip" install --quiet --no-deps --no-build-isolation -e "$KMINGEST_ROOT" >"$_pip_log" 2>&1 \
+  || { cat "$_pip_log" >&2; rm -f "$_pip_log"; exit 1; }
+rm -f "$_pip_log"
 export PATH="$KMINGEST_VENV/bin:$PATH" VIRTUAL_ENV="$KMINGEST_VENV"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false

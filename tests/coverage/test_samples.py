@@ -109,6 +109,7 @@ def test_problems_keep_their_department_and_type_where_the_source_knows_it(sampl
     assert problems[("oa", "OA-2023-0044")].department == "(unknown)"  # bad date: the connector read nothing
     assert problems[("shared-drive", "HR/old-handbook.doc")].kind == "skipped"
     assert problems[("shared-drive", "HR/old-handbook.doc")].department == "HR"
+    assert problems[("shared-drive", "R-D/old-spec.docx")].department == "R&D"  # folder R-D, mapped
     dept = {g.department: g for g in report.departments}
     assert dept["HR"].skipped == 1
 

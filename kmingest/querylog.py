@@ -116,14 +116,16 @@ class QueryLog:
         return cur.rowcount
 
     def entries(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[LoggedQuery]:
-        """Logged queries in time order, each with the documents opened from it."""
+        """Logged queries with since <= time <= until (both ends included: times are kept to the
+        millisecond, so a query logged in the same millisecond as `until` still counts), in time order, each
+        with the documents opened from it."""
         lo = since.astimezone(UTC).isoformat(timespec="milliseconds") if since else ""
         hi = until.astimezone(UTC).isoformat(timespec="milliseconds") if until else "9999"
         with self._lock:
             rows = self._db.execute(
                 "SELECT q.query_id, q.at, q.department, q.query, q.filters, q.mode, q.result_count,"
                 " q.latency_ms, group_concat(c.doc_id, char(31)) FROM queries q"
-                " LEFT JOIN clicks c ON c.query_id = q.query_id WHERE q.at >= ? AND q.at < ?"
+                " LEFT JOIN clicks c ON c.query_id = q.query_id WHERE q.at >= ? AND q.at <= ?"
                 " GROUP BY q.query_id ORDER BY q.at, q.query_id",
                 (lo, hi),
             ).fetchall()

@@ -3,7 +3,7 @@
 QueryLog(state_dir/querylog.db).entries(since, until) -> SearchAnalytics -> report
 
 Queries are grouped by their normalised form (querylog.normalize_query). Over the window
-[until - query_window_days, until):
+[until - query_window_days, until] (the report's generation time):
 - top queries: most searched;
 - zero-result queries: searches that returned nothing (per asker department, too);
 - queries with results but no clicks: searches that returned something of which nothing was opened;

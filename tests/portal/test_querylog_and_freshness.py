@@ -79,3 +79,13 @@ def test_portal_serves_documents_ingested_by_another_process_meanwhile(tmp_path:
         page = client.get("/search", params={"q": "hydrostatic shell test"}).text
         assert "<mark>Hydrostatic</mark>" in page
         assert "Gasket" not in page  # not a result: no shared word, and below the similarity floor
+
+
+def test_a_query_logged_in_the_same_millisecond_as_the_window_end_counts(tmp_path: Path) -> None:
+
+    log = QueryLog(tmp_path / "querylog.db")
+    at = datetime(2026, 11, 1, 12, 0, 0, 566_000, tzinfo=UTC)
+    log.record("HR", "remote work", {}, 1, 4.0, at=at)
+    report_time = at.replace(microsecond=566_900)  # a report generated right after, same millisecond
+    assert [e.query for e in log.entries(since=at, until=report_time)] == ["remote work"]
+    log.close()

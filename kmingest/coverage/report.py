@@ -53,7 +53,7 @@ def build_report(
         kmap = load_knowledge_map(cov.knowledge_map)
         # titles and authors shown per area come only from documents everyone may read: the counts cover
         # every document, but the report must not show what a restricted document is called or who wrote it
-        public = frozenset(f.doc_id for f in ws.index.document_facts(Caller.anonymous()))
+        public = frozenset(f.doc_id for f in facts.values() if f.public)
         areas = evaluate(kmap, ws.index, facts, as_of, cov.thin_below, cov.stale_after_days, public)
     search = search_analytics(
         query_log_path(config.state_dir), generated, cov.query_window_days, cov.top_queries

@@ -114,6 +114,7 @@ class DocumentFacts:
     text_fingerprint: str  # see text_fingerprint(): equal for the same content from different sources
     chunks: int
     embedded_chunks: int  # chunks that carry a vector
+    public: bool  # readable by everyone (its ACL holds "public")
 
 
 def text_fingerprint(text: str) -> str:

@@ -329,7 +329,7 @@ class ElasticIndex:
             return
         query = {"bool": {"filter": self._filters(filters, caller)}}
         fields = ["doc_id", "source", "external_id", "system", "department", "doc_type", "title", "author",
-                  "updated_at", "text", "chunk_count"]  # fmt: skip
+                  "updated_at", "text", "chunk_count", "acl"]  # fmt: skip
         after: list[Any] | None = None
         while True:
             resp = self.client.search(index=self.docs, query=query, sort=[{"doc_id": "asc"}], size=500,
@@ -354,6 +354,7 @@ class ElasticIndex:
                     updated_at=datetime.fromisoformat(src["updated_at"]) if src.get("updated_at") else None,
                     text_chars=len(text.strip()), text_fingerprint=text_fingerprint(text),
                     chunks=int(src.get("chunk_count") or 0), embedded_chunks=embedded.get(src["doc_id"], 0),
+                    public=PUBLIC in src.get("acl", []),
                 )  # fmt: skip
 
     def close(self) -> None:

@@ -35,7 +35,7 @@ from kmingest.index.base import (
 )
 from kmingest.index.lexical import Vocabulary, chunk_terms, query_term_ids
 from kmingest.index.snapshot import Snapshot, load_snapshot
-from kmingest.models import Chunk, Document
+from kmingest.models import PUBLIC, Chunk, Document
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -306,7 +306,7 @@ class EmbeddedIndex:
                 marks = ",".join("?" * len(part))
                 rows = self._db.execute(
                     "SELECT d.doc_id, d.source, d.external_id, d.system, d.department, d.doc_type, d.title,"
-                    " d.author, d.updated_at, d.text, COUNT(c.rid), COALESCE(SUM(length(c.vector) > 0), 0)"
+                    " d.author, d.updated_at, d.text, COUNT(c.rid), COALESCE(SUM(length(c.vector) > 0), 0), d.acl"
                     f" FROM documents d LEFT JOIN chunks c ON c.doc_rid = d.rid WHERE d.rid IN ({marks})"
                     " GROUP BY d.rid ORDER BY d.rid",
                     part,
@@ -316,7 +316,7 @@ class EmbeddedIndex:
                         doc_id=r[0], source=r[1], external_id=r[2], system=r[3], department=r[4], doc_type=r[5],
                         title=r[6], author=r[7] or None, updated_at=datetime.fromisoformat(r[8]) if r[8] else None,
                         text_chars=len(r[9].strip()), text_fingerprint=text_fingerprint(r[9]), chunks=int(r[10]),
-                        embedded_chunks=int(r[11]),
+                        embedded_chunks=int(r[11]), public=PUBLIC in json.loads(r[12]),
                     ))  # fmt: skip
         yield from facts
 

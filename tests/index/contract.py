@@ -212,6 +212,7 @@ def test_document_facts_list_metadata_sizes_and_chunks_acl_filtered(loaded) -> N
         assert f.text_chars == len(doc.text.strip())
         assert f.text_fingerprint == text_fingerprint(doc.text)
         assert f.chunks == len(chunk_document(doc)) and f.embedded_chunks == f.chunks >= 1
+        assert f.public == ("public" in doc.acl)
     assert text_fingerprint("A  b\nC") == text_fingerprint("a b c")
     anonymous = {f.external_id for f in loaded.document_facts(Caller.anonymous())}
     assert anonymous == {d.external_id for d in CORPUS} - {"price"}

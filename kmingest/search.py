@@ -50,6 +50,19 @@ def embed_query(ws: Workspace, query: str, mode: Mode = "hybrid") -> npt.NDArray
     return vector
 
 
+def search_request(
+    ws: Workspace,
+    query: str,
+    filters: Filters = Filters(),
+    mode: Mode = "hybrid",
+    limit: int = 10,
+    offset: int = 0,
+) -> SearchRequest:
+    """A request with the configured similarity floor, so the CLI and the portal rank the same way."""
+    return SearchRequest(query=query, filters=filters, mode=mode, limit=limit, offset=offset,
+                         min_similarity=ws.config.search.min_similarity)  # fmt: skip
+
+
 def search(
     ws: Workspace,
     query: str,
@@ -60,6 +73,4 @@ def search(
     offset: int = 0,
 ) -> SearchResult:
     vector = embed_query(ws, query, mode)
-    request = SearchRequest(query=query, filters=filters, mode=mode, limit=limit, offset=offset,
-                            min_similarity=ws.config.search.min_similarity)  # fmt: skip
-    return ws.index.search(request, caller, vector)
+    return ws.index.search(search_request(ws, query, filters, mode, limit, offset), caller, vector)

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from kmingest.index.base import Filters, Mode, SearchRequest, SearchResult
+from kmingest.index.base import Filters, Mode, SearchResult
 from kmingest.portal.auth import PortalUser
 from kmingest.portal.context import Portal
-from kmingest.search import embed_query
+from kmingest.search import embed_query, search_request
 
 log = logging.getLogger("kmingest.portal")
 MAX_QUERY_CHARS = 500
@@ -131,9 +131,7 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     ws = portal.workspace
     vector = embed_query(ws, params.q, params.mode)
     filters = params.filters()
-    request = SearchRequest(query=params.q, filters=filters, mode=params.mode, limit=params.size,
-                            offset=(params.page - 1) * params.size,
-                            min_similarity=portal.config.search.min_similarity)  # fmt: skip
+    request = search_request(ws, params.q, filters, params.mode, params.size, (params.page - 1) * params.size)
     result = ws.index.search(request, user.caller, vector)
     years = _year_facet(portal, params, user, vector, result.total)
     latency_ms = (time.perf_counter() - started) * 1000
@@ -165,8 +163,7 @@ def _count(portal: Portal, params: SearchParams, user: PortalUser, vector: Any, 
            year: str) -> int:  # fmt: skip
     start, end = _year_range(year) or (None, None)
     filters = replace(base, updated_from=start, updated_to=end)
-    request = SearchRequest(query=params.q, filters=filters, mode=params.mode, limit=0,
-                            min_similarity=portal.config.search.min_similarity)  # fmt: skip
+    request = search_request(portal.workspace, params.q, filters, params.mode, limit=0)
     return portal.workspace.index.search(request, user.caller, vector).total
 
 

@@ -14,12 +14,12 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_CJK = (
+CJK_CHARS = (
     r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
     r"\U00020000-\U0002a6df\U0002a700-\U0002ebef"
 )
-_TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
-_CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
+_TOKEN_RE = re.compile(rf"[{CJK_CHARS}]+|[^\W_{CJK_CHARS}]+", re.UNICODE)
+_CJK_RUN_RE = re.compile(rf"[{CJK_CHARS}]+")
 
 STOP_WORDS = frozenset(
     [

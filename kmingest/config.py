@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kmingest.embedding.profiles import BUILTIN, DEFAULT_MODELS, ModelProfile, Script
 from kmingest.models import PUBLIC
 from kmingest.parsing.base import ParseLimits
 
@@ -36,11 +37,58 @@ class IndexConfig(_Strict):
     verify_certs: bool = True
 
 
+class ProfileConfig(_Strict):
+    """A model of your own (`embedding.profiles.<name>`): a sentence-transformers folder or hub id."""
+
+    path: str
+    dimension: int = Field(ge=1, le=8192)
+    backend: Literal["torch", "onnx"] = "torch"
+    max_seq_length: int = Field(default=256, ge=8, le=8192)
+    scripts: tuple[Script, ...] = ("latin",)  # query scripts whose meaning it captures ("latin", "cjk")
+    min_similarity: float = Field(default=0.3, ge=-1, le=1)  # cosine below which a neighbour is noise
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+
 class EmbeddingConfig(_Strict):
-    model: str = "all-MiniLM-L6-v2"
+    """Which model reads which script; see README, section "Embedding models"."""
+
+    models: dict[Script, str] = Field(default_factory=lambda: dict(DEFAULT_MODELS))
+    model: str | None = None  # one model for every script (e.g. a multilingual one); replaces `models`
+    profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
+    cjk_share: float = Field(default=0.3, gt=0, le=1)  # texts with this share of CJK go to models.cjk
+    model_dir: Path | None = None  # default $KMINGEST_MODEL_DIR, else ~/.cache/kmingest/models
     batch_size: int = Field(default=32, ge=1, le=1024)
     device: str | None = None
     cache_path: Path = Path(".kmingest/embeddings.db")
+
+    @model_validator(mode="after")
+    def _known_models(self) -> EmbeddingConfig:
+        known = sorted({*BUILTIN, *self.profiles})
+        for key, name in [("model", self.model), *((f"models.{s}", n) for s, n in self.models.items())]:
+            if name is not None and name not in known:
+                raise ValueError(f"{key}: unknown model {name!r}; built in or defined under "
+                                 f"embedding.profiles: {', '.join(known)}")  # fmt: skip
+        if self.model is None and set(self.models) != {"latin", "cjk"}:
+            raise ValueError("models: name a model for both scripts, latin and cjk (or set `model`)")
+        return self
+
+    def profile(self, name: str) -> ModelProfile:
+        own = self.profiles.get(name)
+        if own is None:
+            return BUILTIN[name]
+        return ModelProfile(name=name, dimension=own.dimension, backend=own.backend, pooling="mean",
+                            max_seq_length=own.max_seq_length, scripts=own.scripts,
+                            min_similarity=own.min_similarity, query_prefix=own.query_prefix,
+                            passage_prefix=own.passage_prefix, path=own.path,
+                            description=f"embedding.profiles.{name}: {own.path}")  # fmt: skip
+
+    def routes(self) -> dict[Script, ModelProfile]:
+        """The model of each script (the same profile twice when one model reads everything)."""
+        if self.model is not None:
+            one = self.profile(self.model)
+            return {"latin": one, "cjk": one}
+        return {script: self.profile(name) for script, name in self.models.items()}
 
 
 class ChunkingConfig(_Strict):
@@ -119,10 +167,20 @@ class AccessConfig(_Strict):
     km_leads: tuple[str, ...] = ()  # may open the coverage report in the portal
 
 
+class FusionConfig(_Strict):
+    """How keyword and semantic rankings are combined (index/fusion.py); weights per query script."""
+
+    method: Literal["convex", "rrf"] = "convex"
+    latin_weight: float = Field(default=0.5, ge=0, le=1)  # semantic share for Latin-script queries
+    cjk_weight: float = Field(default=0.5, ge=0, le=1)  # semantic share for Chinese/Japanese/Korean queries
+
+
 class SearchConfig(_Strict):
     # semantic neighbours less similar than this (cosine, -1..1) are not results, so a query that matches
-    # nothing gets "no results" instead of the nearest 50 documents; null turns the floor off
-    min_similarity: float | None = Field(default=0.3, ge=-1, le=1)
+    # nothing gets "no results" instead of the nearest 50 documents. Default (null): each model's own floor
+    # (`kmingest models list`); a number here overrides them all
+    min_similarity: float | None = Field(default=None, ge=-1, le=1)
+    fusion: FusionConfig = FusionConfig()
 
 
 class AirflowConfig(_Strict):
@@ -218,7 +276,11 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
 
     state_dir = absolute(cfg.state_dir)
     index = cfg.index.model_copy(update={"path": absolute(cfg.index.path)})
-    embedding = cfg.embedding.model_copy(update={"cache_path": absolute(cfg.embedding.cache_path)})
+    model_dir = cfg.embedding.model_dir
+    embedding = cfg.embedding.model_copy(
+        update={"cache_path": absolute(cfg.embedding.cache_path),
+                "model_dir": absolute(model_dir) if model_dir is not None else None}
+    )  # fmt: skip
     sources = tuple(
         s.model_copy(update={"path": absolute(s.path)}) if s.path is not None else s for s in cfg.sources
     )

@@ -17,9 +17,10 @@ import numpy as np
 
 from kmingest.config import Config, SourceConfig
 from kmingest.connectors.base import Connector, ExtractError
-from kmingest.index.base import Caller, Mode, SearchRequest
+from kmingest.index.base import Caller, Mode, SearchRequest, SemanticQuery
 from kmingest.models import SourceRecord, sha256_hex
 from kmingest.pipeline import SourceRun
+from kmingest.search import query_space, semantic_query
 from kmingest.workspace import Workspace
 
 MODES: tuple[Mode, ...] = ("bm25", "vector", "hybrid")
@@ -94,9 +95,21 @@ def recall_at(ranked: Sequence[str], relevant: dict[str, int], k: int = 100) -> 
     return len(set(ranked[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
 
 
+def _semantic_queries(ws: Workspace, texts: Sequence[str]) -> list[SemanticQuery]:
+    """Each query embedded by the model of its script, in batches per model."""
+    spaces = [query_space(ws.config, t) for t in texts]
+    out: dict[int, SemanticQuery] = {}
+    for space, enc in ws.embedder.encoders.items():
+        idx = [i for i, s in enumerate(spaces) if s == space]
+        vectors = enc.queries([texts[i] for i in idx])
+        out |= {i: semantic_query(ws.config, texts[i], vectors[n]) for n, i in enumerate(idx)}
+    return [out[i] for i in range(len(texts))]
+
+
 def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) -> dict[str, dict[str, float]]:
     data = load_beir(folder, split)
-    tag = sha256_hex(str(data.corpus.resolve()))[:12]
+    models = sorted({p.name for p in config.embedding.routes().values()})
+    tag = sha256_hex(f"{data.corpus.resolve()} {models}")[:12]  # an eval index per corpus and models
     eval_cfg = config.model_copy(
         update={"state_dir": config.state_dir / "eval" / config.index.backend, "index": config.index.model_copy(
             update={"path": config.state_dir / "eval" / f"{tag}.db", "index_prefix": f"kmingest-eval-{tag}"})}
@@ -109,18 +122,13 @@ def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) ->
                   index=ws.index, embedder=ws.embedder, state=ws.state, chunking=config.chunking,
                   full=True).run()  # fmt: skip
         qids = sorted(data.queries)
-        vectors = (
-            ws.embedder.encode([data.queries[q] for q in qids])
-            if set(modes) != {"bm25"}  # query vectors are needed unless only bm25 is scored
-            else None
-        )
+        semantic = _semantic_queries(ws, [data.queries[q] for q in qids]) if set(modes) != {"bm25"} else None
         for mode in modes:
             ndcg, recall = [], []
             for i, qid in enumerate(qids):
-                request = SearchRequest(query=data.queries[qid], mode=mode, limit=100, vector_k=100,
-                                        min_similarity=config.search.min_similarity)  # fmt: skip
-                qv = None if vectors is None or mode == "bm25" else np.asarray(vectors[i])
-                hits = ws.index.search(request, Caller.system(), qv).hits
+                request = SearchRequest(query=data.queries[qid], mode=mode, limit=100, vector_k=100)
+                sq = None if semantic is None or mode == "bm25" else semantic[i]
+                hits = ws.index.search(request, Caller.system(), sq).hits
                 ranked = [h.external_id for h in hits]
                 ndcg.append(ndcg_at(ranked, data.qrels[qid]))
                 recall.append(recall_at(ranked, data.qrels[qid]))

@@ -1,24 +1,20 @@
-"""Search service: resolves who is asking into principals, embeds the query, asks the index backend.
+"""Search service: resolves who is asking into principals, embeds the query with the model of its script,
+asks the index backend.
 
-Used by the CLI, `kmingest eval` and the portal, so ACLs and ranking are the same everywhere.
+Used by the CLI, `kmingest eval` and the portal, so ACLs, similarity floors and ranking are the same
+everywhere.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 
-import numpy as np
-import numpy.typing as npt
-
-from kmingest.config import AccessConfig
-from kmingest.index.base import Caller, Filters, Mode, SearchRequest, SearchResult
+from kmingest.config import AccessConfig, Config
+from kmingest.embedding import Embedder, Matrix
+from kmingest.embedding.routing import script_of
+from kmingest.index.base import Caller, Filters, Mode, SearchRequest, SearchResult, SemanticQuery
 from kmingest.models import PUBLIC
 from kmingest.workspace import Workspace
-
-# one query at a time through the model: a Hugging Face fast tokenizer is not safe to share between threads
-# ("Already borrowed"), and the portal serves requests from a thread pool
-_ENCODE_LOCK = threading.Lock()
 
 
 def caller_for(user: str | None, access: AccessConfig) -> Caller:
@@ -39,28 +35,45 @@ def caller_from_principals(user: str, principals: Iterable[str], access: AccessC
     return Caller(base.principals | frozenset(principals), admin=base.admin)
 
 
-def embed_query(ws: Workspace, query: str, mode: Mode = "hybrid") -> npt.NDArray[np.float32] | None:
-    """The query's embedding, or None where the mode or an empty query needs none."""
+def query_space(config: Config, query: str) -> str:
+    """The vector space a query is searched in: the model of the query's own script."""
+    routes = config.embedding.routes()
+    return routes[script_of(query, config.embedding.cjk_share)].name
+
+
+def semantic_query(config: Config, query: str, vector: Matrix) -> SemanticQuery:
+    """The query's vector with its model's similarity floor and its script's fusion weight: the one place
+    that binds them, used by the CLI, the portal and eval."""
+    script = script_of(query, config.embedding.cjk_share)
+    profile = config.embedding.routes()[script]
+    fusion = config.search.fusion
+    floor = config.search.min_similarity
+    return SemanticQuery(space=profile.name, vector=vector,
+                         min_similarity=profile.min_similarity if floor is None else floor,
+                         weight=fusion.cjk_weight if script == "cjk" else fusion.latin_weight,
+                         fusion=fusion.method)  # fmt: skip
+
+
+def embed_query(
+    embedder: Embedder, config: Config, query: str, mode: Mode = "hybrid"
+) -> SemanticQuery | None:
+    """The query's semantic part, or None where the mode or an empty query needs none. Only the model of
+    the query's script runs (one encoding per search)."""
     if not query.strip() or mode == "bm25":
         return None
-    ws.check_model()
-    with _ENCODE_LOCK:
-        vectors = ws.embedder.encode([query])
-    vector: npt.NDArray[np.float32] = vectors[0]
-    return vector
+    space = query_space(config, query)
+    vector = embedder.encoders[space].queries([query])[0]
+    return semantic_query(config, query, vector)
 
 
 def search_request(
-    ws: Workspace,
     query: str,
     filters: Filters = Filters(),
     mode: Mode = "hybrid",
     limit: int = 10,
     offset: int = 0,
 ) -> SearchRequest:
-    """A request with the configured similarity floor, so the CLI and the portal rank the same way."""
-    return SearchRequest(query=query, filters=filters, mode=mode, limit=limit, offset=offset,
-                         min_similarity=ws.config.search.min_similarity)  # fmt: skip
+    return SearchRequest(query=query, filters=filters, mode=mode, limit=limit, offset=offset)
 
 
 def search(
@@ -72,5 +85,5 @@ def search(
     limit: int = 10,
     offset: int = 0,
 ) -> SearchResult:
-    vector = embed_query(ws, query, mode)
-    return ws.index.search(search_request(ws, query, filters, mode, limit, offset), caller, vector)
+    semantic = embed_query(ws.embedder, ws.config, query, mode)
+    return ws.index.search(search_request(query, filters, mode, limit, offset), caller, semantic)

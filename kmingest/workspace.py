@@ -11,8 +11,8 @@ from types import TracebackType
 
 from kmingest.config import Config
 from kmingest.connectors.registry import build_connector
-from kmingest.embedding import Embedder, EmbeddingCache
-from kmingest.index.base import IndexBackend
+from kmingest.embedding import Embedder, EmbeddingCache, default_model_dir
+from kmingest.index.base import IndexBackend, spaces_mismatch
 from kmingest.pipeline import SourceRun
 from kmingest.state import RunStats, StateStore
 
@@ -43,18 +43,29 @@ class Workspace:
     def __post_init__(self) -> None:
         cfg = self.config
         self.index = self.target or open_index(cfg)
-        self.cache = EmbeddingCache(cfg.embedding.cache_path, cfg.embedding.model)
-        self.embedder = Embedder(
-            cfg.embedding.model, cfg.embedding.batch_size, cfg.embedding.device, self.cache
-        )
+        self.cache = EmbeddingCache(cfg.embedding.cache_path)
+        emb = cfg.embedding
+        self.embedder = Embedder(emb.routes(), emb.model_dir or default_model_dir(), emb.batch_size, emb.device,
+                                 self.cache, emb.cjk_share)  # fmt: skip
         self.state = StateStore(cfg.state_dir / "state.db")
         self._model_checked = False
 
+    def check_readable(self) -> None:
+        """For readers (the portal): the models are installed and, if the index exists, it was built with
+        them. Never creates or changes anything."""
+        self.embedder.check()
+        stored = self.index.stored_spaces()
+        if stored is not None and stored != self.embedder.spaces:
+            raise spaces_mismatch("the index", stored, self.embedder.spaces,
+                                  "re-embed (`kmingest ingest --all --full --force` into a new index.path, or "
+                                  "`kmingest reindex` on Elasticsearch)")  # fmt: skip
+
     def check_model(self) -> None:
-        """Refuse to mix embedding models in one index (loads the model once); creates the index if new,
-        then ties the state to it (a recreated index makes the next run write every record again)."""
+        """For writers: refuse to mix embedding models in one index; creates the index if new, then ties
+        the state to it (a recreated index makes the next run write every record again)."""
         if not self._model_checked:
-            self.index.ensure_model(self.embedder.model_name, self.embedder.dimension)
+            self.embedder.check()
+            self.index.ensure_spaces(self.embedder.spaces)
             if self.state.bind_index(self.index.index_id):
                 log.warning("index %s is new or was recreated: every record will be written again",
                             self.config.index.path if self.config.index.backend == "embedded" else

@@ -1,10 +1,11 @@
 """The index contract every backend (embedded SQLite, Elasticsearch) implements, and shared helpers.
 
-Search semantics, the same on every backend:
+Search semantics, the same on every backend (one implementation: index/hybrid.py):
 - the result set of a query is the documents with a lexical (BM25) match plus the `vector_k` nearest
-  documents by embedding, after filters and the caller's ACL; `total` and `facets` count that set;
-- hits are documents (best chunk per document), ranked by reciprocal rank fusion of the two rankings
-  (mode "hybrid"), or by one of them (mode "bm25" / "vector");
+  documents by embedding in the query's vector space above its similarity floor, after filters and the
+  caller's ACL; `total` and `facets` count that set;
+- hits are documents (best chunk per document), ranked by fusing the two rankings (mode "hybrid", see
+  index/fusion.py), or by one of them (mode "bm25" / "vector");
 - an empty query lists documents newest first (browse), with the same filters, ACL and facets;
 - nothing a caller may not read is ever returned, counted or highlighted.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -22,11 +23,15 @@ import numpy as np
 import numpy.typing as npt
 
 from kmingest.analysis import highlight_spans
+from kmingest.index.fusion import Method
 from kmingest.models import PUBLIC, Chunk, Document
 
 Mode = Literal["hybrid", "bm25", "vector"]
 FACET_FIELDS = ("department", "system", "doc_type")
-RRF_K = 20  # tuned on SciFact train (k=60: 0.7151, k=20: 0.7213 nDCG@10); see BENCHMARKS.md
+GROUP_FIELDS = (*FACET_FIELDS, "source")
+Vector = npt.NDArray[np.float32]
+SpaceVector = tuple[str, Vector]  # a chunk's vector and the space (model profile) it belongs to
+IndexItem = tuple[Document, Sequence[Chunk], Sequence[SpaceVector]]
 
 
 class IndexError_(Exception):
@@ -69,9 +74,20 @@ class SearchRequest:
     offset: int = 0
     vector_k: int = 50
     lexical_k: int = 1000  # how many lexical documents take part in ranking
+
+
+@dataclass(frozen=True)
+class SemanticQuery:
+    """The query's vector in one space, with that model's similarity floor and its weight in fusion.
+    Built by kmingest.search.semantic_query, so every caller gets the configured floor."""
+
+    space: str
+    vector: Vector
     # nearest neighbours less similar than this (cosine) are not results: without a floor every query,
-    # even nonsense, "finds" vector_k documents (config: search.min_similarity)
+    # even nonsense, "finds" vector_k documents
     min_similarity: float | None = None
+    weight: float = 0.5  # share of the semantic side in hybrid fusion (index/fusion.py)
+    fusion: Method = "convex"
 
 
 @dataclass(frozen=True)
@@ -129,17 +145,21 @@ class IndexBackend(Protocol):
     def index_id(self) -> str:
         """A random id made when the index was created: the state store notices a rebuilt index by it."""
 
-    def ensure_model(self, model: str, dimension: int) -> None:
-        """Record the embedding model on first use; raise IndexError_ if the index holds another."""
+    def stored_spaces(self) -> dict[str, int] | None:
+        """The vector spaces the index was built with, or None before the first write."""
 
-    def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+    def ensure_spaces(self, spaces: Mapping[str, int]) -> None:
+        """Record the vector spaces (model profile -> dimension) on first use, creating the index; raise
+        IndexError_ if the index was built with others."""
+
+    def upsert(self, items: Sequence[IndexItem]) -> None:
         """Insert or replace documents with all their chunks, atomically per call."""
 
     def delete(self, doc_ids: Sequence[str]) -> int:
         """Remove documents and all their chunks; returns how many documents existed."""
 
     def search(
-        self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
+        self, request: SearchRequest, caller: Caller, semantic: SemanticQuery | None = None
     ) -> SearchResult: ...
 
     def counts(
@@ -159,13 +179,20 @@ class IndexBackend(Protocol):
     def close(self) -> None: ...
 
 
-def rrf_fuse(rankings: Iterable[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k + rank), rank starting at 1."""
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, key in enumerate(ranking, start=1):
-            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+def check_group_by(group_by: Sequence[str]) -> None:
+    for name in group_by:
+        if name not in GROUP_FIELDS:
+            raise ValueError(f"cannot group by {name!r}; use one of {', '.join(GROUP_FIELDS)}")
+
+
+def spaces_mismatch(
+    where: str, stored: Mapping[str, int], wanted: Mapping[str, int], fix: str
+) -> IndexError_:
+    def show(spaces: Mapping[str, int]) -> str:
+        return ", ".join(f"{name} ({dim}-d)" for name, dim in sorted(spaces.items())) or "none"
+
+    return IndexError_(f"{where} was built with embedding models {show(stored)}, not {show(wanted)}; "
+                       f"fix: set embedding.models back, or {fix}")  # fmt: skip
 
 
 def make_snippet(text: str, query: str, width: int = 240) -> str:

@@ -2,20 +2,19 @@
 
 Chunks and documents live in two aliased indices (index/es_schema.py). Writes are bulk requests with
 retries and exponential backoff on 429; any item that still fails raises, so nothing is dropped silently
-and the pipeline does not advance its checkpoint. Hybrid search = a BM25 query and a kNN query, each with
-the filters and the caller's ACL, fused client-side with RRF (no licensed features); totals and facets come
-from one aggregation request over the union of both, also ACL-filtered. Snippets use the same highlighter
-as the embedded backend.
+and the pipeline does not advance its checkpoint. Search runs the shared sequence (index/hybrid.py) over
+`_Scope`: a BM25 query and a kNN query on the query's vector field, each with the filters and the
+caller's ACL, fused client-side (no licensed features); totals and facets come from one aggregation
+request over the union of both, also ACL-filtered. Snippets use the same highlighter as the embedded
+backend.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from kmingest.analysis import analyze, query_terms
@@ -25,16 +24,20 @@ from kmingest.index.base import (
     DocumentFacts,
     Filters,
     IndexError_,
+    IndexItem,
     SearchHit,
     SearchRequest,
     SearchResult,
+    SemanticQuery,
     allowed,
+    check_group_by,
     make_snippet,
-    rrf_fuse,
+    spaces_mismatch,
     text_fingerprint,
 )
-from kmingest.index.es_schema import Layout
-from kmingest.models import PUBLIC, Chunk, Document, chunk_id
+from kmingest.index.es_schema import Layout, vector_field
+from kmingest.index.hybrid import Facets, Key, Match, run_search
+from kmingest.models import PUBLIC, chunk_id
 
 BM25_FIELDS = ["title_terms^1.5", "section_terms", "body_terms"]
 DOC_FIELDS = (
@@ -80,20 +83,20 @@ class ElasticIndex:
     def index_id(self) -> str:
         return str(self._meta().get("index_id", "")) if self._exists() else ""
 
-    def ensure_model(self, model: str, dimension: int) -> None:
+    def stored_spaces(self) -> dict[str, int] | None:
+        return dict(self._meta().get("spaces") or {}) if self._exists() else None
+
+    def ensure_spaces(self, spaces: Mapping[str, int]) -> None:
         if not self._exists():
             if self.version is None:
-                self.layout.create(model, dimension)
+                self.layout.create(spaces)
             else:
-                self.layout.create(model, dimension, self.version, point_aliases=False)
+                self.layout.create(spaces, self.version, point_aliases=False)
             return
-        meta = self._meta()
-        if meta.get("model") != model or meta.get("dimension") != dimension:
-            raise IndexError_(
-                f"Elasticsearch index {self.chunks} was built with embedding model {meta.get('model')!r} "
-                f"(dimension {meta.get('dimension')}), not {model!r} (dimension {dimension}); fix: set "
-                "embedding.model back, or `kmingest reindex` into a new index"
-            )
+        stored = self._meta().get("spaces")
+        if stored != dict(spaces):
+            raise spaces_mismatch(f"Elasticsearch index {self.chunks}", stored or {}, spaces,
+                                  "run `kmingest reindex` to build the index with the new models")  # fmt: skip
 
     # ---- writes ------------------------------------------------------------------------------------
     def _previous_counts(self, doc_ids: Sequence[str]) -> dict[str, int]:
@@ -118,7 +121,7 @@ class ElasticIndex:
             )
         self.client.indices.refresh(index=[self.chunks, self.docs])
 
-    def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+    def upsert(self, items: Sequence[IndexItem]) -> None:
         if not items:
             return
         previous = self._previous_counts([doc.doc_id for doc, _, _ in items])
@@ -135,13 +138,13 @@ class ElasticIndex:
                        "_source": {**shared, "author": doc.author, "content_hash": doc.content_hash,
                                    "text": doc.text, "metadata": doc.metadata, "chunk_count": len(chunks)}}  # fmt: skip
                 title_terms = " ".join(analyze(doc.title))
-                for chunk, vector in zip(chunks, vectors, strict=True):
+                for chunk, (space, vector) in zip(chunks, vectors, strict=True):
                     yield {"_op_type": "index", "_index": self.chunks, "_id": chunk.chunk_id,
                            "_source": {**shared, "chunk_id": chunk.chunk_id, "ordinal": chunk.ordinal,
                                        "section": chunk.section, "text": chunk.text, "title_terms": title_terms,
                                        "section_terms": " ".join(analyze(chunk.section)),
                                        "body_terms": " ".join(analyze(chunk.text)),
-                                       "vector": [float(x) for x in vector]}}  # fmt: skip
+                                       vector_field(space): [float(x) for x in vector]}}  # fmt: skip
                 for ordinal in range(
                     len(chunks), previous.get(doc.doc_id, 0)
                 ):  # chunks the new version lacks
@@ -196,77 +199,14 @@ class ElasticIndex:
                 should += [{"prefix": {f: t[:-1]}} for f in ("title_terms", "body_terms")]
         return {"bool": {"should": should, "minimum_should_match": 1}}
 
-    def _knn(self, vector: npt.NDArray[np.float32], k: int, flt: list[dict[str, Any]],
-             min_similarity: float | None) -> dict[str, Any]:  # fmt: skip
-        knn = {"field": "vector", "query_vector": [float(x) for x in vector], "k": k,
-               "num_candidates": max(100, 2 * k), "filter": flt}  # fmt: skip
-        if min_similarity is not None:
-            knn["similarity"] = min_similarity  # the raw cosine similarity, as in the embedded backend
-        return knn
-
     def search(
-        self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
+        self, request: SearchRequest, caller: Caller, semantic: SemanticQuery | None = None
     ) -> SearchResult:
         if not self._exists():
             return SearchResult(hits=[], total=0, facets={f: [] for f in FACET_FIELDS})
-        flt = self._filters(request.filters, caller)
-        if not request.query.strip():
-            return self._browse(request, flt)
-        lexical_q = self._lexical_query(request.query) if request.mode != "vector" else None
-        use_vector = query_vector is not None and request.mode != "bm25"
-        # ranking requests fetch ids only; the page's chunks are fetched afterwards (a much smaller payload)
-        lexical: list[tuple[str, str]] = []  # (doc_id, best chunk id)
-        if lexical_q is not None:
-            resp = self.client.search(index=self.chunks, query={"bool": {"must": lexical_q, "filter": flt}},
-                                      collapse={"field": "doc_id"}, size=request.lexical_k,
-                                      source_includes=["doc_id"])  # fmt: skip
-            lexical = [(h["_source"]["doc_id"], h["_id"]) for h in resp["hits"]["hits"]]
-        vector: list[tuple[str, str]] = []
-        knn = None
-        if use_vector and query_vector is not None:
-            knn = self._knn(query_vector, request.vector_k * 4, flt, request.min_similarity)
-            resp = self.client.search(index=self.chunks, knn=knn, size=request.vector_k * 4,
-                                      source_includes=["doc_id"])  # fmt: skip
-            seen: set[str] = set()
-            for h in resp["hits"]["hits"]:
-                if h["_source"]["doc_id"] not in seen and len(seen) < request.vector_k:
-                    seen.add(h["_source"]["doc_id"])
-                    vector.append((h["_source"]["doc_id"], h["_id"]))
-        best = dict(vector) | dict(lexical)
-        rankings = {"bm25": [[d for d, _ in lexical]], "vector": [[d for d, _ in vector]],
-                    "hybrid": [[d for d, _ in lexical], [d for d, _ in vector]]}  # fmt: skip
-        fused = rrf_fuse(rankings[request.mode])
-        page = fused[request.offset : request.offset + request.limit]
-        sources = {}
-        if page:
-            found = self.client.mget(index=self.chunks, ids=[best[d] for d, _ in page],
-                                     source_excludes=["vector", "*_terms"])["docs"]  # fmt: skip
-            sources = {d["_id"]: d["_source"] for d in found if d.get("found")}
-        hits = [self._hit(sources[best[d]], request.query, score) for d, score in page if best[d] in sources]
-        total, facets = self._union_counts(lexical_q, knn, flt, vector)
-        return SearchResult(hits=hits, total=total, facets=facets)
+        return run_search(_Scope(self, self._filters(request.filters, caller), request), request, semantic)
 
-    def _union_counts(self, lexical_q: dict[str, Any] | None, knn: dict[str, Any] | None,
-                      flt: list[dict[str, Any]], vector: list[tuple[str, str]]) -> tuple[int, dict[str, list[tuple[str, int]]]]:  # fmt: skip
-        """Distinct documents (and facets) over lexical matches + the kNN documents, ACL-filtered."""
-        should: list[dict[str, Any]] = []
-        if lexical_q is not None:
-            should.append(lexical_q)
-        if knn is not None and vector:
-            should.append({"terms": {"doc_id": [d for d, _ in vector]}})
-        if not should:
-            return 0, {f: [] for f in FACET_FIELDS}
-        aggs = {f: {"terms": {"field": f, "size": 100}, "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}}
-                for f in FACET_FIELDS}  # fmt: skip
-        aggs["total"] = {"cardinality": {"field": "doc_id", "precision_threshold": 40000}}  # type: ignore[dict-item]
-        resp = self.client.search(index=self.chunks, size=0, aggs=aggs,
-                                  query={"bool": {"should": should, "minimum_should_match": 1, "filter": flt}})  # fmt: skip
-        out = resp["aggregations"]
-        facets = {f: sorted(((b["key"], int(b["docs"]["value"])) for b in out[f]["buckets"]),
-                            key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
-        return int(out["total"]["value"]), facets
-
-    def _browse(self, request: SearchRequest, flt: list[dict[str, Any]]) -> SearchResult:
+    def browse(self, request: SearchRequest, flt: list[dict[str, Any]]) -> SearchResult:
         aggs = {f: {"terms": {"field": f, "size": 100}} for f in FACET_FIELDS}
         resp = self.client.search(index=self.docs, query={"bool": {"filter": flt}}, aggs=aggs, track_total_hits=True,
                                   sort=[{"updated_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}],
@@ -291,6 +231,7 @@ class ElasticIndex:
     def counts(
         self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
     ) -> dict[tuple[str, ...], int]:
+        check_group_by(group_by)
         if not self._exists():
             return {}
         sources = [{f: {"terms": {"field": f}}} for f in group_by]
@@ -341,7 +282,7 @@ class ElasticIndex:
             ids = [src["doc_id"] for src in page]
             agg = self.client.search(
                 index=self.chunks, size=0,
-                query={"bool": {"filter": [{"terms": {"doc_id": ids}}, {"exists": {"field": "vector"}}]}},
+                query={"bool": {"filter": [{"terms": {"doc_id": ids}}, {"exists": {"field": "vector_*"}}]}},
                 aggs={"docs": {"terms": {"field": "doc_id", "size": len(ids)}}},
             )  # fmt: skip
             embedded = {b["key"]: int(b["doc_count"]) for b in agg["aggregations"]["docs"]["buckets"]}
@@ -359,3 +300,70 @@ class ElasticIndex:
 
     def close(self) -> None:
         self.client.close()
+
+
+class _Scope:
+    """One search with the filters and the caller's ACL as an ES filter list (index/hybrid.py)."""
+
+    def __init__(self, index: ElasticIndex, flt: list[dict[str, Any]], request: SearchRequest) -> None:
+        self.index, self.client, self.flt, self.request = index, index.client, flt, request
+
+    def lexical(self, query: str) -> list[Match]:
+        lexical_q = self.index._lexical_query(query)
+        if lexical_q is None:
+            return []
+        resp = self.client.search(index=self.index.chunks, query={"bool": {"must": lexical_q, "filter": self.flt}},
+                                  collapse={"field": "doc_id"}, size=self.request.lexical_k,
+                                  source_includes=["doc_id"])  # fmt: skip
+        return [(h["_source"]["doc_id"], h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
+
+    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
+        """k distinct documents: asks for more chunks until k documents are found or the space runs out."""
+        want = k * 4
+        while True:
+            knn = {"field": vector_field(semantic.space), "query_vector": [float(x) for x in semantic.vector],
+                   "k": want, "num_candidates": min(10_000, max(100, 2 * want)), "filter": self.flt}  # fmt: skip
+            if semantic.min_similarity is not None:
+                knn["similarity"] = semantic.min_similarity  # the raw cosine similarity, as embedded
+            resp = self.client.search(index=self.index.chunks, knn=knn, size=want, source_includes=["doc_id"])
+            found: dict[str, Match] = {}
+            for h in resp["hits"]["hits"]:
+                doc = h["_source"]["doc_id"]
+                if doc not in found:  # ES scores cosine as (1 + cos) / 2
+                    found[doc] = (doc, h["_id"], 2.0 * float(h["_score"]) - 1.0)
+            if len(found) >= k or len(resp["hits"]["hits"]) < want or want >= 10_000:
+                return list(found.values())[:k]
+            want = min(10_000, want * 4)
+
+    def union_counts(
+        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
+    ) -> tuple[int, Facets]:
+        """Distinct documents (and facets) over all lexical matches + the nearest documents, ACL-filtered."""
+        should: list[dict[str, Any]] = []
+        lexical_q = self.index._lexical_query(query) if lexical else None
+        if lexical_q is not None:
+            should.append(lexical_q)
+        if nearest:
+            should.append({"terms": {"doc_id": [d for d, _, _ in nearest]}})
+        if not should:
+            return 0, {f: [] for f in FACET_FIELDS}
+        aggs: dict[str, Any] = {f: {"terms": {"field": f, "size": 100},
+                                    "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}} for f in FACET_FIELDS}  # fmt: skip
+        aggs["total"] = {"cardinality": {"field": "doc_id", "precision_threshold": 40000}}
+        resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs,
+                                  query={"bool": {"should": should, "minimum_should_match": 1, "filter": self.flt}})  # fmt: skip
+        out = resp["aggregations"]
+        facets = {f: sorted(((b["key"], int(b["docs"]["value"])) for b in out[f]["buckets"]),
+                            key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
+        return int(out["total"]["value"]), facets
+
+    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
+        if not page:
+            return []
+        found = self.client.mget(index=self.index.chunks, ids=[str(c) for _, c, _ in page],
+                                 source_excludes=["vector_*", "*_terms"])["docs"]  # fmt: skip
+        sources = {d["_id"]: d["_source"] for d in found if d.get("found")}
+        return [self.index._hit(sources[c], query, s) for _, c, s in page if c in sources]
+
+    def browse(self, request: SearchRequest) -> SearchResult:
+        return self.index.browse(request, self.flt)

@@ -1,9 +1,10 @@
 """Embedded index backend (the default): one SQLite file, no server.
 
-Tables: documents (metadata + full text), doc_acl (principal -> document), chunks (text, offsets, float32
-vector blob, BM25 term vector: see index/lexical.py) and vocab. Writes are one transaction per
-`upsert`/`delete` call. Searches filter and rank in numpy over a snapshot of document attributes, vectors
-and postings (see index/snapshot.py), reloaded when the index generation changes.
+Tables: documents (metadata + full text), doc_acl (principal -> document), chunks (text, offsets, vector
+space and float32 vector blob, BM25 term vector: see index/lexical.py) and vocab. Writes are one
+transaction per `upsert`/`delete` call. Searches filter and rank in numpy over a snapshot of document
+attributes, vectors and postings (see index/snapshot.py), reloaded when the index generation changes; the
+search sequence itself is index/hybrid.py, asking this module's `_Scope`.
 """
 
 from __future__ import annotations
@@ -12,30 +13,32 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from kmingest.index.base import (
     Caller,
     DocumentFacts,
     Filters,
     IndexError_,
+    IndexItem,
     SearchHit,
     SearchRequest,
     SearchResult,
+    SemanticQuery,
     allowed,
     make_snippet,
-    rrf_fuse,
+    spaces_mismatch,
     text_fingerprint,
 )
+from kmingest.index.hybrid import Facets, Key, Match, run_search
 from kmingest.index.lexical import Vocabulary, chunk_terms, query_term_ids
-from kmingest.index.snapshot import Snapshot, load_snapshot
-from kmingest.models import PUBLIC, Chunk, Document
+from kmingest.index.snapshot import Mask, Snapshot, load_snapshot
+from kmingest.models import PUBLIC
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,10 +53,10 @@ CREATE INDEX IF NOT EXISTS doc_acl_rid ON doc_acl (rid);
 CREATE TABLE IF NOT EXISTS chunks (
     rid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_rid INTEGER NOT NULL, ordinal INTEGER NOT NULL,
     section TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
-    vector BLOB NOT NULL, term_ids BLOB NOT NULL, term_tfs BLOB NOT NULL, length REAL NOT NULL);
+    space TEXT NOT NULL, vector BLOB NOT NULL, term_ids BLOB NOT NULL, term_tfs BLOB NOT NULL, length REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_rid);
 """
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: a vector space per chunk (one model per script)
 
 
 class EmbeddedIndex:
@@ -84,24 +87,25 @@ class EmbeddedIndex:
                                  (SCHEMA_VERSION, uuid.uuid4().hex))  # fmt: skip
             elif stored != SCHEMA_VERSION:
                 raise IndexError_(f"{self.path}: index format {stored} is not {SCHEMA_VERSION} "
-                                  "(fix: delete the file and ingest again with --full)")  # fmt: skip
+                                  "(fix: delete the file, then `kmingest ingest --all --full --force`)")  # fmt: skip
 
     @property
     def index_id(self) -> str:
         return self._meta("index_id") or ""
 
-    def ensure_model(self, model: str, dimension: int) -> None:
+    def stored_spaces(self) -> dict[str, int] | None:
+        with self._lock:
+            stored = self._meta("spaces")
+        return None if stored is None else dict(json.loads(stored))
+
+    def ensure_spaces(self, spaces: Mapping[str, int]) -> None:
         with self._lock, self._db:
-            stored = self._meta("model")
+            stored = self._meta("spaces")
             if stored is None:
-                self._db.execute("INSERT INTO meta VALUES ('model', ?), ('dimension', ?)", (model, dimension))
-            elif stored != model or self._meta("dimension") != str(dimension):
-                raise IndexError_(
-                    f"{self.path}: index was built with embedding model {stored!r} "
-                    f"(dimension {self._meta('dimension')}), not {model!r} (dimension {dimension}); "
-                    "fix: set embedding.model back, or rebuild with `kmingest ingest --all --full --force` "
-                    "into a new index.path"
-                )
+                self._db.execute("INSERT INTO meta VALUES ('spaces', ?)", (json.dumps(dict(spaces)),))
+            elif json.loads(stored) != dict(spaces):
+                raise spaces_mismatch(f"{self.path}: the index", json.loads(stored), spaces,
+                                      "re-embed with `kmingest ingest --all --full --force` into a new index.path")  # fmt: skip
 
     def _bump_generation(self) -> None:
         self._db.execute(
@@ -128,7 +132,7 @@ class EmbeddedIndex:
             ]
         return rids
 
-    def upsert(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+    def upsert(self, items: Sequence[IndexItem]) -> None:
         if not items:
             return
         with self._lock:
@@ -138,7 +142,7 @@ class EmbeddedIndex:
                 self._vocab.forget_cache()
                 raise
 
-    def _write(self, items: Sequence[tuple[Document, Sequence[Chunk], npt.NDArray[np.float32]]]) -> None:
+    def _write(self, items: Sequence[IndexItem]) -> None:
         with self._db:
             self._delete_rids(self._rids_of([doc.doc_id for doc, _, _ in items]))
             for doc, chunks, vectors in items:
@@ -161,13 +165,14 @@ class EmbeddedIndex:
                     "INSERT OR IGNORE INTO doc_acl VALUES (?, ?)", [(p, rid) for p in doc.acl]
                 )
                 rows = []
-                for chunk, vector in zip(chunks, vectors, strict=True):
+                for chunk, (space, vector) in zip(chunks, vectors, strict=True):
                     ids, tfs, length = chunk_terms(self._vocab, doc.title, chunk.section, chunk.text)
                     rows.append((chunk.chunk_id, rid, chunk.ordinal, chunk.section, chunk.start, chunk.end,
-                                 chunk.text, np.asarray(vector, dtype=np.float32).tobytes(), ids, tfs, length))  # fmt: skip
+                                 chunk.text, space, np.asarray(vector, dtype=np.float32).tobytes(), ids, tfs,
+                                 length))  # fmt: skip
                 self._db.executemany(
-                    "INSERT INTO chunks (chunk_id, doc_rid, ordinal, section, start, end, text, vector,"
-                    " term_ids, term_tfs, length) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO chunks (chunk_id, doc_rid, ordinal, section, start, end, text, space, vector,"
+                    " term_ids, term_tfs, length) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
             self._bump_generation()
@@ -201,45 +206,11 @@ class EmbeddedIndex:
             self._snapshot = load_snapshot(self._db, generation)
         return self._snapshot
 
-    def _lexical(self, query: str, snap: Snapshot, mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-        """(doc index, best chunk rid) of lexically matching readable documents, best BM25 first."""
-        term_ids = query_term_ids(self._vocab, query)
-        if not term_ids or len(snap.chunk_rids) == 0:
-            return []
-        scores = snap.postings.scores(term_ids)
-        hit = np.flatnonzero((scores > 0) & mask[snap.chunk_doc])
-        if len(hit) == 0:
-            return []
-        hit = hit[np.argsort(-scores[hit], kind="stable")]
-        docs = snap.chunk_doc[hit]
-        _, first = np.unique(docs, return_index=True)  # best chunk of each document
-        first.sort()
-        return list(zip(docs[first].tolist(), snap.chunk_rids[hit[first]].tolist(), strict=True))
-
     def search(
-        self, request: SearchRequest, caller: Caller, query_vector: npt.NDArray[np.float32] | None
+        self, request: SearchRequest, caller: Caller, semantic: SemanticQuery | None = None
     ) -> SearchResult:
         with self._read() as snap:
-            mask = snap.mask(request.filters, caller)
-            scores: dict[int, float] = {}
-            best_chunk: dict[int, int] = {}
-            if not request.query.strip():
-                ranked = members = snap.browse(mask)
-            else:
-                lexical = self._lexical(request.query, snap, mask) if request.mode != "vector" else []
-                vector = []
-                if query_vector is not None and request.mode != "bm25":
-                    vector = snap.nearest(query_vector, mask, request.vector_k, request.min_similarity)
-                best_chunk = {**dict(vector), **dict(lexical)}  # highlight the best lexical passage
-                lex_rank = [str(d) for d, _ in lexical[: request.lexical_k]]
-                vec_rank = [str(d) for d, _ in vector]
-                rankings = {"bm25": [lex_rank], "vector": [vec_rank], "hybrid": [lex_rank, vec_rank]}
-                scores = {int(d): score for d, score in rrf_fuse(rankings[request.mode])}
-                ranked = list(scores)
-                members = sorted({d for d, _ in lexical} | {d for d, _ in vector})
-            page = ranked[request.offset : request.offset + request.limit]
-            hits = [self._hit(snap, d, best_chunk.get(d), request.query, scores.get(d, 0.0)) for d in page]
-            return SearchResult(hits=hits, total=len(members), facets=snap.facets(members))
+            return run_search(_Scope(self, snap, snap.mask(request.filters, caller)), request, semantic)
 
     def _hit(
         self, snap: Snapshot, doc_index: int, chunk_rid: int | None, query: str, score: float
@@ -323,3 +294,46 @@ class EmbeddedIndex:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class _Scope:
+    """One search over one snapshot, with the filters and the caller's ACL as a mask (index/hybrid.py)."""
+
+    def __init__(self, index: EmbeddedIndex, snap: Snapshot, mask: Mask) -> None:
+        self.index, self.snap, self.mask = index, snap, mask
+
+    def lexical(self, query: str) -> list[Match]:
+        snap = self.snap
+        term_ids = query_term_ids(self.index._vocab, query)
+        if not term_ids or len(snap.chunk_rids) == 0:
+            return []
+        scores = snap.postings.scores(term_ids)
+        hit = np.flatnonzero((scores > 0) & self.mask[snap.chunk_doc])
+        if len(hit) == 0:
+            return []
+        hit = hit[np.argsort(-scores[hit], kind="stable")]
+        docs = snap.chunk_doc[hit]
+        _, first = np.unique(docs, return_index=True)  # best chunk of each document
+        first.sort()
+        best = hit[first]
+        return list(
+            zip(docs[first].tolist(), snap.chunk_rids[best].tolist(), scores[best].tolist(), strict=True)
+        )
+
+    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
+        return list(self.snap.nearest(semantic.space, semantic.vector, self.mask, k, semantic.min_similarity))
+
+    def union_counts(
+        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
+    ) -> tuple[int, Facets]:
+        members = sorted({int(d) for d, _, _ in lexical} | {int(d) for d, _, _ in nearest})
+        return len(members), self.snap.facets(members)
+
+    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
+        return [self.index._hit(self.snap, int(d), c, query, s) for d, c, s in page]
+
+    def browse(self, request: SearchRequest) -> SearchResult:
+        ranked = self.snap.browse(self.mask)
+        page = ranked[request.offset : request.offset + request.limit]
+        hits = [self.index._hit(self.snap, d, None, "", 0.0) for d in page]
+        return SearchResult(hits=hits, total=len(ranked), facets=self.snap.facets(ranked))

@@ -1,13 +1,16 @@
 """Elasticsearch index layout: mappings from mappings/*.json (the single source of truth), versioned
-physical indices behind aliases (`<prefix>-chunks` -> `<prefix>-chunks-v<N>`), the model recorded in the
-chunk index's _meta, and the client built from config plus credentials from the environment.
+physical indices behind aliases (`<prefix>-chunks` -> `<prefix>-chunks-v<N>`), one dense_vector field per
+vector space (model profile) made from the mapping's `vector` template, the spaces recorded in the chunk
+index's _meta, and the client built from config plus credentials from the environment.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +22,19 @@ MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 KINDS = ("chunks", "documents")
 
 
-def load_mapping(kind: str, dims: int) -> dict[str, Any]:
+def vector_field(space: str) -> str:
+    """The chunk index field holding vectors of one space, e.g. vector_bge_small_zh_v1_5_q."""
+    return "vector_" + re.sub(r"[^a-z0-9]+", "_", space.lower()).strip("_")
+
+
+def load_mapping(kind: str, spaces: Mapping[str, int]) -> dict[str, Any]:
     body: dict[str, Any] = json.loads((MAPPINGS_DIR / f"{kind}.json").read_text(encoding="utf-8"))
     body.pop("_comment", None)
-    vector = body["mappings"]["properties"].get("vector")
-    if vector is not None:
-        vector["dims"] = dims
+    props = body["mappings"]["properties"]
+    template = props.pop("vector", None)
+    if template is not None:
+        for space, dims in spaces.items():
+            props[vector_field(space)] = {**template, "dims": dims}
     return body
 
 
@@ -60,15 +70,14 @@ class Layout:
         names = list(self.client.indices.get_alias(name=alias))
         return int(names[0].rsplit("-v", 1)[1])
 
-    def create(self, model: str, dims: int, version: int = 1, point_aliases: bool = True) -> None:
+    def create(self, spaces: Mapping[str, int], version: int = 1, point_aliases: bool = True) -> None:
         """Create physical indices v<version>; with point_aliases, the aliases move to them atomically."""
         index_id = uuid.uuid4().hex
         actions = []
         for kind in KINDS:
-            body = load_mapping(kind, dims)
+            body = load_mapping(kind, spaces)
             if kind == "chunks":
-                body["mappings"]["_meta"] = {"model": model, "dimension": dims, "index_id": index_id,
-                                             "version": version}  # fmt: skip
+                body["mappings"]["_meta"] = {"spaces": dict(spaces), "index_id": index_id, "version": version}
             physical = f"{self.alias(kind)}-v{version}"
             self.client.indices.create(index=physical, settings=body["settings"], mappings=body["mappings"])
             actions.append({"add": {"index": physical, "alias": self.alias(kind)}})

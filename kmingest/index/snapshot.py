@@ -1,9 +1,9 @@
 """In-memory snapshot of the embedded index for fast filtering, ACL masks, facets and vector search.
 
 Loaded from SQLite once per index generation (every write bumps it): document attributes as integer codes,
-an inverted ACL list (principal -> documents), the chunk vectors as one float32 matrix and the BM25
-postings. All filters and
-the ACL are applied as one boolean mask over documents before anything is ranked or counted.
+an inverted ACL list (principal -> documents), the chunk vectors as one float32 matrix per vector space
+(model profile) and the BM25 postings. All filters and the ACL are applied as one boolean mask over
+documents before anything is ranked or counted.
 """
 
 from __future__ import annotations
@@ -15,13 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.index.base import FACET_FIELDS, Caller, Filters
+from kmingest.index.base import FACET_FIELDS, GROUP_FIELDS, Caller, Filters, check_group_by
 from kmingest.index.lexical import Postings
 from kmingest.models import PUBLIC
 
-GROUP_FIELDS = (*FACET_FIELDS, "source")
 Mask = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class SpaceVectors:
+    """The chunks of one vector space: their positions in the snapshot's chunk arrays and vectors."""
+
+    positions: IntArray
+    matrix: npt.NDArray[np.float32]
 
 
 @dataclass
@@ -34,7 +41,7 @@ class Snapshot:
     acl: dict[str, IntArray]
     chunk_rids: IntArray
     chunk_doc: IntArray
-    vectors: npt.NDArray[np.float32]
+    spaces: dict[str, SpaceVectors]
     postings: Postings
 
     @property
@@ -75,29 +82,38 @@ class Snapshot:
         return np.where(found, self.chunk_doc[pos], -1)
 
     def nearest(
-        self, query: npt.NDArray[np.float32], mask: Mask, k: int, min_similarity: float | None = None
-    ) -> list[tuple[int, int]]:
-        """(doc index, best chunk rid) of the k most similar readable documents, best first; chunks less
-        similar than `min_similarity` (cosine) do not count."""
-        if len(self.chunk_rids) == 0 or k <= 0:
+        self,
+        space: str,
+        query: npt.NDArray[np.float32],
+        mask: Mask,
+        k: int,
+        min_similarity: float | None = None,
+    ) -> list[tuple[int, int, float]]:
+        """(doc index, best chunk rid, cosine) of the k most similar readable documents in a vector space,
+        best first; chunks less similar than `min_similarity` do not count."""
+        vectors = self.spaces.get(space)
+        if vectors is None or len(vectors.positions) == 0 or k <= 0:
             return []
-        scores = self.vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
-        scores[~mask[self.chunk_doc]] = -np.inf
+        chunk_doc = self.chunk_doc[vectors.positions]
+        scores = vectors.matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+        scores[~mask[chunk_doc]] = -np.inf
         if min_similarity is not None:
             scores[scores < min_similarity] = -np.inf
         m = min(len(scores), k * 8)
         while True:
             top = np.argpartition(-scores, m - 1)[:m] if m < len(scores) else np.arange(len(scores))
             top = top[np.argsort(-scores[top], kind="stable")]
-            result: dict[int, int] = {}
+            result: dict[int, tuple[int, float]] = {}
             for c in top.tolist():
                 if scores[c] == -np.inf:
                     break
-                result.setdefault(int(self.chunk_doc[c]), int(self.chunk_rids[c]))
+                doc = int(chunk_doc[c])
+                if doc not in result:
+                    result[doc] = (int(self.chunk_rids[vectors.positions[c]]), float(scores[c]))
                 if len(result) == k:
                     break
             if len(result) == k or m >= len(scores) or scores[top[-1]] == -np.inf:
-                return list(result.items())
+                return [(d, c, s) for d, (c, s) in result.items()]
             m = min(len(scores), m * 4)
 
     def browse(self, mask: Mask) -> list[int]:
@@ -116,9 +132,7 @@ class Snapshot:
         return out
 
     def group_counts(self, mask: Mask, group_by: Sequence[str]) -> dict[tuple[str, ...], int]:
-        for name in group_by:
-            if name not in GROUP_FIELDS:
-                raise ValueError(f"cannot group by {name!r}; use one of {', '.join(GROUP_FIELDS)}")
+        check_group_by(group_by)
         out: dict[tuple[str, ...], int] = {}
         idx = np.flatnonzero(mask)
         for i in idx.tolist():
@@ -146,19 +160,23 @@ def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
             acl_lists.setdefault(principal, []).append(position[rid])
     acl = {p: np.array(v, dtype=np.int64) for p, v in acl_lists.items()}
     chunk_rows = db.execute(
-        "SELECT rid, doc_rid, vector, term_ids, term_tfs, length FROM chunks ORDER BY rid"
+        "SELECT rid, doc_rid, space, vector, term_ids, term_tfs, length FROM chunks ORDER BY rid"
     ).fetchall()
     chunk_rids = np.array([r[0] for r in chunk_rows], dtype=np.int64)
     chunk_doc = np.array([position.get(r[1], -1) for r in chunk_rows], dtype=np.int64)
-    if chunk_rows:
-        vectors = np.frombuffer(b"".join(r[2] for r in chunk_rows), dtype=np.float32).reshape(
-            len(chunk_rows), -1
+    by_space: dict[str, list[int]] = {}
+    for i, r in enumerate(chunk_rows):
+        by_space.setdefault(r[2], []).append(i)
+    spaces = {
+        name: SpaceVectors(
+            np.array(pos, dtype=np.int64),
+            np.frombuffer(b"".join(chunk_rows[i][3] for i in pos), dtype=np.float32).reshape(len(pos), -1),
         )
-    else:
-        vectors = np.zeros((0, 0), dtype=np.float32)
+        for name, pos in by_space.items()
+    }
     postings = Postings.build(
-        [r[3] for r in chunk_rows], [r[4] for r in chunk_rows], [r[5] for r in chunk_rows]
+        [r[4] for r in chunk_rows], [r[5] for r in chunk_rows], [r[6] for r in chunk_rows]
     )
     return Snapshot(
-        generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, vectors, postings
+        generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, spaces, postings
     )

@@ -51,7 +51,7 @@ def create_app(config: Config, workspace: Workspace | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(portal.workspace.check_model)
+        await asyncio.to_thread(portal.workspace.check_readable)  # never creates or changes the index
         portal.purge_query_log()
         task = asyncio.create_task(_purge_daily(portal))
         try:

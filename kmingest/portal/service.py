@@ -1,6 +1,6 @@
 """The portal's two use cases, shared by the JSON API and the HTML pages: search and open a document.
 
-params + PortalUser -> kmingest.search.embed_query + index.search(caller=user.caller) -> SearchOutcome
+params + PortalUser -> kmingest.search.embed_query (the model of the query's script) + index.search(caller=user.caller) -> SearchOutcome
                     -> QueryLog.record(department, query, filters, count, latency)      (never the user name)
 doc id + PortalUser -> index.get_document(caller=user.caller) -> dict | None (None: unknown OR forbidden)
                     -> QueryLog.record_click(qid, doc id) when opened from a logged search
@@ -129,9 +129,9 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     """Search as the user; logs non-empty queries (department, query, filters, count, latency)."""
     started = time.perf_counter()
     ws = portal.workspace
-    vector = embed_query(ws, params.q, params.mode)
+    vector = embed_query(ws.embedder, ws.config, params.q, params.mode)
     filters = params.filters()
-    request = search_request(ws, params.q, filters, params.mode, params.size, (params.page - 1) * params.size)
+    request = search_request(params.q, filters, params.mode, params.size, (params.page - 1) * params.size)
     result = ws.index.search(request, user.caller, vector)
     years = _year_facet(portal, params, user, vector, result.total)
     latency_ms = (time.perf_counter() - started) * 1000
@@ -163,7 +163,7 @@ def _count(portal: Portal, params: SearchParams, user: PortalUser, vector: Any, 
            year: str) -> int:  # fmt: skip
     start, end = _year_range(year) or (None, None)
     filters = replace(base, updated_from=start, updated_to=end)
-    request = search_request(portal.workspace, params.q, filters, params.mode, limit=0)
+    request = search_request(params.q, filters, params.mode, limit=0)
     return portal.workspace.index.search(request, user.caller, vector).total
 
 

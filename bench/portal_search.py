@@ -1,18 +1,23 @@
 """Portal /api/search throughput and latency under concurrent clients, on the embedded backend.
 
-    python -m bench.portal_search [--chunks 10000] [--requests 200] [--clients 1 4 16]
+    python -m bench.portal_search [--chunks 10000] [--requests 200] [--clients 1 4 16] [--workers N]
 
-Index: SciFact abstracts with their real vectors (bench.search_latency.build; the embedding cache that
-`kmingest eval` fills is reused), departments and ACLs varied, about `--chunks` chunks.
-Server: `kmingest serve` in its own process (uvicorn, one worker), as a Quality user's API token.
+Index: SciFact abstracts chunked as the pipeline does, embedded with the default models of a default
+`Config()` (the ONNX profiles routed by script; vectors are kept in the shared embedding cache
+`.kmingest/embeddings.db`, so only the first run embeds), departments and ACLs varied, about `--chunks`
+chunks. Past the corpus's own chunks it is repeated under new ids, each copy's vectors perturbed slightly
+(noise 0.02, renormalized) so copies do not tie.
+Server: `kmingest serve --workers N` in its own process (default: serve's own default, see
+`kmingest serve --help`), as a Quality user's API token.
 Clients: N threads, each with a keep-alive HTTP connection, sending SciFact train claims as queries until
 `--requests` requests are done (after a warm-up). Each request is a full portal search: query embedding,
 hybrid ranking, facets, the year facet (11 `limit=0` probes), the query log write and JSON encoding.
 Baseline, in the same run: `kmingest.search.search` called directly, one at a time, same queries, in a
 fresh process of its own on a worker thread, like the server (see `baseline`), so the ratio is the cost
 of HTTP, auth, the year facet, the query log and JSON.
-Thread pools: subprocesses inherit the environment, so `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python -m
-bench.portal_search` measures the server with single-threaded torch and BLAS.
+Thread pools: subprocesses inherit the environment; `kmingest serve` sets KMINGEST_EMBED_THREADS (ONNX
+intra-op threads) per worker to cpus // workers unless it is set, so `KMINGEST_EMBED_THREADS=1 python -m
+bench.portal_search` measures single-threaded query encoding everywhere (the baseline too).
 """
 
 from __future__ import annotations
@@ -26,20 +31,82 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import numpy as np
 import yaml
 
-from bench.common import SHARED_CACHE, percentile, scifact_queries
-from bench.search_latency import build
-from kmingest.config import load_config
-from kmingest.embedding import Embedder, EmbeddingCache
+from bench.common import SHARED_CACHE, percentile, scifact_docs, scifact_queries
+from kmingest.chunking import chunk_document
+from kmingest.config import Config, load_config
+from kmingest.embedding import Embedder, EmbeddingCache, default_model_dir
+from kmingest.index.base import IndexItem
 from kmingest.index.embedded import EmbeddedIndex
+from kmingest.models import Document, document_id
 from kmingest.search import caller_for, search
 from kmingest.workspace import Workspace
 
+DEPARTMENTS = ("Quality", "Production", "Sales", "R&D", "HR")
 TOKEN = "bench-token-0123456789abcdef"
+
+
+def make_embedder(cache: Path) -> Embedder:
+    """The embedder a workspace builds from a default config (the models the server will load)."""
+    emb = Config().embedding
+    return Embedder(emb.routes(), emb.model_dir or default_model_dir(), emb.batch_size, emb.device,
+                    EmbeddingCache(cache), emb.cjk_share)  # fmt: skip
+
+
+def build(index: EmbeddedIndex, embedder: Embedder, target_chunks: int) -> int:
+    """About `target_chunks` chunks of SciFact abstracts (repeated under new ids past the corpus)."""
+    base: list[tuple[str, Document, list]] = []  # type: ignore[type-arg]
+    n = 0
+    for d in scifact_docs():
+        if n >= target_chunks:
+            break
+        doc = Document(doc_id="", source="bench", external_id=d["_id"], system="erp", title=d["title"],
+                       text=d["text"], sections=(), doc_type="abstract", department="", acl=(),
+                       content_hash="")  # fmt: skip
+        chunks = chunk_document(doc)
+        base.append((d["_id"], doc, chunks))
+        n += len(chunks)
+    vectors = embedder.embed([c for _, _, cs in base for c in cs])  # [(space, vector)] per chunk
+    index.ensure_spaces(embedder.spaces)
+    rng = np.random.default_rng(7)
+    offset_of, pos = {}, 0
+    for ext, _, cs in base:
+        offset_of[ext] = pos
+        pos += len(cs)
+    total, copy = 0, 0
+    batch: list[IndexItem] = []
+    while total < target_chunks:
+        for i, (ext, doc, chunks) in enumerate(base):
+            if total >= target_chunks:
+                break
+            did = document_id("bench", f"{ext}-{copy}")
+            dept = DEPARTMENTS[i % len(DEPARTMENTS)]
+            new_doc = replace(doc, doc_id=did, external_id=f"{ext}-{copy}", department=dept,
+                              acl=("public",) if i % 3 else (f"dept:{dept}",),
+                              updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC))  # fmt: skip
+            new_chunks = [replace(c, doc_id=did, chunk_id=f"{did}:{c.ordinal:05d}") for c in chunks]
+            own = vectors[offset_of[ext] : offset_of[ext] + len(chunks)]
+            if copy:
+                moved = []
+                for space, v in own:
+                    w = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
+                    moved.append((space, (w / np.linalg.norm(w)).astype(np.float32)))
+                own = moved
+            batch.append((new_doc, new_chunks, own))
+            total += len(chunks)
+            if len(batch) >= 500:
+                index.upsert(batch)
+                batch = []
+        copy += 1
+    index.upsert(batch)
+    return total
 
 
 def write_config(work: Path) -> Path:
@@ -61,10 +128,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(config: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(config: Path, port: int, workers: int | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BENCH_API_TOKENS": f"{TOKEN}=bench", "BENCH_SESSION_SECRET": "bench"}
+    extra = [] if workers is None else ["--workers", str(workers)]
     proc = subprocess.Popen([sys.executable, "-m", "kmingest.cli", "--config", str(config), "serve", "--port",
-                             str(port)], env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+                             str(port), *extra], env=env, stdout=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 120
     while True:  # readiness: /api/health answers once the model is loaded and the app started
         try:
@@ -150,6 +218,7 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=10_000)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--workers", type=int, help="`kmingest serve --workers` (default: serve's default)")
     args = ap.parse_args()
     if args.baseline:
         baseline(args.baseline, args.requests)
@@ -158,14 +227,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         config_path = write_config(work)
-        embedder = Embedder(cache=EmbeddingCache(SHARED_CACHE, "all-MiniLM-L6-v2"))
+        embedder = make_embedder(SHARED_CACHE)
         index = EmbeddedIndex(work / "state" / "index.db")
         t0 = time.perf_counter()
         n = build(index, embedder, args.chunks)
-        print(
-            f"index: {n} chunks, {index.stats()['documents']} documents (built in {time.perf_counter() - t0:.0f} s)"
-        )
+        print(f"index: {n} chunks, {index.stats()['documents']} documents (built in "
+              f"{time.perf_counter() - t0:.0f} s; {embedder.computed} embedded now, {embedder.cached} cached)")  # fmt: skip
         index.close()
+        assert embedder.cache is not None
+        embedder.cache.close()
 
         out = subprocess.run([sys.executable, "-m", "bench.portal_search", "--baseline", str(config_path),
                               "--requests", str(args.requests)], check=True, capture_output=True, text=True)  # fmt: skip
@@ -176,7 +246,8 @@ def main() -> None:
         )
         print(line("baseline in-process search", base_wall, times))
         port = free_port()
-        server = start_server(config_path, port)
+        server = start_server(config_path, port, args.workers)
+        print(f"server: kmingest serve --workers {args.workers or 'default'}")
         try:
             url = f"http://127.0.0.1:{port}"
             run_clients(url, queries[200:], 2, 20)  # warm-up

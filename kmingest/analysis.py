@@ -161,27 +161,31 @@ def query_words(query: str) -> list[str]:
     return out
 
 
+def _cjk_matches(run: str, units: set[str]) -> list[tuple[int, int]]:
+    """Spans within a CJK run of the query's CJK units (bigrams, or single characters) that occur in it."""
+    normalized = unicodedata.normalize("NFKC", run)
+    if len(normalized) == len(run):
+        run = normalized
+    return [(i, i + n) for n in (1, 2) for i in range(len(run) - n + 1) if run[i : i + n] in units]
+
+
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Character spans of `text` that match the query: stemmed words, and CJK query runs as substrings."""
+    """Sorted, merged character spans of `text` that match the query: words with a query word's stem, and
+    CJK text covered by the query's bigrams (or the character of a one-character CJK query run)."""
     words: set[str] = set()
-    cjk_runs: list[str] = []
-    for match in _TOKEN_RE.finditer(normalize(query)):
-        tok = match.group()
-        if is_cjk(tok):
-            cjk_runs.append(tok)
-        elif tok not in STOP_WORDS:
-            words.add(_stem(tok))
+    cjk_units: set[str] = set()
+    for unit in query_words(query):
+        if is_cjk(unit):
+            cjk_units.add(unit)
+        else:
+            words.add(_stem(unit))
     spans: list[tuple[int, int]] = []
     # NFKC can change lengths; highlight on a lowercase copy, which keeps offsets for nearly all text.
     lowered = text.lower() if len(text.lower()) == len(text) else text
     for match in _TOKEN_RE.finditer(lowered):
         tok = match.group()
         if is_cjk(tok):
-            for run in cjk_runs:
-                start = tok.find(run)
-                while start >= 0:
-                    spans.append((match.start() + start, match.start() + start + len(run)))
-                    start = tok.find(run, start + len(run))
+            spans.extend((match.start() + s, match.start() + e) for s, e in _cjk_matches(tok, cjk_units))
         elif _stem(unicodedata.normalize("NFKC", tok)) in words:
             spans.append((match.start(), match.end()))
     spans.sort()

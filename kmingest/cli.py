@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from kmingest.cli_admin import connectors, reindex, samples
+from kmingest.cli_models import models
 from kmingest.cli_portal import quickstart, serve, users
 from kmingest.cli_report import report
 from kmingest.config import Config, ConfigError, load_config
@@ -263,6 +264,7 @@ cli.add_command(report)
 cli.add_command(serve)
 cli.add_command(quickstart)
 cli.add_command(users)
+cli.add_command(models)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,7 +96,7 @@ def recall_at(ranked: Sequence[str], relevant: dict[str, int], k: int = 100) -> 
     return len(set(ranked[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
 
 
-def _semantic_queries(ws: Workspace, texts: Sequence[str]) -> list[SemanticQuery]:
+def semantic_queries(ws: Workspace, texts: Sequence[str]) -> list[SemanticQuery]:
     """Each query embedded by the model of its script, in batches per model."""
     spaces = [query_space(ws.config, t) for t in texts]
     out: dict[int, SemanticQuery] = {}
@@ -106,23 +107,30 @@ def _semantic_queries(ws: Workspace, texts: Sequence[str]) -> list[SemanticQuery
     return [out[i] for i in range(len(texts))]
 
 
-def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) -> dict[str, dict[str, float]]:
-    data = load_beir(folder, split)
+@contextmanager
+def eval_workspace(config: Config, data: BeirSet) -> Iterator[Workspace]:
+    """A workspace on a separate eval index holding the corpus (built once per corpus and models)."""
     models = sorted({p.name for p in config.embedding.routes().values()})
-    tag = sha256_hex(f"{data.corpus.resolve()} {models}")[:12]  # an eval index per corpus and models
+    tag = sha256_hex(f"{data.corpus.resolve()} {models}")[:12]
     eval_cfg = config.model_copy(
         update={"state_dir": config.state_dir / "eval" / config.index.backend, "index": config.index.model_copy(
             update={"path": config.state_dir / "eval" / f"{tag}.db", "index_prefix": f"kmingest-eval-{tag}"})}
     )  # fmt: skip
     source = SourceConfig(name=f"beir-{tag}", connector="beir", path=data.corpus)
-    results: dict[str, dict[str, float]] = {}
     with Workspace(eval_cfg) as ws:
         ws.check_model()
         SourceRun(source=source, connector=BeirCorpusConnector(source, BeirCorpusConnector.Options()),
                   index=ws.index, embedder=ws.embedder, state=ws.state, chunking=config.chunking,
                   full=True).run()  # fmt: skip
+        yield ws
+
+
+def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) -> dict[str, dict[str, float]]:
+    data = load_beir(folder, split)
+    results: dict[str, dict[str, float]] = {}
+    with eval_workspace(config, data) as ws:
         qids = sorted(data.queries)
-        semantic = _semantic_queries(ws, [data.queries[q] for q in qids]) if set(modes) != {"bm25"} else None
+        semantic = semantic_queries(ws, [data.queries[q] for q in qids]) if set(modes) != {"bm25"} else None
         for mode in modes:
             ndcg, recall = [], []
             for i, qid in enumerate(qids):

@@ -1,21 +1,27 @@
 """The index contract: every backend must pass these tests unchanged.
 
 A backend test module provides a `backend` fixture (a fresh, empty index) and imports this module's tests
-with `from tests.index.contract import *`. Documents are embedded with the real model.
+with `from tests.index.contract import *`. Documents are embedded with the real default models (English
+and Chinese chunks land in different vector spaces) and queries go through kmingest.search.embed_query,
+so each query is searched with its own script's model, floor and fusion weight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
-import numpy as np
 import pytest
 
 from kmingest.chunking import chunk_document
+from kmingest.config import Config
 from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, Filters, IndexBackend, IndexError_, SearchRequest, SearchResult
 from kmingest.models import Document, document_id, sha256_hex
+from kmingest.search import embed_query
+
+CONFIG = Config()
 
 ALICE_SALES = Caller(frozenset({"public", "user:alice", "dept:Sales"}))
 HANA_HR = Caller(frozenset({"public", "user:hana", "dept:HR"}))
@@ -48,7 +54,7 @@ CORPUS = [
 
 
 def index_docs(backend: IndexBackend, embedder: Embedder, docs: Sequence[Document]) -> None:
-    backend.ensure_model(embedder.model_name, embedder.dimension)
+    backend.ensure_spaces(embedder.spaces)
     items = []
     for doc in docs:
         chunks = chunk_document(doc)
@@ -58,9 +64,9 @@ def index_docs(backend: IndexBackend, embedder: Embedder, docs: Sequence[Documen
 
 def query(backend: IndexBackend, embedder: Embedder, text: str, caller: Caller = Caller.anonymous(),
           mode: str = "hybrid", filters: Filters = Filters(), limit: int = 10):  # type: ignore[no-untyped-def]  # fmt: skip
-    vector = embedder.encode([text])[0] if text and mode != "bm25" else None
+    semantic = embed_query(embedder, CONFIG, text, mode)  # type: ignore[arg-type]
     return backend.search(SearchRequest(query=text, mode=mode, filters=filters, limit=limit),  # type: ignore[arg-type]
-                          caller, vector)  # fmt: skip
+                          caller, semantic)  # fmt: skip
 
 
 def ext_ids(result) -> list[str]:  # type: ignore[no-untyped-def]
@@ -96,21 +102,19 @@ def test_vector_mode_finds_meaning_without_shared_words(loaded, embedder) -> Non
 
 
 def test_similarity_floor_drops_unrelated_neighbours_and_their_counts(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
-    def floored(text: str, mode: str) -> SearchResult:
-        vector = embedder.encode([text])[0]
-        request = SearchRequest(query=text, mode=mode, min_similarity=0.3)  # type: ignore[arg-type]
-        return loaded.search(request, Caller.anonymous(), vector)  # type: ignore[no-any-return]
+    def unfloored(text: str) -> SearchResult:
+        semantic = replace(embed_query(embedder, CONFIG, text), min_similarity=None)  # type: ignore[type-var]
+        return loaded.search(SearchRequest(query=text), Caller.anonymous(), semantic)  # type: ignore[no-any-return]
 
-    unrelated = "football world cup final score"
-    assert query(loaded, embedder, unrelated).total > 0  # without a floor: the nearest documents anyway
-    for mode in ("hybrid", "vector"):
-        result = floored(unrelated, mode)
-        assert (result.hits, result.total) == ([], 0)
-        assert all(not values for values in result.facets.values())
-    assert ext_ids(floored("holiday entitlement for staff", "vector"))[:1] == [
-        "leave"
-    ]  # related: still found
-    assert ext_ids(floored("torque wrenches", "hybrid"))[0] == "calib"
+    for unrelated in ("football world cup final score", "世界杯足球决赛比分"):
+        assert unfloored(unrelated).total > 0  # without a floor: the nearest documents anyway
+        for mode in ("hybrid", "vector"):
+            result = query(loaded, embedder, unrelated, mode=mode)
+            assert (result.hits, result.total) == ([], 0)
+            assert all(not values for values in result.facets.values())
+    assert ext_ids(query(loaded, embedder, "holiday entitlement for staff", mode="vector"))[:1] == ["leave"]
+    assert ext_ids(query(loaded, embedder, "torque wrenches"))[0] == "calib"  # related: still found
+    assert ext_ids(query(loaded, embedder, "来料抽样检验", mode="vector")) == ["zh"]
 
 
 def test_hybrid_ranks_the_document_both_rankings_agree_on(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
@@ -188,15 +192,17 @@ def test_counts_group_by_department_and_system(loaded) -> None:  # type: ignore[
                       ("R&D", "oa"): 1}  # fmt: skip
 
 
-def test_refuses_a_different_embedding_model(loaded) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(IndexError_, match="all-MiniLM-L6-v2"):
-        loaded.ensure_model("some-other-model", 768)
+def test_refuses_a_different_embedding_model(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    assert loaded.stored_spaces() == embedder.spaces
+    loaded.ensure_spaces(embedder.spaces)  # the same models: fine
+    with pytest.raises(IndexError_, match=r"bge-small-zh-v1\.5-q \(512-d\).*not.*some-other-model"):
+        loaded.ensure_spaces({"some-other-model": 768})
 
 
 def test_vectors_must_match_chunks(backend, embedder) -> None:  # type: ignore[no-untyped-def]
     doc = CORPUS[0]
     with pytest.raises(ValueError):
-        backend.upsert([(doc, chunk_document(doc), np.zeros((0, 384), dtype=np.float32))])
+        backend.upsert([(doc, chunk_document(doc), [])])
 
 
 def test_document_facts_list_metadata_sizes_and_chunks_acl_filtered(loaded) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,8 @@ FROM python:3.11-slim
 
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
-    AIRFLOW_HOME=/opt/airflow KMINGEST_CONFIG=/opt/kmingest/docker/kmingest.yaml
+    AIRFLOW_HOME=/opt/airflow KMINGEST_CONFIG=/opt/kmingest/docker/kmingest.yaml \
+    KMINGEST_MODEL_DIR=/opt/kmingest/models
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
@@ -26,6 +27,8 @@ COPY dags dags
 COPY docker docker
 COPY samples samples
 COPY kmingest.yaml knowledge_map.yaml ./
+# the embedding models (ONNX, from Maven Central) are part of the image: containers load them offline
+RUN kmingest models fetch
 
 RUN useradd --create-home --uid 50000 kmingest \
  && mkdir -p /var/lib/kmingest /opt/airflow \

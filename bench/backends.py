@@ -18,10 +18,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import SHARED_CACHE, scifact_docs, scifact_queries, summary_ms
+from bench.common import default_embedder, scifact_docs, scifact_queries, semantic_for, summary_ms
 from kmingest.chunking import chunk_document
 from kmingest.config import IndexConfig
-from kmingest.embedding import Embedder, EmbeddingCache
+from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, IndexBackend, SearchRequest
 from kmingest.index.elastic import ElasticIndex
 from kmingest.index.embedded import EmbeddedIndex
@@ -44,8 +44,9 @@ def corpus(n: int, embedder: Embedder) -> list[tuple[Document, list, object]]:  
     return items
 
 
-def run(name: str, index: IndexBackend, items: list, queries: list[str], vectors: list) -> None:  # type: ignore[type-arg]
-    index.ensure_model("all-MiniLM-L6-v2", 384)
+def run(name: str, index: IndexBackend, items: list, queries: list[str], vectors: list,  # type: ignore[type-arg]
+        spaces: dict[str, int]) -> None:  # fmt: skip
+    index.ensure_spaces(spaces)
     chunks = sum(len(c) for _, c, _ in items)
     t0 = time.perf_counter()
     for i in range(0, len(items), 64):
@@ -71,18 +72,18 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--es-url", default="http://127.0.0.1:9200")
     args = ap.parse_args()
-    embedder = Embedder(cache=EmbeddingCache(SHARED_CACHE, "all-MiniLM-L6-v2"))
+    embedder = default_embedder()
     items = corpus(args.docs, embedder)
     queries = scifact_queries(args.queries)
-    vectors = list(embedder.encode(queries))
+    vectors = [semantic_for(embedder, q) for q in queries]
     with tempfile.TemporaryDirectory() as tmp:
         embedded = EmbeddedIndex(Path(tmp) / "index.db")
-        run("embedded", embedded, items, queries, vectors)
+        run("embedded", embedded, items, queries, vectors, embedder.spaces)
         embedded.close()
     es = ElasticIndex(make_client(IndexConfig(backend="elasticsearch", url=args.es_url)),
                       f"kmingest-bench-{uuid.uuid4().hex[:8]}")  # fmt: skip
     try:
-        run("elasticsearch", es, items, queries, vectors)
+        run("elasticsearch", es, items, queries, vectors, embedder.spaces)
     finally:
         es.layout.drop()
         es.close()

@@ -9,15 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from kmingest.config import Config, parse_config
+from kmingest.embedding import Embedder
+from kmingest.index.base import SemanticQuery
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIFACT = ROOT.parent / "shared" / "data" / "scifact"
+CMRC = ROOT.parent / "shared" / "data" / "cmrc2018-trial"  # Chinese Wikipedia paragraphs
 SHARED_CACHE = ROOT / ".kmingest" / "embeddings.db"  # the cache `kmingest eval` fills
 
 
-def scifact_docs(limit: int | None = None) -> list[dict[str, str]]:
+def scifact_docs(limit: int | None = None, folder: Path = SCIFACT) -> list[dict[str, str]]:
+    """Documents of a BEIR corpus (SciFact unless `folder` names another)."""
     docs = []
-    with (SCIFACT / "corpus.jsonl").open(encoding="utf-8") as fh:
+    with (folder / "corpus.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             docs.append(json.loads(line))
             if limit is not None and len(docs) >= limit:
@@ -74,3 +78,19 @@ def summary_ms(values: list[float]) -> str:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def default_embedder(cache: Path | None = SHARED_CACHE) -> Embedder:
+    """The default embedding stack (one model per script), with the shared cache `kmingest eval` fills."""
+    from kmingest.embedding import EmbeddingCache, default_model_dir
+
+    return Embedder(
+        Config().embedding.routes(), default_model_dir(), cache=EmbeddingCache(cache) if cache else None
+    )
+
+
+def semantic_for(embedder: Embedder, query: str) -> SemanticQuery | None:
+    """The query's semantic part exactly as the CLI and the portal build it."""
+    from kmingest.search import embed_query
+
+    return embed_query(embedder, Config(), query)

@@ -1,77 +1,101 @@
-"""Ingestion throughput against `model.encode` alone on the same chunks, measured in the same run, and the
-cost of re-running an unchanged corpus.
+"""Ingestion throughput of the default embedding profiles against the torch all-MiniLM-L6-v2 pipeline,
+measured in the same run, on a mixed English + Chinese corpus; peak memory and query-encoding latency
+of each; and the cost of re-running an unchanged corpus.
 
-    python bench/ingest_throughput.py [--docs 300]
+    python -m bench.ingest_throughput [--en 300] [--zh 256] [--queries 200]
 
-Pipeline = list files, hash, parse, chunk, embed (empty cache), write the embedded index, commit state.
-Encode-only = the same chunk texts through Embedder.encode (same batch size), nothing else.
+Each profile runs in its own fresh process (so peak RSS is its own): pipeline = list files, hash, parse,
+chunk, embed (empty cache), write the embedded index, commit state. English documents are SciFact
+abstracts, Chinese ones CMRC 2018 paragraphs (../shared/data). Query encoding: single queries of both
+languages, one at a time, as the portal does.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import bench_config, scifact_docs, write_files
-from connectors.filesystem import FilesystemConnector
-from kmingest.chunking import chunk_document
-from kmingest.connectors import ExtractError
-from kmingest.pipeline import to_document
+from bench.common import (
+    CMRC,
+    bench_config,
+    peak_rss_mb,
+    percentile,
+    scifact_docs,
+    scifact_queries,
+    write_files,
+)
+from kmingest.search import query_space
 from kmingest.workspace import Workspace
 
+BASELINE = {"model": "all-MiniLM-L6-v2"}  # the pipeline before ONNX profiles: torch, one model for all
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--docs", type=int, default=300)
-    args = ap.parse_args()
+
+def _cmrc_queries(limit: int) -> list[str]:
+    with (CMRC / "queries-train.jsonl").open(encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh][:limit]
+
+
+def child(args: argparse.Namespace) -> None:
+    embedding = json.loads(args.embedding)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        n = write_files(scifact_docs(args.docs), work / "docs")
-        cfg = bench_config(work)
+        n = write_files(scifact_docs(args.en), work / "docs" / "en")
+        n += write_files(scifact_docs(args.zh, CMRC), work / "docs" / "zh")
+        cfg = bench_config(work, embedding={**embedding, "cache_path": str(work / "state" / "embeddings.db")})
         with Workspace(cfg) as ws:
             ws.check_model()
-            ws.embedder.encode(["warm up the model"] * 8)
-            # the exact chunks the pipeline will embed
-            source = cfg.sources[0]
-            connector = FilesystemConnector(source, FilesystemConnector.Options())
-            texts = []
-            for rec in connector.extract():
-                if isinstance(rec, ExtractError):
-                    continue
-                doc = to_document(rec, "x", cfg.limits.parse_limits())
-                c = cfg.chunking
-                texts += [
-                    ch.embedding_input()
-                    for ch in chunk_document(doc, c.target_tokens, c.max_tokens, c.overlap_tokens)
-                ]
-            # encode-only before and after the pipeline run; their mean is the baseline (drift-robust)
-            t0 = time.perf_counter()
-            ws.embedder.encode(texts)
-            encode_before = time.perf_counter() - t0
-
+            for enc in ws.embedder.encoders.values():  # load every model before the clock starts
+                enc.passages(["warm up the model"] * 4)
             t0 = time.perf_counter()
             stats = ws.ingest(["bench"])["bench"]
             pipeline_s = time.perf_counter() - t0
-            assert stats.chunks == len(texts), (stats.chunks, len(texts))
-
-            t0 = time.perf_counter()
-            ws.embedder.encode(texts)
-            encode_s = (encode_before + time.perf_counter() - t0) / 2
-
             t0 = time.perf_counter()
             again = ws.ingest(["bench"])["bench"]
             rerun_s = time.perf_counter() - t0
             assert again.unchanged == n and again.embedded == 0
-    print(f"documents            {n}")
-    print(f"chunks               {len(texts)}")
-    print(f"encode-only          {len(texts) / encode_s:8.1f} chunks/s ({encode_s:.1f} s, mean of 2 runs)")
-    print(f"pipeline             {len(texts) / pipeline_s:8.1f} chunks/s ({pipeline_s:.1f} s)")
-    print(f"pipeline / encode    {encode_s / pipeline_s:8.3f}   (target >= 0.85)")
-    print(
-        f"unchanged re-run     {rerun_s:8.2f} s = {rerun_s / pipeline_s:.4f} of the first run (target <= 0.02)"
-    )
+            queries = scifact_queries(args.queries // 2) + _cmrc_queries(args.queries // 2)
+            times = []
+            for q in queries:
+                enc = ws.embedder.encoders[query_space(cfg, q)]
+                t0 = time.perf_counter()
+                enc.queries([q])
+                times.append(time.perf_counter() - t0)
+    print(json.dumps({"docs": n, "chunks": stats.chunks, "pipeline_s": pipeline_s, "rerun_s": rerun_s,
+                      "rss_mb": peak_rss_mb(), "query_p50_ms": percentile(times, 50) * 1000,
+                      "query_p95_ms": percentile(times, 95) * 1000}))  # fmt: skip
+
+
+def run(args: argparse.Namespace, embedding: dict[str, object]) -> dict[str, float]:
+    cmd = [sys.executable, "-m", "bench.ingest_throughput", "--child", json.dumps(embedding),
+           "--en", str(args.en), "--zh", str(args.zh), "--queries", str(args.queries)]  # fmt: skip
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--en", type=int, default=300, help="English documents (SciFact abstracts)")
+    ap.add_argument("--zh", type=int, default=256, help="Chinese documents (CMRC 2018 paragraphs)")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args)
+        return
+    base = run(args, BASELINE)
+    new = run(args, {})  # the defaults: bge-small-en-v1.5-q + bge-small-zh-v1.5-q through onnxruntime
+    print(f"corpus: {base['docs']:.0f} documents ({args.en} English, {args.zh} Chinese)")
+    print(f"{'':<34}{'chunks/s':>10}{'peak RSS':>11}{'query p50':>11}{'query p95':>11}{'re-run':>9}")
+    for name, r in (("torch all-MiniLM-L6-v2 (before)", base), ("default profiles (ONNX int8)", new)):
+        print(f"{name:<34}{r['chunks'] / r['pipeline_s']:>10.1f}{r['rss_mb']:>8.0f} MB"
+              f"{r['query_p50_ms']:>8.1f} ms{r['query_p95_ms']:>8.1f} ms{r['rerun_s']:>7.2f} s")  # fmt: skip
+    speedup = (new["chunks"] / new["pipeline_s"]) / (base["chunks"] / base["pipeline_s"])
+    print(f"throughput ratio (default / before): {speedup:.2f}x")
 
 
 if __name__ == "__main__":

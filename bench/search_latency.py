@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import SHARED_CACHE, scifact_docs, scifact_queries, summary_ms
+from bench.common import default_embedder, scifact_docs, scifact_queries, semantic_for, summary_ms
 from kmingest.chunking import chunk_document
-from kmingest.embedding import Embedder, EmbeddingCache
+from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, Filters, SearchRequest
 from kmingest.index.embedded import EmbeddedIndex
 from kmingest.models import Document, document_id
@@ -39,7 +39,7 @@ def build(index: EmbeddedIndex, embedder: Embedder, target_chunks: int) -> int:
     all_chunks = [c for _, _, cs in base for c in cs]
     vectors = embedder.embed(all_chunks)
     rng = np.random.default_rng(7)
-    index.ensure_model(embedder.model_name, embedder.dimension)
+    index.ensure_spaces(embedder.spaces)
     total, copy, offset_of = 0, 0, {}
     pos = 0
     for ext, _, cs in base:
@@ -67,10 +67,12 @@ def build(index: EmbeddedIndex, embedder: Embedder, target_chunks: int) -> int:
                 c.__class__(**{**c.__dict__, "doc_id": did, "chunk_id": f"{did}:{c.ordinal:05d}"})
                 for c in chunks
             ]
-            vec = vectors[offset_of[ext] : offset_of[ext] + len(chunks)].copy()
-            if copy:
-                vec += rng.normal(0, 0.02, vec.shape).astype(np.float32)
-                vec /= np.linalg.norm(vec, axis=1, keepdims=True)
+            vec = []
+            for space, v in vectors[offset_of[ext] : offset_of[ext] + len(chunks)]:
+                if copy:
+                    v = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
+                    v /= np.linalg.norm(v)
+                vec.append((space, v))
             batch.append((new_doc, new_chunks, vec))
             total += len(chunks)
             if len(batch) >= 500:
@@ -86,13 +88,13 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--queries", type=int, default=200)
     args = ap.parse_args()
-    embedder = Embedder(cache=EmbeddingCache(SHARED_CACHE, "all-MiniLM-L6-v2"))
+    embedder = default_embedder()
     queries = scifact_queries(args.queries)
     t_enc = []
     vectors = []
     for q in queries:
         t0 = time.perf_counter()
-        vectors.append(embedder.encode([q])[0])
+        vectors.append(semantic_for(embedder, q))
         t_enc.append(time.perf_counter() - t0)
     print(f"query encoding (1 query, CPU): {summary_ms(t_enc)}")
     caller = Caller(frozenset({"public", "user:bench", "dept:Quality"}))

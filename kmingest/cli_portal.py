@@ -1,15 +1,64 @@
 """Portal commands of the `kmingest` CLI: `serve`, `quickstart` and `users hash-password`.
 
-config -> (quickstart: ingest every source) -> kmingest.portal.create_app -> uvicorn (one process)
+config -> (quickstart: ingest every source) -> checks (models, index) -> uvicorn:
+- one worker: `kmingest.portal.create_app(config)` in this process;
+- N workers: uvicorn's supervisor binds the port and spawns N processes, each building the app with the
+  factory `kmingest.portal.app:app_from_env` from the validated config this process passes in the
+  environment (`worker_environment`), with its own read-only view of the shared index.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 import sys
+from collections.abc import Callable
 
 import click
 
 from kmingest.config import Config, ConfigError, load_config
+
+log = logging.getLogger("kmingest.portal")
+MAX_DEFAULT_WORKERS = 8  # each worker holds its own models and index snapshot in memory
+THREAD_ENV = ("KMINGEST_EMBED_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, e.g. a container's cpuset), else the CPU count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    return min(usable_cpus(), MAX_DEFAULT_WORKERS)
+
+
+def worker_environment(cfg: Config, workers: int, environ: dict[str, str]) -> dict[str, str]:
+    """Environment variables to add for N worker processes (an unset variable only; what the operator set
+    wins): the validated config for the app factory, one session key shared by every worker (generated
+    here when its variable is unset: each worker would otherwise sign cookies with its own random key,
+    and a sign-in would work on one worker only), and threads per worker for the ONNX encoder, torch and
+    BLAS, cpus // workers (at least 1), so N workers do not oversubscribe the cores."""
+    from kmingest.portal.app import CONFIG_ENV, config_to_env
+
+    add = {CONFIG_ENV: config_to_env(cfg)}
+    secret_env = cfg.portal.session_secret_env
+    if not environ.get(secret_env):
+        log.warning(
+            "%s is not set: using a random session key shared by this portal's %d workers (sign-ins end "
+            "when the portal restarts)",
+            secret_env,
+            workers,
+        )
+        add[secret_env] = secrets.token_urlsafe(32)
+    threads = str(max(1, usable_cpus() // workers))
+    for name in THREAD_ENV:
+        if not environ.get(name):
+            add[name] = threads
+    return add
 
 
 def _config(ctx: click.Context) -> Config:
@@ -43,25 +92,64 @@ def _banner(cfg: Config, host: str, port: int) -> None:
     click.echo(f"JSON API: http://{shown}:{port}/api/docs   (Ctrl+C stops the portal)\n", nl=True)
 
 
-def _serve(cfg: Config, host: str | None, port: int | None) -> None:
-    import uvicorn
+def _check(cfg: Config) -> None:
+    """Before any worker starts: the models are installed and the index was built with them (exit 2
+    otherwise, with the fix). Opening the workspace here also leaves the index and query log files in
+    place, so N workers starting at once only ever open existing files, and never write the index."""
+    from kmingest.embedding import EmbeddingError
+    from kmingest.index.base import IndexError_
+    from kmingest.querylog import QueryLog, query_log_path
+    from kmingest.workspace import Workspace
 
-    from kmingest.portal import create_app
+    try:
+        with Workspace(cfg) as ws:
+            ws.check_readable()
+        QueryLog(query_log_path(cfg.state_dir)).close()
+    except (EmbeddingError, IndexError_) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+
+
+def _serve(cfg: Config, host: str | None, port: int | None, workers: int | None = None) -> None:
+    import uvicorn
 
     host = host or cfg.portal.host
     port = port or cfg.portal.port
-    app = create_app(cfg)
+    workers = workers or default_workers()
+    if workers == 1:
+        from kmingest.portal import create_app
+
+        app = create_app(cfg)
+        _banner(cfg, host, port)
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+        return
+    _check(cfg)
+    root = logging.getLogger()
+    os.environ.update(worker_environment(cfg, workers, dict(os.environ)))
+    os.environ["KMINGEST_PORTAL_LOG_LEVEL"] = logging.getLevelName(root.getEffectiveLevel())
     _banner(cfg, host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    click.echo(f"({workers} worker processes)")
+    uvicorn.run("kmingest.portal.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                log_level="warning", proxy_headers=False)  # fmt: skip
+
+
+def _workers_option(help_prefix: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--workers", type=click.IntRange(1, 64),
+        help=f"{help_prefix}Worker processes sharing the index (default: the CPUs this process may use, "
+        f"at most {MAX_DEFAULT_WORKERS}; here {default_workers()}). Each loads its own models and index "
+        "snapshot and gets cpus // workers threads for query encoding. 1: one process, no supervisor.",
+    )  # fmt: skip
 
 
 @click.command()
 @click.option("--host", help="Address to listen on (default: portal.host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: portal.port, 8080).")
+@_workers_option("")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Start the knowledge portal (HTML pages and JSON API) on the configured index."""
-    _serve(_config(ctx), host, port)
+    _serve(_config(ctx), host, port, workers)
 
 
 @click.command()
@@ -69,8 +157,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
               help="Start the portal after ingesting.")  # fmt: skip
 @click.option("--host", help="Address to listen on (default: portal.host).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: portal.port).")
+@_workers_option("With --serve: ")
 @click.pass_context
-def quickstart(ctx: click.Context, then_serve: bool, host: str | None, port: int | None) -> None:
+def quickstart(ctx: click.Context, then_serve: bool, host: str | None, port: int | None,
+               workers: int | None) -> None:  # fmt: skip
     """Ingest every configured source (the bundled samples), then serve the portal."""
     from kmingest.cli import ingest
 
@@ -84,7 +174,7 @@ def quickstart(ctx: click.Context, then_serve: bool, host: str | None, port: int
         if done.code not in (0, None):
             click.echo("quickstart: some sources failed (see above); serving what was indexed", err=True)
     if then_serve:
-        _serve(cfg, host, port)
+        _serve(cfg, host, port, workers)
     else:
         _banner(cfg, host or cfg.portal.host, port or cfg.portal.port)
         click.echo("(--no-serve: not starting it; run `kmingest serve`)")

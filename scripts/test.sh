@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README "Run the tests"): sets up the venv if needed, starts the services the
+# The test command (README "Run the tests"): sets up the venv and the embedding models if needed, starts the services the
 # integration tests use (a local Elasticsearch; left running, `scripts/elasticsearch.sh stop` ends it),
 # then runs every test. Extra arguments go to pytest, e.g. `scripts/test.sh tests/index -x`;
 # `scripts/test.sh -m "not integration"` runs without services.
@@ -10,4 +10,6 @@ case " $* " in
   *"not integration"*) ;;
   *) bash scripts/elasticsearch.sh start ;;
 esac
+# the models the tests load: the defaults, the int8 MiniLM; the torch MiniLM comes from PyPI
+kmingest models fetch bge-small-en-v1.5-q bge-small-zh-v1.5-q all-MiniLM-L6-v2-q
 python -m pytest "$@"

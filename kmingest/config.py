@@ -170,9 +170,11 @@ class AccessConfig(_Strict):
 class FusionConfig(_Strict):
     """How keyword and semantic rankings are combined (index/fusion.py); weights per query script."""
 
+    # fitted on the SciFact and CMRC 2018 train sets (python -m bench.fusion_sweep; BENCHMARKS.md): both peak
+    # at 0.8-0.85 with the default models; 0.75 sits on that plateau with more room for exact keywords
     method: Literal["convex", "rrf"] = "convex"
-    latin_weight: float = Field(default=0.5, ge=0, le=1)  # semantic share for Latin-script queries
-    cjk_weight: float = Field(default=0.5, ge=0, le=1)  # semantic share for Chinese/Japanese/Korean queries
+    latin_weight: float = Field(default=0.75, ge=0, le=1)  # semantic share for Latin-script queries
+    cjk_weight: float = Field(default=0.75, ge=0, le=1)  # semantic share for Chinese/Japanese/Korean queries
 
 
 class SearchConfig(_Strict):

@@ -107,6 +107,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], all_sources: bool, full
     config_errors = 0
     try:
         with Workspace(cfg) as ws:
+            ws.check_model()  # models installed and the index's own: else one clear error, exit 2
             for name in names:  # one source failing does not stop the others
                 try:
                     stats = ws.ingest([name], full=full, force=force, progress=_progress)[name]

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from kmingest.embedding.profiles import BUILTIN, DEFAULT_MODELS, ModelProfile, Script
 from kmingest.models import PUBLIC
@@ -51,27 +59,31 @@ class ProfileConfig(_Strict):
 
 
 class EmbeddingConfig(_Strict):
-    """Which model reads which script; see README, section "Embedding models"."""
+    """Which model reads which script; see README, section "Embedding models and bilingual search"."""
 
+    profiles: dict[str, ProfileConfig] = Field(default_factory=dict)  # your own models, by name
     models: dict[Script, str] = Field(default_factory=lambda: dict(DEFAULT_MODELS))
     model: str | None = None  # one model for every script (e.g. a multilingual one); replaces `models`
-    profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
     cjk_share: float = Field(default=0.3, gt=0, le=1)  # texts with this share of CJK go to models.cjk
     model_dir: Path | None = None  # default $KMINGEST_MODEL_DIR, else ~/.cache/kmingest/models
     batch_size: int = Field(default=32, ge=1, le=1024)
     device: str | None = None
     cache_path: Path = Path(".kmingest/embeddings.db")
 
-    @model_validator(mode="after")
-    def _known_models(self) -> EmbeddingConfig:
-        known = sorted({*BUILTIN, *self.profiles})
-        for key, name in [("model", self.model), *((f"models.{s}", n) for s, n in self.models.items())]:
+    @field_validator("models", "model")
+    @classmethod
+    def _known(cls, value: Any, info: ValidationInfo) -> Any:
+        known = sorted({*BUILTIN, *info.data.get("profiles", {})})
+        names = value.items() if isinstance(value, dict) else [("", value)]
+        for script, name in names:
             if name is not None and name not in known:
-                raise ValueError(f"{key}: unknown model {name!r}; built in or defined under "
-                                 f"embedding.profiles: {', '.join(known)}")  # fmt: skip
-        if self.model is None and set(self.models) != {"latin", "cjk"}:
-            raise ValueError("models: name a model for both scripts, latin and cjk (or set `model`)")
-        return self
+                where = f"{script}: " if script else ""
+                raise ValueError(f"{where}unknown model {name!r} (fix: use a built-in model or one defined "
+                                 f"under embedding.profiles: {', '.join(known)})")  # fmt: skip
+        if isinstance(value, dict) and set(value) != {"latin", "cjk"}:
+            raise ValueError("name a model for both scripts, latin and cjk (fix: add the missing one, or set "
+                             "`embedding.model` for one model for everything)")  # fmt: skip
+        return value
 
     def profile(self, name: str) -> ModelProfile:
         own = self.profiles.get(name)
@@ -268,7 +280,8 @@ def _format_errors(path: Path, err: ValidationError) -> str:
     for e in err.errors():
         key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in e["loc"]).replace(".[", "[")
         fix = _FIXES.get(e["type"], "see README.md, section Configuration")
-        lines.append(f"  {path}: {key or '(top level)'}: {e['msg']} (fix: {fix})")
+        hint = "" if "(fix: " in e["msg"] else f" (fix: {fix})"
+        lines.append(f"  {path}: {key or '(top level)'}: {e['msg']}{hint}")
     return "\n".join(lines)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path

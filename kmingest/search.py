@@ -85,5 +85,6 @@ def search(
     limit: int = 10,
     offset: int = 0,
 ) -> SearchResult:
+    ws.check_readable()
     semantic = embed_query(ws.embedder, ws.config, query, mode)
     return ws.index.search(search_request(query, filters, mode, limit, offset), caller, semantic)

@@ -49,16 +49,20 @@ class Workspace:
                                  self.cache, emb.cjk_share)  # fmt: skip
         self.state = StateStore(cfg.state_dir / "state.db")
         self._model_checked = False
+        self._readable_checked = False
 
     def check_readable(self) -> None:
         """For readers (the portal): the models are installed and, if the index exists, it was built with
         them. Never creates or changes anything."""
+        if self._readable_checked:
+            return
         self.embedder.check()
         stored = self.index.stored_spaces()
         if stored is not None and stored != self.embedder.spaces:
             raise spaces_mismatch("the index", stored, self.embedder.spaces,
                                   "re-embed (`kmingest ingest --all --full --force` into a new index.path, or "
                                   "`kmingest reindex` on Elasticsearch)")  # fmt: skip
+        self._readable_checked = True
 
     def check_model(self) -> None:
         """For writers: refuse to mix embedding models in one index; creates the index if new, then ties

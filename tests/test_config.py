@@ -55,3 +55,33 @@ def test_missing_file_and_env_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_chunking_bounds_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="overlap_tokens < target_tokens <= max_tokens"):
         load_config(write(tmp_path, "chunking: {target_tokens: 300, max_tokens: 200}\n"))
+
+
+def test_embedding_models_are_checked_against_the_known_profiles(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"embedding\.models: .*cjk: unknown model 'bge-large' \(fix: use .*bge-small-zh-v1\.5-q",
+    ):
+        load_config(write(tmp_path, "embedding: {models: {latin: bge-small-en-v1.5-q, cjk: bge-large}}\n"))
+    with pytest.raises(ConfigError, match="name a model for both scripts"):
+        load_config(write(tmp_path, "embedding: {models: {latin: bge-small-en-v1.5-q}}\n"))
+    with pytest.raises(ConfigError, match=r"embedding\.profiles\.mine\.dimension: Field required"):
+        load_config(write(tmp_path, "embedding: {model: mine, profiles: {mine: {path: /models/x}}}\n"))
+
+
+def test_embedding_routes_default_to_one_model_per_script_and_accept_own_profiles(tmp_path: Path) -> None:
+    routes = load_config(write(tmp_path, "{}\n")).embedding.routes()
+    assert {s: p.name for s, p in routes.items()} == {
+        "latin": "bge-small-en-v1.5-q",
+        "cjk": "bge-small-zh-v1.5-q",
+    }
+    cfg = load_config(
+        write(
+            tmp_path,
+            "embedding:\n  model: multi\n  profiles:\n    multi: {path: /models/m, "
+            "dimension: 768, scripts: [latin, cjk], min_similarity: 0.5}\n",
+        )
+    )
+    routes = cfg.embedding.routes()
+    assert routes["latin"] is routes["cjk"]
+    assert (routes["cjk"].name, routes["cjk"].dimension, routes["cjk"].min_similarity) == ("multi", 768, 0.5)

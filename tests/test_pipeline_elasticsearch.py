@@ -48,6 +48,7 @@ def test_ingest_rerun_and_full_sync_on_elasticsearch(folder: Path) -> None:  # n
 
 
 def test_reindex_builds_a_new_version_and_swaps_the_aliases(folder: Path) -> None:  # noqa: F811
+    """A model change is refused until `kmingest reindex` builds the index with the new models."""
     import json
 
     from click.testing import CliRunner
@@ -55,13 +56,19 @@ def test_reindex_builds_a_new_version_and_swaps_the_aliases(folder: Path) -> Non
     from kmingest.cli import cli
 
     prefix = f"kmingest-test-{uuid.uuid4().hex[:8]}"
-    (folder / "k.yaml").write_text(json.dumps({
+    config = {
         "state_dir": str(folder / "state"),
         "index": {"backend": "elasticsearch", "url": ES_URL, "index_prefix": prefix},
         "sources": [{"name": "docs", "connector": "filesystem", "path": str(folder / "docs")}],
-    }))  # fmt: skip
+    }
+    (folder / "k.yaml").write_text(json.dumps(config))
     runner = CliRunner()
     assert runner.invoke(cli, ["--config", str(folder / "k.yaml"), "ingest", "--all"], obj={}).exit_code == 0
+    config["embedding"] = {"models": {"latin": "all-MiniLM-L6-v2-q", "cjk": "bge-small-zh-v1.5-q"}}
+    (folder / "k.yaml").write_text(json.dumps(config))
+    refused = runner.invoke(cli, ["--config", str(folder / "k.yaml"), "ingest", "--all"], obj={})
+    assert refused.exit_code == 2
+    assert "bge-small-en-v1.5-q" in refused.output and "kmingest reindex" in refused.output
     result = runner.invoke(cli, ["--config", str(folder / "k.yaml"), "reindex"], obj={})
     assert result.exit_code == 0, result.output
     assert "aliases now point at v2; v1 deleted" in result.output
@@ -71,6 +78,7 @@ def test_reindex_builds_a_new_version_and_swaps_the_aliases(folder: Path) -> Non
         assert isinstance(index, ElasticIndex)
         try:
             assert index.layout.current_version() == 2
+            assert index.stored_spaces() == {"all-MiniLM-L6-v2-q": 384, "bge-small-zh-v1.5-q": 512}
             assert not index.client.indices.exists(index=f"{prefix}-chunks-v1")
             assert index.stats()["documents"] == 4
             assert [

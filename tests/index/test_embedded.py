@@ -58,7 +58,11 @@ def test_document_facts_come_from_one_committed_state_while_another_process_rewr
     def items(part):  # type: ignore[no-untyped-def]
         for d in part:
             chunks = chunk_document(d)
-            yield d, chunks, [("test-model", v) for v in rng.standard_normal((len(chunks), 8)).astype(np.float32)]
+            yield (
+                d,
+                chunks,
+                [("test-model", v) for v in rng.standard_normal((len(chunks), 8)).astype(np.float32)],
+            )
 
     reader = EmbeddedIndex(tmp_path / "index.db")
     reader.ensure_spaces({"test-model": 8})

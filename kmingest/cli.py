@@ -171,6 +171,9 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
         return
     who = f"as {user}" if user else "as anonymous (public documents only; use --as-user)"
     click.echo(f"{result.total} matching document(s) {who}")
+    if result.total == 0 and query.strip():
+        click.echo("Try the other language (e.g. 质量 for quality): meaning is matched within one language; "
+                   "across languages only shared words match.")  # fmt: skip
     for i, h in enumerate(result.hits, start=1):
         snippet = h.snippet_html.replace("<mark>", "[").replace("</mark>", "]")
         click.echo(f"{i:>3}. {h.title}  [{h.department} · {h.system} · {h.doc_type}]")

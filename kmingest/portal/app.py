@@ -26,6 +26,7 @@ import importlib
 import json
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -119,6 +120,13 @@ def app_from_env() -> FastAPI:
     session key, API tokens and thread counts come from the environment the parent prepared."""
     level = os.environ.get(LOG_LEVEL_ENV, "WARNING")
     logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s %(name)s[{os.getpid()}]: %(message)s")
+    with contextlib.suppress(ImportError):
+        from tqdm import tqdm
+
+        # sentence-transformers opens a (disabled) tqdm bar per encode, and tqdm's default lock is a
+        # multiprocessing lock: a named semaphore the worker never releases ("leaked semaphore objects"
+        # at shutdown). A worker never shares bars with other processes: a thread lock does.
+        tqdm.set_lock(threading.RLock())
     return create_app(config_from_env())
 
 

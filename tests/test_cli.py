@@ -45,14 +45,14 @@ def test_search_finds_english_and_chinese_samples(project: Path) -> None:
 def test_chinese_search_returns_only_relevant_documents_and_nonsense_returns_none(project: Path) -> None:
     # the one ticket about pump cavitation noise, not the nearest Chinese texts (hybrid is the default mode)
     result = search_json(project, "汽蚀噪声", "--as-user", "kmlead")
-    assert [h["external_id"] for h in result["hits"]] == ["TKT-500015"]
+    assert [h["external_id"] for h in result["hits"]] == ["ticket:TKT-500015"]
     assert "<mark>汽蚀噪声</mark>" in result["hits"][0]["snippet_html"]
     for nonsense in ("世界杯足球决赛比分", "今天晚饭吃什么"):
         assert search_json(project, nonsense, "--as-user", "kmlead")["total"] == 0
     # an English question finds the ticket only through words it shares (here: none): semantic search does
     # not cross languages with the default models (README, "Embedding models and bilingual search")
     english = search_json(project, "cavitation noise", "--as-user", "kmlead")
-    assert "TKT-500015" not in [h["external_id"] for h in english["hits"]]
+    assert "ticket:TKT-500015" not in [h["external_id"] for h in english["hits"]]
 
 
 def test_search_respects_access_rights(project: Path) -> None:

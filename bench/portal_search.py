@@ -12,6 +12,8 @@ Server: `kmingest serve --workers N` in its own process (default: serve's own de
 Clients: N threads, each with a keep-alive HTTP connection, sending SciFact train claims as queries until
 `--requests` requests are done (after a warm-up). Each request is a full portal search: query embedding,
 hybrid ranking, facets, the year facet (11 `limit=0` probes), the query log write and JSON encoding.
+Server CPU per request (with psutil, where installed): CPU seconds of the server and its workers during a
+level, over its requests; unlike req/s it hardly depends on what else runs on the machine.
 Baseline, in the same run: `kmingest.search.search` called directly, one at a time, same queries, in a
 fresh process of its own on a worker thread, like the server (see `baseline`), so the ratio is the cost
 of HTTP, auth, the year facet, the query log and JSON.
@@ -179,6 +181,21 @@ def run_clients(url: str, queries: list[str], clients: int, requests: int) -> tu
     return wall, latencies
 
 
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of the server and its worker processes so far; None without psutil.
+    Per request, it is what a search costs whatever else runs on the machine."""
+    try:
+        import psutil  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    try:
+        procs = [psutil.Process(pid)]
+        procs += procs[0].children(recursive=True)
+        return float(sum(t.user + t.system for t in (p.cpu_times() for p in procs)))
+    except psutil.Error:
+        return None
+
+
 def line(label: str, wall: float, lat: list[float]) -> str:
     ms = [v * 1000 for v in lat]
     return (f"{label:<28} {len(lat) / wall:7.1f} req/s   p50 {percentile(ms, 50):6.1f} ms   "
@@ -252,12 +269,17 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             run_clients(url, queries[200:], 2, 20)  # warm-up
             for clients in args.clients:
+                cpu0 = server_cpu(server.pid)
                 wall, lat = run_clients(url, queries, clients, args.requests)
+                cpu1 = server_cpu(server.pid)
                 label = f"portal /api/search, {clients:>2} client{'s' if clients > 1 else ''}"
-                print(
-                    line(label, wall, lat)
-                    + f"   ({percentile(lat, 50) / percentile(times, 50):.2f}x baseline p50)"
+                cpu = (
+                    ""
+                    if cpu0 is None or cpu1 is None
+                    else f"   server CPU {(cpu1 - cpu0) / len(lat) * 1000:.1f} ms/req"
                 )
+                print(line(label, wall, lat) + f"   ({percentile(lat, 50) / percentile(times, 50):.2f}x baseline p50)"
+                      + cpu)  # fmt: skip
         finally:
             server.terminate()
             server.wait(timeout=30)

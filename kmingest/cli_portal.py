@@ -123,10 +123,11 @@ def _serve(cfg: Config, host: str | None, port: int | None, workers: int | None 
         _banner(cfg, host, port)
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
         return
+    from kmingest.portal.app import LOG_LEVEL_ENV
+
     _check(cfg)
-    root = logging.getLogger()
-    os.environ.update(worker_environment(cfg, workers, dict(os.environ)))
-    os.environ["KMINGEST_PORTAL_LOG_LEVEL"] = logging.getLevelName(root.getEffectiveLevel())
+    os.environ.update(worker_environment(cfg, workers, dict(os.environ)))  # spawned workers inherit it
+    os.environ[LOG_LEVEL_ENV] = logging.getLevelName(logging.getLogger().getEffectiveLevel())
     _banner(cfg, host, port)
     click.echo(f"({workers} worker processes)")
     uvicorn.run("kmingest.portal.app:app_from_env", factory=True, workers=workers, host=host, port=port,

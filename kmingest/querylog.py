@@ -67,6 +67,9 @@ class QueryLog:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # no fsync per logged search (the commits serialise across portal workers); WAL stays consistent,
+        # a power cut may lose the last queries' analytics, never the index
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
 

@@ -189,7 +189,8 @@ def spaces_mismatch(
     where: str, stored: Mapping[str, int], wanted: Mapping[str, int], fix: str
 ) -> IndexError_:
     def show(spaces: Mapping[str, int]) -> str:
-        return ", ".join(f"{name} ({dim}-d)" for name, dim in sorted(spaces.items())) or "none"
+        shown = ", ".join(f"{name} ({dim}-d)" for name, dim in sorted(spaces.items()))
+        return shown or "one model of an earlier kmingest version"
 
     return IndexError_(f"{where} was built with embedding models {show(stored)}, not {show(wanted)}; "
                        f"fix: set embedding.models back, or {fix}")  # fmt: skip

@@ -48,20 +48,20 @@ def run_search(scope: Scope, request: SearchRequest, semantic: SemanticQuery | N
     nearest: list[Match] = []
     if semantic is not None and request.mode != "bm25":
         nearest = scope.nearest(semantic, request.vector_k)
-    best_chunk = {d: c for d, c, _ in nearest} | {
-        d: c for d, c, _ in lexical
-    }  # highlight the keyword passage
+    # the snippet shows the best keyword passage where there is one, else the nearest chunk
+    best_chunk = {d: c for d, c, _ in nearest} | {d: c for d, c, _ in lexical}
     ranked_lex = [(d, s) for d, _, s in lexical[: request.lexical_k]]
     ranked_sem = [(d, s) for d, _, s in nearest]
-    if request.mode == "bm25":
+    if request.limit == 0:  # counts only (e.g. the portal's year facet): nothing to rank
+        fused = []
+    elif request.mode == "bm25":
         fused = ranked_lex
     elif request.mode == "vector":
         fused = ranked_sem
+    elif semantic is None:
+        fused = fuse(ranked_lex, [], 0.0, None)
     else:
-        if semantic is None:
-            fused = fuse(ranked_lex, [], 0.0, None)
-        else:
-            fused = fuse(ranked_lex, ranked_sem, semantic.weight, semantic.min_similarity, semantic.fusion)
+        fused = fuse(ranked_lex, ranked_sem, semantic.weight, semantic.min_similarity, semantic.fusion)
     page = fused[request.offset : request.offset + request.limit]
     hits = scope.hits([(d, best_chunk.get(d), s) for d, s in page], request.query)
     total, facets = scope.union_counts(lexical, nearest, request.query)

@@ -8,10 +8,12 @@ server side of that connection (psutil), until both have answered.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -52,6 +54,9 @@ def index_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Workspace(cfg) as ws:
         stats = ws.ingest(["docs"])["docs"]
     assert stats.failed == 0 and stats.indexed == 20, stats
+    with sqlite3.connect(cfg.index.path) as db:  # the ingest's writes into the file: the WAL is empty now
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (root / "index.sha256").write_text(hashlib.sha256(cfg.index.path.read_bytes()).hexdigest())
     (root / "kmingest.yaml").write_text(yaml.safe_dump(json.loads(cfg.model_dump_json())), encoding="utf-8")
     return root
 
@@ -104,9 +109,11 @@ def served(index_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                                  "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    workers: list[Any] = []
     try:
         _ready(url, proc, log)
-        live = Served(url, port, proc, _listening_workers(proc, port, 2), log)
+        workers = _listening_workers(proc, port, 2)
+        live = Served(url, port, proc, workers, log)
         # readiness of each worker: a worker accepts connections only once its startup is done
         _until_every_worker(live, "/api/health", {}, lambda status, body: status == 200, timeout=180)
         yield live
@@ -117,6 +124,9 @@ def served(index_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
+        for worker in workers:  # only if the supervisor could not stop them
+            if worker.is_running():
+                worker.kill()
 
 
 def _get(served: Served, path: str, headers: dict[str, str]) -> tuple[int, bytes, int]:
@@ -191,3 +201,14 @@ def test_a_bearer_token_works_on_every_worker(served: Served) -> None:
     answered = _until_every_worker(served, "/api/me", auth, lambda status, body: status == 200 and
                                    json.loads(body)["name"] == "alice")  # fmt: skip
     assert set(answered) == {w.pid for w in served.workers}
+
+
+def test_workers_never_write_the_index(index_root: Path, served: Served) -> None:
+    """After the startups and every search above, the index file is as the ingest left it and its WAL
+    has no frame: no worker wrote a transaction (the query log is the only file the portal writes)."""
+    index = index_root / "state" / "index.db"
+    _until_every_worker(served, "/api/search?q=annual+leave", {"Authorization": f"Bearer {TOKEN}"},
+                        lambda status, body: status == 200, at_least=4)  # fmt: skip
+    wal = index.with_name("index.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert hashlib.sha256(index.read_bytes()).hexdigest() == (index_root / "index.sha256").read_text()

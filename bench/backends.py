@@ -18,7 +18,14 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import default_embedder, scifact_docs, scifact_queries, semantic_for, summary_ms
+from bench.common import (
+    DEPARTMENTS,
+    default_embedder,
+    scifact_docs,
+    scifact_queries,
+    semantic_for,
+    summary_ms,
+)
 from kmingest.chunking import chunk_document
 from kmingest.config import IndexConfig
 from kmingest.embedding import Embedder
@@ -27,8 +34,6 @@ from kmingest.index.elastic import ElasticIndex
 from kmingest.index.embedded import EmbeddedIndex
 from kmingest.index.es_schema import make_client
 from kmingest.models import Document, document_id
-
-DEPARTMENTS = ("Quality", "Production", "Sales", "R&D", "HR")
 
 
 def corpus(n: int, embedder: Embedder) -> list[tuple[Document, list, object]]:  # type: ignore[type-arg]

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import resource
 import statistics
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from kmingest.chunking import chunk_document
 from kmingest.config import Config, parse_config
 from kmingest.embedding import Embedder
-from kmingest.index.base import SemanticQuery
+from kmingest.index.base import IndexItem, SemanticQuery
+from kmingest.index.embedded import EmbeddedIndex
+from kmingest.models import Document, document_id
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIFACT = ROOT.parent / "shared" / "data" / "scifact"
@@ -94,3 +101,57 @@ def semantic_for(embedder: Embedder, query: str) -> SemanticQuery | None:
     from kmingest.search import embed_query
 
     return embed_query(embedder, Config(), query)
+
+
+DEPARTMENTS = ("Quality", "Production", "Sales", "R&D", "HR")
+
+
+def build_scifact_index(index: EmbeddedIndex, embedder: Embedder, target_chunks: int) -> int:
+    """About `target_chunks` chunks of SciFact abstracts with their real vectors, repeated under new ids past
+    the corpus (each copy's vectors perturbed slightly so copies do not tie), five departments, a third of
+    the documents restricted to their department."""
+    base: list[tuple[str, Document, list]] = []  # type: ignore[type-arg]
+    n = 0
+    for d in scifact_docs():
+        if n >= target_chunks:
+            break
+        doc = Document(doc_id="", source="bench", external_id=d["_id"], system="erp", title=d["title"],
+                       text=d["text"], sections=(), doc_type="abstract", department="", acl=(),
+                       content_hash="")  # fmt: skip
+        chunks = chunk_document(doc)
+        base.append((d["_id"], doc, chunks))
+        n += len(chunks)
+    vectors = embedder.embed([c for _, _, cs in base for c in cs])  # [(space, vector)] per chunk
+    index.ensure_spaces(embedder.spaces)
+    rng = np.random.default_rng(7)
+    offset_of, pos = {}, 0
+    for ext, _, cs in base:
+        offset_of[ext] = pos
+        pos += len(cs)
+    total, copy = 0, 0
+    batch: list[IndexItem] = []
+    while total < target_chunks:
+        for i, (ext, doc, chunks) in enumerate(base):
+            if total >= target_chunks:
+                break
+            did = document_id("bench", f"{ext}-{copy}")
+            dept = DEPARTMENTS[i % len(DEPARTMENTS)]
+            new_doc = replace(doc, doc_id=did, external_id=f"{ext}-{copy}", department=dept,
+                              acl=("public",) if i % 3 else (f"dept:{dept}",),
+                              updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC))  # fmt: skip
+            new_chunks = [replace(c, doc_id=did, chunk_id=f"{did}:{c.ordinal:05d}") for c in chunks]
+            own = vectors[offset_of[ext] : offset_of[ext] + len(chunks)]
+            if copy:
+                moved = []
+                for space, v in own:
+                    w = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
+                    moved.append((space, (w / np.linalg.norm(w)).astype(np.float32)))
+                own = moved
+            batch.append((new_doc, new_chunks, own))
+            total += len(chunks)
+            if len(batch) >= 500:
+                index.upsert(batch)
+                batch = []
+        copy += 1
+    index.upsert(batch)
+    return total

@@ -33,82 +33,18 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import numpy as np
 import yaml
 
-from bench.common import SHARED_CACHE, percentile, scifact_docs, scifact_queries
-from kmingest.chunking import chunk_document
-from kmingest.config import Config, load_config
-from kmingest.embedding import Embedder, EmbeddingCache, default_model_dir
-from kmingest.index.base import IndexItem
+from bench.common import SHARED_CACHE, build_scifact_index, default_embedder, percentile, scifact_queries
+from kmingest.config import load_config
 from kmingest.index.embedded import EmbeddedIndex
-from kmingest.models import Document, document_id
 from kmingest.search import caller_for, search
 from kmingest.workspace import Workspace
 
-DEPARTMENTS = ("Quality", "Production", "Sales", "R&D", "HR")
 TOKEN = "bench-token-0123456789abcdef"
-
-
-def make_embedder(cache: Path) -> Embedder:
-    """The embedder a workspace builds from a default config (the models the server will load)."""
-    emb = Config().embedding
-    return Embedder(emb.routes(), emb.model_dir or default_model_dir(), emb.batch_size, emb.device,
-                    EmbeddingCache(cache), emb.cjk_share)  # fmt: skip
-
-
-def build(index: EmbeddedIndex, embedder: Embedder, target_chunks: int) -> int:
-    """About `target_chunks` chunks of SciFact abstracts (repeated under new ids past the corpus)."""
-    base: list[tuple[str, Document, list]] = []  # type: ignore[type-arg]
-    n = 0
-    for d in scifact_docs():
-        if n >= target_chunks:
-            break
-        doc = Document(doc_id="", source="bench", external_id=d["_id"], system="erp", title=d["title"],
-                       text=d["text"], sections=(), doc_type="abstract", department="", acl=(),
-                       content_hash="")  # fmt: skip
-        chunks = chunk_document(doc)
-        base.append((d["_id"], doc, chunks))
-        n += len(chunks)
-    vectors = embedder.embed([c for _, _, cs in base for c in cs])  # [(space, vector)] per chunk
-    index.ensure_spaces(embedder.spaces)
-    rng = np.random.default_rng(7)
-    offset_of, pos = {}, 0
-    for ext, _, cs in base:
-        offset_of[ext] = pos
-        pos += len(cs)
-    total, copy = 0, 0
-    batch: list[IndexItem] = []
-    while total < target_chunks:
-        for i, (ext, doc, chunks) in enumerate(base):
-            if total >= target_chunks:
-                break
-            did = document_id("bench", f"{ext}-{copy}")
-            dept = DEPARTMENTS[i % len(DEPARTMENTS)]
-            new_doc = replace(doc, doc_id=did, external_id=f"{ext}-{copy}", department=dept,
-                              acl=("public",) if i % 3 else (f"dept:{dept}",),
-                              updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC))  # fmt: skip
-            new_chunks = [replace(c, doc_id=did, chunk_id=f"{did}:{c.ordinal:05d}") for c in chunks]
-            own = vectors[offset_of[ext] : offset_of[ext] + len(chunks)]
-            if copy:
-                moved = []
-                for space, v in own:
-                    w = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
-                    moved.append((space, (w / np.linalg.norm(w)).astype(np.float32)))
-                own = moved
-            batch.append((new_doc, new_chunks, own))
-            total += len(chunks)
-            if len(batch) >= 500:
-                index.upsert(batch)
-                batch = []
-        copy += 1
-    index.upsert(batch)
-    return total
 
 
 def write_config(work: Path) -> Path:
@@ -244,10 +180,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         config_path = write_config(work)
-        embedder = make_embedder(SHARED_CACHE)
+        embedder = default_embedder(SHARED_CACHE)
         index = EmbeddedIndex(work / "state" / "index.db")
         t0 = time.perf_counter()
-        n = build(index, embedder, args.chunks)
+        n = build_scifact_index(index, embedder, args.chunks)
         print(f"index: {n} chunks, {index.stats()['documents']} documents (built in "
               f"{time.perf_counter() - t0:.0f} s; {embedder.computed} embedded now, {embedder.cached} cached)")  # fmt: skip
         index.close()

@@ -14,73 +14,17 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
-from bench.common import default_embedder, scifact_docs, scifact_queries, semantic_for, summary_ms
-from kmingest.chunking import chunk_document
-from kmingest.embedding import Embedder
+from bench.common import (
+    build_scifact_index,
+    default_embedder,
+    scifact_queries,
+    semantic_for,
+    summary_ms,
+)
 from kmingest.index.base import Caller, Filters, SearchRequest
 from kmingest.index.embedded import EmbeddedIndex
-from kmingest.models import Document, document_id
-
-DEPARTMENTS = ("Quality", "Production", "Sales", "R&D", "HR")
-
-
-def build(index: EmbeddedIndex, embedder: Embedder, target_chunks: int) -> int:
-    base = []
-    for d in scifact_docs():
-        doc = Document(doc_id="", source="bench", external_id=d["_id"], system="erp", title=d["title"],
-                       text=d["text"], sections=(), doc_type="abstract", department="", acl=(),
-                       content_hash="")  # fmt: skip
-        base.append((d["_id"], doc, chunk_document(doc)))
-    all_chunks = [c for _, _, cs in base for c in cs]
-    vectors = embedder.embed(all_chunks)
-    rng = np.random.default_rng(7)
-    index.ensure_spaces(embedder.spaces)
-    total, copy, offset_of = 0, 0, {}
-    pos = 0
-    for ext, _, cs in base:
-        offset_of[ext] = pos
-        pos += len(cs)
-    batch = []
-    while total < target_chunks:
-        for i, (ext, doc, chunks) in enumerate(base):
-            if total >= target_chunks:
-                break
-            did = document_id("bench", f"{ext}-{copy}")
-            dept = DEPARTMENTS[i % len(DEPARTMENTS)]
-            acl = ("public",) if i % 3 else (f"dept:{dept}",)
-            new_doc = Document(
-                **{
-                    **doc.__dict__,
-                    "doc_id": did,
-                    "external_id": f"{ext}-{copy}",
-                    "department": dept,
-                    "acl": acl,
-                    "updated_at": datetime(2026, 1 + i % 12, 1, tzinfo=UTC),
-                }
-            )
-            new_chunks = [
-                c.__class__(**{**c.__dict__, "doc_id": did, "chunk_id": f"{did}:{c.ordinal:05d}"})
-                for c in chunks
-            ]
-            vec = []
-            for space, v in vectors[offset_of[ext] : offset_of[ext] + len(chunks)]:
-                if copy:
-                    v = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
-                    v /= np.linalg.norm(v)
-                vec.append((space, v))
-            batch.append((new_doc, new_chunks, vec))
-            total += len(chunks)
-            if len(batch) >= 500:
-                index.upsert(batch)
-                batch = []
-        copy += 1
-    index.upsert(batch)
-    return total
 
 
 def main() -> None:
@@ -102,7 +46,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             index = EmbeddedIndex(Path(tmp) / "index.db")
             t0 = time.perf_counter()
-            n = build(index, embedder, size)
+            n = build_scifact_index(index, embedder, size)
             print(
                 f"\n{n} chunks, {index.stats()['documents']} documents (built in {time.perf_counter() - t0:.0f} s)"
             )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil  # installed with apache-airflow (the [airflow] extra the tests need anyway)
 import pytest
 import yaml
 
@@ -31,7 +32,6 @@ from kmingest.portal.auth import SESSION_COOKIE
 from kmingest.workspace import Workspace
 from tests.portal.conftest import TOKEN, free_port, project_config, write_corpus
 
-psutil = pytest.importorskip("psutil")
 pytestmark = pytest.mark.integration
 SECRET_ENV = "KMINGEST_SESSION_SECRET"
 

@@ -35,7 +35,10 @@ from kmingest.config import parse_config, read_yaml
 from kmingest.search import query_space
 from kmingest.workspace import Workspace
 
-BASELINE = {"model": "all-MiniLM-L6-v2"}  # the pipeline before ONNX profiles: torch, one model for all
+BASELINE = {
+    "model": "all-MiniLM-L6-v2",
+    "batch_size": 32,
+}  # the pipeline before ONNX profiles: torch, one model
 
 
 def _cmrc_queries(limit: int) -> list[str]:

@@ -66,7 +66,9 @@ class EmbeddingConfig(_Strict):
     model: str | None = None  # one model for every script (e.g. a multilingual one); replaces `models`
     cjk_share: float = Field(default=0.3, gt=0, le=1)  # texts with this share of CJK go to models.cjk
     model_dir: Path | None = None  # default $KMINGEST_MODEL_DIR, else ~/.cache/kmingest/models
-    batch_size: int = Field(default=32, ge=1, le=1024)
+    # texts per model call; default: 4 for ONNX models, 32 for torch (measured fastest on 2 cores: small
+    # batches of similar length waste no padding; BENCHMARKS.md)
+    batch_size: int | None = Field(default=None, ge=1, le=1024)
     device: str | None = None
     cache_path: Path = Path(".kmingest/embeddings.db")
 

@@ -68,7 +68,7 @@ class Embedder:
         self,
         routes: Mapping[Script, ModelProfile],
         model_dir: Path,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         device: str | None = None,
         cache: EmbeddingCache | None = None,
         cjk_share: float = DEFAULT_CJK_SHARE,

@@ -21,6 +21,9 @@ from kmingest.embedding.fetch import installed
 from kmingest.embedding.profiles import ModelProfile
 
 Matrix = npt.NDArray[np.float32]
+# texts per call: small batches of similar length (sentence-transformers sorts by length) waste no padding;
+# on 2 cores ONNX int8 was fastest at 4 (bge-small-zh: 104 chunks/s at 4, 88 at 8, 75 at 32; BENCHMARKS.md)
+DEFAULT_BATCH = {"onnx": 4, "torch": 32}
 
 
 class EmbeddingError(Exception):
@@ -105,11 +108,11 @@ def _load(folder: str, backend: str, device: str | None, max_seq_length: int) ->
 class Encoder:
     """A profile's model, loaded on first use. Queries and passages get the profile's prefixes."""
 
-    def __init__(self, profile: ModelProfile, model_dir: Path, batch_size: int = 32,
+    def __init__(self, profile: ModelProfile, model_dir: Path, batch_size: int | None = None,
                  device: str | None = None) -> None:  # fmt: skip
         self.profile = profile
         self.model_dir = model_dir
-        self.batch_size = batch_size
+        self.batch_size = batch_size or DEFAULT_BATCH[profile.backend]
         self.device = device
 
     def check(self) -> None:

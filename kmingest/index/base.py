@@ -30,6 +30,7 @@ Mode = Literal["hybrid", "bm25", "vector"]
 FACET_FIELDS = ("department", "system", "doc_type")
 GROUP_FIELDS = (*FACET_FIELDS, "source")
 Vector = npt.NDArray[np.float32]
+DateRange = tuple[datetime | None, datetime | None]  # (updated_from, updated_to), both inclusive
 SpaceVector = tuple[str, Vector]  # a chunk's vector and the space (model profile) it belongs to
 IndexItem = tuple[Document, Sequence[Chunk], Sequence[SpaceVector]]
 
@@ -74,6 +75,9 @@ class SearchRequest:
     offset: int = 0
     vector_k: int = 50
     lexical_k: int = 1000  # how many lexical documents take part in ranking
+    # also count what the same search finds with each of these updated_at ranges (inclusive) as one more
+    # filter, e.g. the portal's year facet: SearchResult.range_counts, one per range
+    count_ranges: tuple[DateRange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class SearchResult:
     hits: list[SearchHit]
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    range_counts: list[int] | None = None  # with SearchRequest.count_ranges
 
 
 @dataclass(frozen=True)

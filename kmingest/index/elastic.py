@@ -21,6 +21,7 @@ from kmingest.analysis import analyze, query_terms
 from kmingest.index.base import (
     FACET_FIELDS,
     Caller,
+    DateRange,
     DocumentFacts,
     Filters,
     IndexError_,
@@ -207,7 +208,9 @@ class ElasticIndex:
         return run_search(_Scope(self, self._filters(request.filters, caller), request), request, semantic)
 
     def browse(self, request: SearchRequest, flt: list[dict[str, Any]]) -> SearchResult:
-        aggs = {f: {"terms": {"field": f, "size": 100}} for f in FACET_FIELDS}
+        aggs: dict[str, Any] = {f: {"terms": {"field": f, "size": 100}} for f in FACET_FIELDS}
+        if request.count_ranges:
+            aggs["ranges"] = {"filters": {"filters": [_date_range(r) for r in request.count_ranges]}}
         resp = self.client.search(index=self.docs, query={"bool": {"filter": flt}}, aggs=aggs, track_total_hits=True,
                                   sort=[{"updated_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}],
                                   from_=request.offset, size=request.limit, source_includes=[*DOC_FIELDS, "text"])  # fmt: skip
@@ -217,7 +220,11 @@ class ElasticIndex:
             hits.append(self._hit({**src, "section": "", "text": src["text"][:1000]}, "", 0.0))
         facets = {f: sorted(((b["key"], int(b["doc_count"])) for b in resp["aggregations"][f]["buckets"]),
                             key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
-        return SearchResult(hits=hits, total=int(resp["hits"]["total"]["value"]), facets=facets)
+        ranges = None
+        if request.count_ranges:
+            ranges = [int(b["doc_count"]) for b in resp["aggregations"]["ranges"]["buckets"]]
+        total = int(resp["hits"]["total"]["value"])
+        return SearchResult(hits=hits, total=total, facets=facets, range_counts=ranges)
 
     @staticmethod
     def _hit(src: dict[str, Any], query: str, score: float) -> SearchHit:
@@ -302,6 +309,12 @@ class ElasticIndex:
         self.client.close()
 
 
+def _date_range(date_range: DateRange) -> dict[str, Any]:
+    """The updated_at filter of one range, as the search's own date filter writes it."""
+    lo, hi = date_range
+    return {"range": {"updated_at": {k: v.isoformat() for k, v in (("gte", lo), ("lte", hi)) if v}}}
+
+
 class _Scope:
     """One search with the filters and the caller's ACL as an ES filter list (index/hybrid.py)."""
 
@@ -335,27 +348,49 @@ class _Scope:
                 return list(found.values())[:k]
             want = min(10_000, want * 4)
 
-    def union_counts(
-        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
-    ) -> tuple[int, Facets]:
-        """Distinct documents (and facets) over all lexical matches + the nearest documents, ACL-filtered."""
+    def _union(self, lexical: Sequence[Match], nearest: Sequence[Match], query: str) -> dict[str, Any] | None:
+        """A query for every chunk of the lexical matches and the nearest documents, ACL-filtered."""
         should: list[dict[str, Any]] = []
         lexical_q = self.index._lexical_query(query) if lexical else None
         if lexical_q is not None:
             should.append(lexical_q)
         if nearest:
             should.append({"terms": {"doc_id": [d for d, _, _ in nearest]}})
-        if not should:
+        return {"bool": {"should": should, "minimum_should_match": 1, "filter": self.flt}} if should else None
+
+    def union_counts(
+        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
+    ) -> tuple[int, Facets]:
+        """Distinct documents (and facets) over all lexical matches + the nearest documents, ACL-filtered."""
+        union = self._union(lexical, nearest, query)
+        if union is None:
             return 0, {f: [] for f in FACET_FIELDS}
         aggs: dict[str, Any] = {f: {"terms": {"field": f, "size": 100},
                                     "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}} for f in FACET_FIELDS}  # fmt: skip
         aggs["total"] = {"cardinality": {"field": "doc_id", "precision_threshold": 40000}}
-        resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs,
-                                  query={"bool": {"should": should, "minimum_should_match": 1, "filter": self.flt}})  # fmt: skip
+        resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)
         out = resp["aggregations"]
         facets = {f: sorted(((b["key"], int(b["docs"]["value"])) for b in out[f]["buckets"]),
                             key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
         return int(out["total"]["value"]), facets
+
+    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
+                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
+        if semantic is None or len(nearest) < request.vector_k:
+            # every neighbour above the floor is in the union: a range filter keeps exactly its part
+            union = self._union(lexical, nearest, request.query)
+            if union is None:
+                return [0 for _ in request.count_ranges]
+            aggs = {"ranges": {"filters": {"filters": [_date_range(r) for r in request.count_ranges]},
+                               "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}}}  # fmt: skip
+            resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)
+            return [int(b["docs"]["value"]) for b in resp["aggregations"]["ranges"]["buckets"]]
+        counts = []  # the k nearest within a range may be others: search each range's neighbours
+        for date_range in request.count_ranges:
+            scoped = _Scope(self.index, [*self.flt, _date_range(date_range)], request)
+            ranged = scoped.nearest(semantic, request.vector_k)
+            counts.append(scoped.union_counts(lexical, ranged, request.query)[0])  # lexical: re-run in range
+        return counts
 
     def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
         if not page:

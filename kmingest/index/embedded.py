@@ -296,6 +296,11 @@ class EmbeddedIndex:
             self._db.close()
 
 
+def _members(lexical: Sequence[Match], nearest: Sequence[Match]) -> list[int]:
+    """Snapshot positions of the documents in a result set, in index order."""
+    return sorted({int(d) for d, _, _ in lexical} | {int(d) for d, _, _ in nearest})
+
+
 class _Scope:
     """One search over one snapshot, with the filters and the caller's ACL as a mask (index/hybrid.py)."""
 
@@ -326,8 +331,28 @@ class _Scope:
     def union_counts(
         self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
     ) -> tuple[int, Facets]:
-        members = sorted({int(d) for d, _, _ in lexical} | {int(d) for d, _, _ in nearest})
+        members = _members(lexical, nearest)
         return len(members), self.snap.facets(members)
+
+    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
+                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
+        # one similarity pass for every range: each range's nearest = its k most similar documents
+        snap = self.snap
+        best = None
+        if semantic is not None:
+            best = snap.best_similarity(semantic.space, semantic.vector, self.mask, semantic.min_similarity)
+        lex_docs = np.array([d for d, _, _ in lexical], dtype=np.int64)
+        counts = []
+        for lo, hi in request.count_ranges:
+            in_range = snap.mask(Filters(updated_from=lo, updated_to=hi), Caller.system())
+            docs = set(lex_docs[in_range[lex_docs]].tolist())
+            if best is not None:
+                cand = np.flatnonzero(in_range & np.isfinite(best))
+                if len(cand) > request.vector_k:
+                    cand = cand[np.argpartition(-best[cand], request.vector_k - 1)[: request.vector_k]]
+                docs |= set(cand.tolist())
+            counts.append(len(docs))
+        return counts
 
     def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
         return [self.index._hit(self.snap, int(d), c, query, s) for d, c, s in page]
@@ -336,4 +361,7 @@ class _Scope:
         ranked = self.snap.browse(self.mask)
         page = ranked[request.offset : request.offset + request.limit]
         hits = [self.index._hit(self.snap, d, None, "", 0.0) for d in page]
-        return SearchResult(hits=hits, total=len(ranked), facets=self.snap.facets(ranked))
+        ranges = [int((self.mask & self.snap.mask(Filters(updated_from=lo, updated_to=hi), Caller.system())).sum())
+                  for lo, hi in request.count_ranges]  # fmt: skip
+        return SearchResult(hits=hits, total=len(ranked), facets=self.snap.facets(ranked),
+                            range_counts=ranges if request.count_ranges else None)  # fmt: skip

@@ -34,6 +34,11 @@ class Scope(Protocol):
     ) -> tuple[int, Facets]:
         """Distinct documents and facet counts over the lexical matches and the nearest documents."""
 
+    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
+                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
+        """Per SearchRequest.count_ranges: the total the same search gives with that range as a filter
+        (its lexical matches in the range plus its `vector_k` nearest documents within the range)."""
+
     def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
         """The page's documents with the snippet of their chunk (None: the first chunk)."""
 
@@ -65,4 +70,6 @@ def run_search(scope: Scope, request: SearchRequest, semantic: SemanticQuery | N
     page = fused[request.offset : request.offset + request.limit]
     hits = scope.hits([(d, best_chunk.get(d), s) for d, s in page], request.query)
     total, facets = scope.union_counts(lexical, nearest, request.query)
-    return SearchResult(hits=hits, total=total, facets=facets)
+    used = semantic if request.mode != "bm25" else None
+    ranges = scope.range_counts(lexical, nearest, request, used) if request.count_ranges else None
+    return SearchResult(hits=hits, total=total, facets=facets, range_counts=ranges)

@@ -116,6 +116,23 @@ class Snapshot:
                 return [(d, c, s) for d, (c, s) in result.items()]
             m = min(len(scores), m * 4)
 
+    def best_similarity(
+        self, space: str, query: npt.NDArray[np.float32], mask: Mask, min_similarity: float | None
+    ) -> npt.NDArray[np.float32]:
+        """Per document: the cosine of its most similar chunk in the space, -inf where it has none, is
+        masked out or stays under the floor (`nearest` = the k highest of these)."""
+        best = np.full(self.size, -np.inf, dtype=np.float32)
+        vectors = self.spaces.get(space)
+        if vectors is not None and len(vectors.positions):
+            docs = self.chunk_doc[vectors.positions]
+            scores = vectors.matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+            valid = docs >= 0
+            np.maximum.at(best, docs[valid], scores[valid])
+        best[~mask] = -np.inf
+        if min_similarity is not None:
+            best[best < min_similarity] = -np.inf
+        return best
+
     def browse(self, mask: Mask) -> list[int]:
         """Readable documents, newest first (undated last), then in index order."""
         idx = np.flatnonzero(mask)

@@ -1,13 +1,14 @@
 """The portal's two use cases, shared by the JSON API and the HTML pages: search and open a document.
 
-params + PortalUser -> kmingest.search.embed_query (the model of the query's script) + index.search(caller=user.caller) -> SearchOutcome
+params + PortalUser -> kmingest.search.embed_query (the model of the query's script)
+                    -> index.search(caller=user.caller) -> SearchOutcome
                     -> QueryLog.record(department, query, filters, count, latency)      (never the user name)
 doc id + PortalUser -> index.get_document(caller=user.caller) -> dict | None (None: unknown OR forbidden)
                     -> QueryLog.record_click(qid, doc id) when opened from a logged search
 
-The year facet is not a backend facet: it is counted with extra `limit=0` searches (same query vector, same
-caller, one year's date range each: about 1 ms each on the embedded index), so each count is what clicking
-that year shows.
+The year facet is not a split of the result: the same search counts, per year bucket, what that year's
+filter would return (SearchRequest.count_ranges: in hybrid and vector modes a filter also narrows the
+nearest-neighbour part), so each count is what clicking that year shows.
 """
 
 from __future__ import annotations
@@ -131,9 +132,11 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     ws = portal.workspace
     vector = embed_query(ws.embedder, ws.config, params.q, params.mode)
     filters = params.filters()
-    request = search_request(params.q, filters, params.mode, params.size, (params.page - 1) * params.size)
+    labels = _year_labels()
+    request = replace(search_request(params.q, filters, params.mode, params.size, (params.page - 1) * params.size),
+                      count_ranges=tuple(_year_range(label) or (None, None) for label in labels))  # fmt: skip
     result = ws.index.search(request, user.caller, vector)
-    years = _year_facet(portal, params, user, vector, result.total)
+    years = _year_facet(params, result, labels)
     latency_ms = (time.perf_counter() - started) * 1000
     query_id = None
     if params.q:
@@ -142,29 +145,23 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     return SearchOutcome(params, result, years, query_id, latency_ms)
 
 
-def _year_facet(portal: Portal, params: SearchParams, user: PortalUser, vector: Any,
-                total: int) -> list[tuple[str, int]]:  # fmt: skip
-    """Per year of the last YEARS_PROBED (and one bucket before them): how many results that year's
-    filter gives. In hybrid and vector modes a filter also narrows the nearest-neighbour part, so these
-    are click-through counts (what clicking shows), not a split of `total`."""
-    if total == 0:
-        return []
-    if params.year:
-        return [(params.year, total)]
-    base = params.filters()
+def _year_labels() -> list[str]:
+    """The year facet's buckets: each of the last YEARS_PROBED years, and one for everything before."""
     this_year = datetime.now(UTC).year
     labels = [str(y) for y in range(this_year, this_year - YEARS_PROBED, -1)]
-    labels.append(f"{OLDER_PREFIX}{this_year - YEARS_PROBED + 1}")
-    counts = [(label, _count(portal, params, user, vector, base, label)) for label in labels]
-    return [(label, n) for label, n in counts if n]
+    return [*labels, f"{OLDER_PREFIX}{this_year - YEARS_PROBED + 1}"]
 
 
-def _count(portal: Portal, params: SearchParams, user: PortalUser, vector: Any, base: Filters,
-           year: str) -> int:  # fmt: skip
-    start, end = _year_range(year) or (None, None)
-    filters = replace(base, updated_from=start, updated_to=end)
-    request = search_request(params.q, filters, params.mode, limit=0)
-    return portal.workspace.index.search(request, user.caller, vector).total
+def _year_facet(params: SearchParams, result: SearchResult, labels: list[str]) -> list[tuple[str, int]]:
+    """Per year bucket: how many results that year's filter gives (what clicking shows; in hybrid and
+    vector modes a filter also narrows the nearest-neighbour part, so this is not a split of `total`),
+    counted by the index in the same search (SearchRequest.count_ranges)."""
+    if result.total == 0:
+        return []
+    if params.year:
+        return [(params.year, result.total)]
+    counts = result.range_counts or [0] * len(labels)
+    return [(label, n) for label, n in zip(labels, counts, strict=True) if n]
 
 
 def open_document(

@@ -224,3 +224,24 @@ def test_document_facts_list_metadata_sizes_and_chunks_acl_filtered(loaded) -> N
     assert anonymous == {d.external_id for d in CORPUS} - {"price"}
     only_oa = {f.external_id for f in loaded.document_facts(Caller.system(), Filters(systems=("oa",)))}
     assert only_oa == {"leave", "zh", "xss"}
+
+
+def test_range_counts_are_what_each_date_filter_returns(loaded, embedder) -> None:  # type: ignore[no-untyped-def]
+    years = tuple(
+        (datetime(y, 1, 1, tzinfo=UTC), datetime(y, 12, 31, 23, 59, 59, tzinfo=UTC)) for y in (2026, 2025)
+    )
+    ranges = (*years, (None, datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)))
+    browse = loaded.search(SearchRequest(query="", count_ranges=ranges), Caller.system(), None)
+    assert browse.range_counts == [4, 1, 1]
+    # vector_k=1: each year's own nearest neighbour differs from the unfiltered one (the count is not a split)
+    for text, mode, k in (("valve", "hybrid", 50), ("annual leave for staff", "hybrid", 1),
+                          ("annual leave for staff", "vector", 1), ("来料检验", "hybrid", 50), ("质量", "bm25", 50)):  # fmt: skip
+        semantic = embed_query(embedder, CONFIG, text, mode)  # type: ignore[arg-type]
+        request = SearchRequest(query=text, mode=mode, vector_k=k, count_ranges=ranges)  # type: ignore[arg-type]
+        result = loaded.search(request, Caller.system(), semantic)
+        assert result.total > 0
+        expected = [loaded.search(replace(request, count_ranges=(), limit=0,
+                                          filters=Filters(updated_from=lo, updated_to=hi)), Caller.system(), semantic).total
+                    for lo, hi in ranges]  # fmt: skip
+        assert result.range_counts == expected, (text, mode, k)
+    assert query(loaded, embedder, "valve").range_counts is None  # only when asked for

@@ -217,8 +217,8 @@ class EmbeddedIndex:
     ) -> SearchHit:
         rid = int(snap.doc_rids[doc_index])
         doc = self._db.execute(
-            "SELECT doc_id, title, source, system, department, doc_type, updated_at, url, external_id, text"
-            " FROM documents WHERE rid = ?",
+            "SELECT doc_id, title, source, system, department, doc_type, updated_at, url, external_id"
+            " FROM documents WHERE rid = ?",  # not the whole text: the snippet comes from a chunk
             (rid,),
         ).fetchone()
         if chunk_rid is None:
@@ -227,7 +227,9 @@ class EmbeddedIndex:
             ).fetchone()
         else:
             row = self._db.execute("SELECT section, text FROM chunks WHERE rid = ?", (chunk_rid,)).fetchone()
-        section, passage = row if row else ("", doc[9])
+        if row is None:  # a document without chunks (no text)
+            row = ("", self._db.execute("SELECT text FROM documents WHERE rid = ?", (rid,)).fetchone()[0])
+        section, passage = row
         return SearchHit(
             doc_id=doc[0], score=score, title=doc[1], source=doc[2], system=doc[3], department=doc[4],
             doc_type=doc[5], updated_at=datetime.fromisoformat(doc[6]) if doc[6] else None, url=doc[7],

@@ -2,8 +2,8 @@
 
 Each chunk is read by the model of its script (embedding/routing.py): with the default profiles Chinese
 chunks go to bge-small-zh-v1.5 and the rest to bge-small-en-v1.5. A vector space is named by its model
-profile; the index keeps one vector field per space. A query is embedded by every space's model, so the
-search can ask each field (embedding/profiles.py: which query scripts a model understands).
+profile; the index keeps one vector field per space. A query is embedded by the model of its own script
+(kmingest.search.embed_query) and searches that space.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ import numpy as np
 from kmingest.embedding.encoder import Encoder, Matrix
 from kmingest.embedding.profiles import ModelProfile, Script
 from kmingest.embedding.routing import DEFAULT_CJK_SHARE, script_of
+from kmingest.index.base import SpaceVector
 from kmingest.models import Chunk
-
-SpaceVector = tuple[str, Matrix]  # (space = profile name, one normalized vector)
 
 
 class EmbeddingCache:
@@ -85,9 +84,6 @@ class Embedder:
         """Vector space (profile name) -> dimension, for the index's model guard."""
         return {name: enc.profile.dimension for name, enc in self.encoders.items()}
 
-    def profiles(self) -> list[ModelProfile]:
-        return [enc.profile for enc in self.encoders.values()]
-
     def check(self) -> None:
         """Every model's files are present (raises EmbeddingError naming the fix)."""
         for enc in self.encoders.values():
@@ -120,11 +116,3 @@ class Embedder:
             for i, h in zip(idx, hashes, strict=True):
                 out[i] = (space, np.asarray(found[h], dtype=np.float32))
         return [v for v in out if v is not None]
-
-    def encode_query(self, text: str) -> dict[str, Matrix]:
-        """The query embedded by every space's model (each with its query instruction)."""
-        return {space: enc.queries([text])[0] for space, enc in self.encoders.items()}
-
-    def encode_queries(self, texts: Sequence[str]) -> dict[str, Matrix]:
-        """Many queries at once (eval): space -> matrix with one row per query."""
-        return {space: enc.queries(texts) for space, enc in self.encoders.items()}

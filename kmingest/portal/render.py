@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from markupsafe import Markup, escape
@@ -63,21 +64,39 @@ def snippet_spans(snippet_html: str) -> list[tuple[int, int]]:
     return spans
 
 
-def best_span_index(spans: list[tuple[int, int]], width: int = 400) -> int:
-    """The match that starts the densest window of matches: the passage to bring into view."""
-    if not spans:
-        return -1
-    return max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans if 0 <= s - spans[i][0] < width))
+MAX_MARKS = 500  # <mark> elements on one document page; further matches are counted, not marked
+
+
+def best_span_index(spans: Sequence[tuple[int, int]], width: int = 400) -> int:
+    """The match that starts the densest window of matches (the most match starts within `width`
+    characters from it; the first such match on a tie): the passage to bring into view. `spans` are
+    sorted by start, as highlight_spans returns them; one pass with two pointers, so linear time."""
+    best, best_count, end = -1, 0, 0
+    for i, (start, _) in enumerate(spans):
+        end = max(end, i)
+        while end < len(spans) and spans[end][0] - start < width:
+            end += 1
+        if end - i > best_count:
+            best, best_count = i, end - i
+    return best
+
+
+def marked_range(matches: int, best: int, cap: int = MAX_MARKS) -> range:
+    """Which matches get a <mark>: at most `cap` consecutive ones, the best passage's among them."""
+    first = max(0, min(best - cap // 2, matches - cap))
+    return range(first, min(matches, first + cap))
 
 
 def highlight_full_text(text: str, query: str) -> tuple[Markup, int]:
     """Escaped full text with the query's matches marked; the densest passage's first mark has id="match".
-    Returns the markup and the number of marks."""
+    At most MAX_MARKS matches around that passage are marked (a page with tens of thousands of matches
+    stays small and quick). Returns the markup and the number of matches (marked or not)."""
     spans = highlight_spans(text, query) if query.strip() else []
     best = best_span_index(spans)
     out: list[str] = []
     pos = 0
-    for i, (s, e) in enumerate(spans):
+    for i in marked_range(len(spans), best):
+        s, e = spans[i]
         out.append(str(escape(text[pos:s])))
         attr = ' id="match" tabindex="-1"' if i == best else ""
         out.append(f"<mark{attr}>{escape(text[s:e])}</mark>")

@@ -1,4 +1,11 @@
-"""Reads a folder: walks it (bounded depth, no symlink loops), yields each file's bytes and sidecar."""
+"""Reads a folder: walks it (bounded depth, no symlink loops), yields each file's bytes and sidecar.
+
+Every path goes through kmingest.connectors.guard: nothing outside the resolved source root is read (file
+and folder symlinks included), only regular files are opened (FIFOs, sockets and devices are reported, never
+opened), reads are bounded by max_file_mb. Names are listed as the OS gives them (bytes, kept with
+surrogateescape so the file can be opened again) and decoded with `name_encoding` for ids and titles, so one
+name in GB18030 on a share is one readable record, not a broken run.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,12 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from kmingest.connectors.base import ConnectorConfigError, ConnectorOptions, ExtractError
+from kmingest.connectors.guard import UnsafeFile, check_name_encoding, decode_name, read_file, resolve_inside
+
+MAX_SIDECAR_BYTES = 1024 * 1024
 
 
 class FilesystemOptions(ConnectorOptions):
@@ -22,9 +32,23 @@ class FilesystemOptions(ConnectorOptions):
     sidecar_suffix: str = ".meta.json"
     department_from_folder: bool = False
     department_map: dict[str, str] = Field(default_factory=dict)  # raw (sidecar/folder) -> portal name
-    follow_symlinks: bool = False
+    follow_symlinks: bool = False  # folder links; file links are read only when they stay inside the root
     max_depth: int = Field(default=32, ge=0)
     max_file_mb: float = Field(default=50, gt=0)
+    name_encoding: str = "auto"  # file names that are not UTF-8: auto = UTF-8, then GB18030, else escaped
+    split_mailboxes: bool = True  # .mbox/.box: one record per message (`<path>#<n>`)
+
+    @field_validator("name_encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        try:
+            return check_name_encoding(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r} (use auto, utf-8, gb18030, big5...)") from None
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -33,6 +57,12 @@ class RawFile:
     content: bytes
     modified: datetime
     sidecar: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Listed:
+    relpath: str  # decoded, "/"-separated: the external id
+    path: Path  # as the OS names it (undecodable bytes kept by surrogateescape)
 
 
 class FileReader:
@@ -48,45 +78,97 @@ class FileReader:
             return False
         return not any(fnmatch(name, p) or fnmatch(rel, p) for p in self.options.exclude)
 
-    def paths(self) -> Iterator[tuple[str, Path]]:
+    def _name(self, raw: str) -> str:
+        return decode_name(os.fsencode(raw), self.options.name_encoding)
+
+    def paths(self) -> Iterator[Listed | ExtractError]:
+        """Every wanted entry that is not a folder, in a stable order; folders that cannot be entered are
+        reported (id ending in "/")."""
         if not self.root.is_dir():
             raise ConnectorConfigError(f"source folder {self.root} does not exist or is not a folder "
                                        "(fix: correct the source's path)")  # fmt: skip
-        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=self.options.follow_symlinks):
-            rel_dir = Path(dirpath).relative_to(self.root)
-            depth = 0 if str(rel_dir) == "." else len(rel_dir.parts)
-            dirnames[:] = (
-                sorted(d for d in dirnames if not d.startswith(".")) if depth < self.options.max_depth else []
+        visited = {self._identity(self.root)}
+        yield from self._walk(self.root, "", 0, visited)
+
+    @staticmethod
+    def _identity(folder: Path) -> tuple[int, int]:
+        info = folder.stat()
+        return info.st_dev, info.st_ino
+
+    def _walk(self, folder: Path, rel_dir: str, depth: int, visited: set[tuple[int, int]]) -> Iterator[Listed | ExtractError]:  # fmt: skip
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: os.fsencode(e.name))
+        except OSError as err:
+            yield ExtractError(
+                f"{rel_dir}/" if rel_dir else "/", f"cannot list folder: {err.strerror or type(err).__name__}"
             )
-            for name in sorted(filenames):
-                rel = (rel_dir / name).as_posix()
+            return
+        folders: list[tuple[str, os.DirEntry[str]]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{self._name(entry.name)}" if rel_dir else self._name(entry.name)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if not is_dir:
                 if self._wanted(rel):
-                    yield rel, Path(dirpath) / name
+                    yield Listed(rel, Path(entry.path))
+            elif not entry.name.startswith(".") and depth < self.options.max_depth:
+                folders.append((rel, entry))
+        folders.sort(
+            key=lambda f: f[1].is_symlink()
+        )  # real folders first: a link to one read already is skipped
+        for rel, entry in folders:
+            if entry.is_symlink():
+                if not self.options.follow_symlinks:
+                    continue
+                try:
+                    resolve_inside(Path(entry.path), self.root)
+                except UnsafeFile as err:
+                    yield ExtractError(f"{rel}/", f"folder {err}")
+                    continue
+            try:
+                identity = self._identity(Path(entry.path))
+            except OSError:
+                continue
+            if identity in visited:  # a symlink loop, or a second link to a folder already read
+                continue
+            visited.add(identity)
+            yield from self._walk(Path(entry.path), rel, depth + 1, visited)
 
     def read(self) -> Iterator[RawFile | ExtractError]:
-        limit = int(self.options.max_file_mb * 1024 * 1024)
-        for rel, path in self.paths():
-            try:
-                stat = path.stat()
-                if stat.st_size > limit:
-                    yield ExtractError(rel, f"file is {stat.st_size} bytes, over the limit of "
-                                       f"{self.options.max_file_mb} MB (max_file_mb)")  # fmt: skip
-                    continue
-                content = path.read_bytes()
-            except OSError as err:
-                yield ExtractError(rel, f"cannot read file: {err.strerror or err}")
+        limit = self.options.max_file_bytes
+        for item in self.paths():
+            if isinstance(item, ExtractError):
+                yield item
                 continue
-            sidecar_path = path.with_name(path.name + self.options.sidecar_suffix)
-            sidecar: dict[str, Any] = {}
-            if sidecar_path.exists():
-                try:
-                    loaded = json.loads(sidecar_path.read_text(encoding="utf-8"))
-                except (OSError, ValueError) as err:
-                    yield ExtractError(rel, f"sidecar {sidecar_path.name} is not valid JSON: {err}")
-                    continue
-                if not isinstance(loaded, dict):
-                    yield ExtractError(rel, f"sidecar {sidecar_path.name} must hold a JSON object")
-                    continue
-                sidecar = loaded
-            modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+            rel, path = item.relpath, item.path
+            try:
+                content = read_file(path, self.root, limit)
+                modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+                sidecar = self._sidecar(path)
+            except UnsafeFile as err:
+                yield ExtractError(rel, str(err))
+                continue
+            except OSError as err:
+                yield ExtractError(rel, f"cannot read file: {err.strerror or type(err).__name__}")
+                continue
             yield RawFile(rel, content, modified, sidecar)
+
+    def _sidecar(self, path: Path) -> dict[str, Any]:
+        sidecar_path = path.with_name(path.name + self.options.sidecar_suffix)
+        if not os.path.lexists(sidecar_path):
+            return {}
+        label = f"sidecar {self._name(sidecar_path.name)}"
+        try:
+            data = read_file(sidecar_path, self.root, MAX_SIDECAR_BYTES)
+        except UnsafeFile as err:
+            raise UnsafeFile(f"{label}: {err}") from None
+        try:
+            loaded = json.loads(data.decode("utf-8"))
+        except ValueError as err:
+            raise UnsafeFile(f"{label} is not valid JSON: {err}") from None
+        if not isinstance(loaded, dict):
+            raise UnsafeFile(f"{label} must hold a JSON object")
+        return loaded

@@ -63,7 +63,7 @@ def test_limits_depth_size_and_patterns(tmp_path: Path) -> None:
     ok = [r.external_id for r in records if isinstance(r, SourceRecord)]
     errors = {r.external_id: r.reason for r in records if isinstance(r, ExtractError)}
     assert ok == ["keep.md"]
-    assert "over the limit" in errors["big.txt"]
+    assert errors["big.txt"] == "file too large: 2000000 bytes > 1048576 bytes (max_file_mb)"
 
 
 def test_empty_folder_gives_no_records_and_missing_folder_a_clear_error(tmp_path: Path) -> None:

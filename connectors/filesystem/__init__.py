@@ -27,6 +27,7 @@ from kmingest.models import SourceRecord
 class FilesystemConnector(Connector):
     name = "filesystem"
     Options = FilesystemOptions
+    complete_listing = True  # every run lists the whole folder: a path no longer listed is gone
 
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
         # `since` is ignored on purpose: listing a folder is cheap and content hashes decide what changed,

@@ -100,9 +100,9 @@ class FileReader:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: os.fsencode(e.name))
         except OSError as err:
-            yield ExtractError(
-                f"{rel_dir}/" if rel_dir else "/", f"cannot list folder: {err.strerror or type(err).__name__}"
-            )
+            folder_id = f"{rel_dir}/" if rel_dir else ""  # its files were not seen, but are not gone
+            why = err.strerror or type(err).__name__
+            yield ExtractError(folder_id or "/", f"cannot list folder: {why}", covers=folder_id)
             return
         folders: list[tuple[str, os.DirEntry[str]]] = []
         for entry in entries:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from connectors.tabular.mapper import RowMapper
 from connectors.tabular.options import TableSpec, TabularOptions
-from connectors.tabular.reader import read_header, read_table
+from connectors.tabular.reader import TableFileError, read_header, read_table
 from kmingest.connectors.base import Connector, ConnectorConfigError, ExtractError
 from kmingest.models import SourceRecord
 
@@ -59,9 +59,14 @@ class TabularConnector(Connector):
             raise ConnectorConfigError(
                 f"sources[{self.source.name}].tables: none configured (fix: add tables)"
             )
+        assert self.source.path is not None
+        limits = self.tabular.limits(self.source.path)
         for table in self.tabular.tables:
             for path in self._files(table):
-                header = read_header(path, table.format, table.encoding, table.sheet)
+                try:
+                    header = read_header(path, table.format, table.encoding, table.sheet, limits)
+                except TableFileError:
+                    continue  # refused as a whole: reported for that file by extract, the others go on
                 if not header:
                     continue  # JSON Lines (checked per row) or an empty file
                 missing = [c for c in table.columns() if c not in header]
@@ -76,8 +81,15 @@ class TabularConnector(Connector):
         self.check()
         root = self.source.path
         assert root is not None
+        limits = self.tabular.limits(root)
         for table in self.tabular.tables:
             mapper = RowMapper(table, self.tabular, self.source, self.system)
             for path in self._files(table):
-                _, rows = read_table(path, table.format, table.encoding, table.sheet)
-                yield from mapper.records(rows, path.relative_to(root).as_posix())
+                rel = path.relative_to(root).as_posix()
+                try:
+                    _, rows = read_table(path, table.format, table.encoding, table.sheet, limits)
+                except TableFileError as err:
+                    # its rows were not read: `covers` keeps them from looking deleted to a full sync
+                    yield ExtractError(f"{table.name}:{rel}", f"{rel}: {err}", covers=f"{table.name}:")
+                    continue
+                yield from mapper.records(rows, rel)

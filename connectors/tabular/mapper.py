@@ -68,7 +68,24 @@ class RowMapper:
             known = ", ".join(sorted(self.options.acl_map)) or "(none)"
             raise ValueError(f"access value {raw!r} in column {self.table.acl!r} is not in acl_map "
                              f"(known: {known}); record not indexed")  # fmt: skip
-        return tuple(self.options.acl_map[raw]) or (PUBLIC,)
+        return tuple(self.options.acl_map[raw])  # [] stays empty: readable by admins only (fail closed)
+
+    def group_acl(self, rows: list[Row]) -> tuple[str, ...]:
+        """The most restrictive combination: who may read every row. `public` is everyone, so it drops
+        out of an intersection with anything narrower; rows with no reader in common give () (admins only:
+        an ACL lists alternatives, it cannot say "in HR and in Sales")."""
+        acls = [self.acl(_text(row.values.get(self.table.acl or ""))) for row in rows]
+        narrow = [acl for acl in acls if PUBLIC not in acl]  # a public row narrows nothing
+        if not narrow:
+            return acls[0]
+        return tuple(p for p in narrow[0] if all(p in acl for acl in narrow[1:]))
+
+    def group_department(self, rows: list[Row]) -> str:
+        """The department most rows name (first row on a tie). Department is for filters and coverage, not
+        for access: the ACL above decides who may read the group."""
+        names = [_text(r.values.get(self.table.department or "")) for r in rows]
+        counts = {n: names.count(n) for n in names}
+        return self.department(max(names, key=lambda n: counts[n]))
 
     def title(self, values: dict[str, Any], ext_id: str) -> str:
         spec = self.table.title
@@ -98,8 +115,8 @@ class RowMapper:
             system=self.system,
             fields=fields,
             title=self.title(first, ext_id),
-            department=self.department(_text(first.get(self.table.department or ""))),
-            acl=self.acl(_text(first.get(self.table.acl or ""))),
+            department=self.group_department(rows),
+            acl=self.group_acl(rows),
             updated_at=updated,
             author=_text(first.get(self.table.author or "")) or None,
             url=render(self.table.url, first) if self.table.url else None,

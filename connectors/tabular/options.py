@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.tabular.reader import TableLimits
 from kmingest.connectors.base import ConnectorOptions
+from kmingest.parsing.base import ParseLimits
 
 
 class TableSpec(BaseModel):
@@ -52,5 +55,23 @@ class TableSpec(BaseModel):
 class TabularOptions(ConnectorOptions):
     tables: tuple[TableSpec, ...] = ()
     department_map: dict[str, str] = Field(default_factory=dict)
-    acl_map: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    acl_map: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # a value [] means admins only
     timezone: str = Field(default="+00:00", pattern=r"^[+-]\d{2}:\d{2}$")
+    # Limits (docs/connectors.md, "Security"): a file over one is refused for itself, a row for itself.
+    max_file_mb: float = Field(default=200, gt=0)  # checked with stat before anything is read
+    max_row_kb: float = Field(default=1024, gt=0)  # characters of one row (or JSON line)
+    max_uncompressed_mb: float = Field(default=200, gt=0)  # .xlsx: sum of the zip members' sizes
+    max_compression_ratio: float = Field(default=200, gt=1)  # .xlsx: per zip member (zip bombs)
+    max_seconds_per_file: float = Field(default=120, gt=0)  # .xlsx: loading and reading one file
+
+    def limits(self, root: Path) -> TableLimits:
+        return TableLimits(
+            root=root,
+            max_row_chars=int(self.max_row_kb * 1024),
+            parse=ParseLimits(
+                max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+                max_uncompressed_bytes=int(self.max_uncompressed_mb * 1024 * 1024),
+                max_compression_ratio=self.max_compression_ratio,
+                max_seconds=self.max_seconds_per_file,
+            ),
+        )

@@ -1,5 +1,10 @@
 """Reads tabular exports row by row: CSV/TSV (any encoding, decoded per line so one bad line is reported,
 not hidden), XLSX (a sheet, real date cells) and JSON Lines. Yields Row or RowError with the line number.
+
+Every file is loaded through kmingest.connectors.guard (inside the source folder, a regular file, size
+checked before reading, bounded read). XLSX gets the parsers' guards (kmingest.parsing.guard): zip-bomb
+check on the central directory before openpyxl sees it, and a time limit on loading and on reading rows.
+Limits apply per row: a row or cell over its limit is a RowError for that row, the file goes on.
 """
 
 from __future__ import annotations
@@ -7,12 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kmingest.connectors.base import ConnectorConfigError
+from kmingest.connectors.guard import UnsafeFile, read_file
+from kmingest.parsing.base import ParseError, ParseLimits
+from kmingest.parsing.guard import check_size, check_zip, time_limit
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl")
 
@@ -29,6 +38,17 @@ class RowError:
     reason: str
 
 
+class TableFileError(Exception):
+    """The whole file is refused (outside the folder, not a regular file, over a size/zip/time limit)."""
+
+
+@dataclass(frozen=True)
+class TableLimits:
+    root: Path  # files must lie inside it
+    max_row_chars: int = 1024 * 1024
+    parse: ParseLimits = ParseLimits()  # max_file_bytes, zip ratio and size, max_seconds
+
+
 def detect_format(path: Path, declared: str) -> str:
     if declared != "auto":
         return declared
@@ -40,6 +60,16 @@ def detect_format(path: Path, declared: str) -> str:
     raise ConnectorConfigError(
         f"{path}: cannot tell the format from the name (fix: set format: csv|tsv|xlsx|jsonl)"
     )
+
+
+def load(path: Path, limits: TableLimits) -> bytes:
+    """The file's bytes through the connector read guard; TableFileError names the refused limit."""
+    try:
+        data = read_file(path, limits.root, limits.parse.max_file_bytes)
+        check_size(data, limits.parse)
+    except (UnsafeFile, ParseError) as err:
+        raise TableFileError(str(err)) from None
+    return data
 
 
 def _encoding(data: bytes, declared: str) -> str:
@@ -54,82 +84,128 @@ def _encoding(data: bytes, declared: str) -> str:
         return "gb18030"
 
 
-def _decoded_lines(data: bytes, encoding: str, errors: list[RowError]) -> Iterator[str]:
-    """Physical lines as text; a line that does not decode becomes an error and an empty line."""
+def _decoded_lines(data: bytes, encoding: str, errors: dict[int, RowError]) -> Iterator[str]:
+    """Physical lines as text (with their newline), lazily; a line that does not decode becomes an error
+    and an empty line."""
     if encoding.startswith("utf-8") and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         encoding = "utf-8"
-    for n, raw in enumerate(data.split(b"\n"), start=1):
+    for n, raw in enumerate(io.BytesIO(data), start=1):
         try:
-            yield raw.decode(encoding)
+            yield raw.rstrip(b"\n").decode(encoding) + "\n"
         except UnicodeDecodeError as err:
-            errors.append(RowError(n, f"line {n}: bytes not valid in {encoding} at column {err.start + 1}"))
-            yield ""
+            errors[n] = RowError(n, f"line {n}: bytes not valid in {encoding} at column {err.start + 1}")
+            yield "\n"
 
 
-def read_csv(path: Path, delimiter: str, encoding: str) -> tuple[list[str], Iterator[Row | RowError]]:
-    data = path.read_bytes()
-    errors: list[RowError] = []
-    lines = _decoded_lines(data, _encoding(data, encoding), errors)
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)  # lines is consumed here
-    header = [h.strip() for h in next(reader, [])]
+def _row_size_error(line: int, values: Any, max_chars: int) -> RowError | None:
+    size = len(values) if isinstance(values, str) else sum(len(str(v)) for v in values if v is not None)
+    if size <= max_chars:
+        return None
+    return RowError(line, f"line {line}: row has {size} characters, over the limit of {max_chars} "
+                          "(max_row_kb); row not read")  # fmt: skip
+
+
+def read_csv(data: bytes, delimiter: str, encoding: str, limits: TableLimits) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
+    errors: dict[int, RowError] = {}
+    reader = csv.reader(_decoded_lines(data, _encoding(data, encoding), errors), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as err:
+        raise TableFileError(f"header row: {err}") from None
 
     def rows() -> Iterator[Row | RowError]:
-        bad = {e.line: e for e in errors}
         start = reader.line_num + 1
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            if line in bad:
-                yield bad.pop(line)
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:  # e.g. a cell over the csv module's field limit (128 KB)
+                line, start = start, reader.line_num + 1
+                yield RowError(line, f"line {line}: {err}; row not read")
+                continue
+            line, end, start = start, reader.line_num, reader.line_num + 1
+            bad = [errors.pop(n) for n in sorted(errors) if n <= end]
+            if bad:
+                yield from bad
                 continue
             if not any(c.strip() for c in record):
                 continue
             if len(record) != len(header):
                 yield RowError(line, f"line {line}: {len(record)} columns, the header has {len(header)}")
                 continue
+            too_big = _row_size_error(line, record, limits.max_row_chars)
+            if too_big:
+                yield too_big
+                continue
             yield Row(line, dict(zip(header, record, strict=True)))
-        yield from bad.values()
+        yield from errors.values()
 
     return header, rows()
 
 
-def read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[Row | RowError]]:
+def read_xlsx(data: bytes, sheet: str | None, limits: TableLimits, name: str) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
     import openpyxl
 
+    seconds = limits.parse.max_seconds
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        check_zip(data, limits.parse, "xlsx")
+        with time_limit(seconds):
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ParseError as err:
+        raise TableFileError(str(err)) from None
     except Exception as err:
-        raise ConnectorConfigError(
-            f"{path}: not a readable .xlsx file ({type(err).__name__}: {err})"
-        ) from None
+        raise ConnectorConfigError(f"{name}: not a readable .xlsx file ({type(err).__name__})") from None
     if sheet is not None and sheet not in book.sheetnames:
-        raise ConnectorConfigError(f"{path}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)} "
+        book.close()
+        raise ConnectorConfigError(f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)} "
                                    "(fix: correct `sheet`)")  # fmt: skip
     ws = book[sheet] if sheet else book.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(it, ())]
 
     def rows() -> Iterator[Row | RowError]:
+        spent = 0.0  # time inside this generator only: the pipeline's work between rows does not count
         try:
-            for n, values in enumerate(it, start=2):
+            n = 1
+            while True:
+                resumed = time.monotonic()
+                try:
+                    with time_limit(max(seconds - spent, 0.001)):
+                        values = next(it, None)
+                except ParseError:
+                    values, spent = (), seconds + 1
+                spent += time.monotonic() - resumed
+                if values is None:
+                    return
+                n += 1
+                if spent > seconds:
+                    yield RowError(n, f"line {n}: time limit exceeded: reading the sheet took more than "
+                                      f"max_seconds={seconds:g}; the rest of the file was not read")  # fmt: skip
+                    return
                 if all(v is None or str(v).strip() == "" for v in values):
                     continue
-                yield Row(n, dict(zip(header, values, strict=False)))
+                too_big = _row_size_error(n, values, limits.max_row_chars)
+                yield too_big or Row(n, dict(zip(header, values, strict=False)))
         finally:
             book.close()
 
     return header, rows()
 
 
-def read_jsonl(path: Path, encoding: str) -> tuple[list[str], Iterator[Row | RowError]]:
+def read_jsonl(data: bytes, encoding: str, limits: TableLimits) -> tuple[list[str], Iterator[Row | RowError]]:
     def rows() -> Iterator[Row | RowError]:
-        data = path.read_bytes()
-        errors: list[RowError] = []
+        errors: dict[int, RowError] = {}
         for n, text in enumerate(_decoded_lines(data, _encoding(data, encoding), errors), start=1):
-            if errors and errors[-1].line == n:
-                yield errors[-1]
+            if n in errors:
+                yield errors.pop(n)
                 continue
             if not text.strip():
+                continue
+            too_big = _row_size_error(n, text, limits.max_row_chars)
+            if too_big:
+                yield too_big
                 continue
             try:
                 obj = json.loads(text)
@@ -144,29 +220,27 @@ def read_jsonl(path: Path, encoding: str) -> tuple[list[str], Iterator[Row | Row
     return [], rows()
 
 
-def read_header(path: Path, fmt: str, encoding: str, sheet: str | None) -> list[str]:
-    """Only the header row (for the up-front column check), without reading the whole file."""
+def read_header(path: Path, fmt: str, encoding: str, sheet: str | None, limits: TableLimits) -> list[str]:
+    """Only the header row (for the up-front column check)."""
     fmt = detect_format(path, fmt)
     if fmt == "jsonl":
         return []
+    header, rows = read_table(path, fmt, encoding, sheet, limits)
     if fmt == "xlsx":
-        header, rows = read_xlsx(path, sheet)
         next(rows, None)  # start the generator so that close() runs its finally: closing the workbook
-        rows.close()  # type: ignore[attr-defined]
-        return header
-    with path.open("rb") as fh:
-        line = fh.readline().removeprefix(b"\xef\xbb\xbf")
-    text = line.decode(_encoding(line, encoding), errors="replace")
-    return [h.strip() for h in next(csv.reader([text], delimiter="\t" if fmt == "tsv" else ","), [])]
+    rows.close()  # type: ignore[attr-defined]
+    return header
 
 
 def read_table(
-    path: Path, fmt: str, encoding: str, sheet: str | None
+    path: Path, fmt: str, encoding: str, sheet: str | None, limits: TableLimits
 ) -> tuple[list[str], Iterator[Row | RowError]]:
-    """(header, rows); JSON Lines have no header (their keys are checked per row)."""
+    """(header, rows); JSON Lines have no header (their keys are checked per row). TableFileError when the
+    file is refused as a whole."""
     fmt = detect_format(path, fmt)
+    data = load(path, limits)
     if fmt == "xlsx":
-        return read_xlsx(path, sheet)
+        return read_xlsx(data, sheet, limits, str(path))
     if fmt == "jsonl":
-        return read_jsonl(path, encoding)
-    return read_csv(path, "\t" if fmt == "tsv" else ",", encoding)
+        return read_jsonl(data, encoding, limits)
+    return read_csv(data, "\t" if fmt == "tsv" else ",", encoding, limits)

@@ -28,8 +28,12 @@ class ConnectorOptions(BaseModel):
 
 @dataclass(frozen=True)
 class ExtractError:
+    """An item that could not be read. `covers`: a prefix of external ids this error hides (a folder that
+    could not be listed, a table file that was refused): ids with it were not seen, but are not gone."""
+
     external_id: str
     reason: str
+    covers: str | None = None
 
 
 class ConnectorConfigError(Exception):
@@ -41,6 +45,9 @@ class Connector(ABC):
 
     name: ClassVar[str]
     Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
+    # True when every extract() lists every item the source holds (whatever `since` is): what a run did not
+    # see is gone, so even a scheduled (non-full) run may delete it (a cheap listing diff).
+    complete_listing: ClassVar[bool] = False
 
     def __init__(self, source: SourceConfig, options: ConnectorOptions) -> None:
         self.source = source

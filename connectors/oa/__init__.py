@@ -6,14 +6,19 @@ sources:
     path: /exports/oa              # holds manifest.xml and files/
     department_map: {人力资源部: HR}
     timezone: "+08:00"
+    max_file_mb: 50                # a listed file over this is refused before it is read
+    default_acl: ["dept:HR"]       # entries with empty or missing <permissions> (default: [] = admins only)
+    missing_permissions: default_acl   # or: fail (such an entry is a dead letter, not indexed)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from connectors.oa.mapper import map_entry
 from connectors.oa.reader import read_manifest
@@ -21,17 +26,43 @@ from connectors.tabular.mapper import parse_offset
 from kmingest.connectors.base import Connector, ConnectorConfigError, ConnectorOptions, ExtractError
 from kmingest.models import SourceRecord
 
+PRINCIPAL = re.compile(r"public|(dept|user|group):\S.*")
+
 
 class OaOptions(ConnectorOptions):
     manifest: str = "manifest.xml"
     files_dir: str = "files"
     department_map: dict[str, str] = Field(default_factory=dict)
     timezone: str = Field(default="+08:00", pattern=r"^[+-]\d{2}:\d{2}$")
+    max_file_mb: float = Field(default=50, gt=0)
+    # Entries whose <permissions> is empty or missing: readable by `default_acl` (None: the source's `acl`
+    # when the config sets one, else nobody but admins), or refused as dead letters with `fail`.
+    default_acl: tuple[str, ...] | None = None
+    missing_permissions: Literal["default_acl", "fail"] = "default_acl"
+
+    @field_validator("default_acl")
+    @classmethod
+    def _principals(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for item in value or ():
+            if not PRINCIPAL.fullmatch(item):
+                raise ValueError(
+                    f"{item!r} is not a principal (use public, dept:<name>, user:<login>, group:<name>)"
+                )
+        return value
 
 
 class OaConnector(Connector):
     name = "oa"
     Options = OaOptions
+
+    def fallback_acl(self) -> tuple[str, ...] | None:
+        """The ACL of an entry without permissions; None refuses such entries (missing_permissions: fail)."""
+        assert isinstance(self.options, OaOptions)
+        if self.options.missing_permissions == "fail":
+            return None
+        if self.options.default_acl is not None:
+            return self.options.default_acl
+        return tuple(self.source.acl) if "acl" in self.source.model_fields_set else ()
 
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
         if self.source.path is None:
@@ -41,11 +72,13 @@ class OaConnector(Connector):
         assert isinstance(self.options, OaOptions)
         opts = self.options
         tz = parse_offset(opts.timezone)
-        for item in read_manifest(self.source.path, opts.manifest, opts.files_dir):
+        fallback = self.fallback_acl()
+        max_bytes = int(opts.max_file_mb * 1024 * 1024)
+        for item in read_manifest(self.source.path, opts.manifest, opts.files_dir, max_bytes):
             if isinstance(item, ExtractError):
                 yield item
                 continue
             try:
-                yield map_entry(item, self.source, opts.department_map, tz, self.system)
+                yield map_entry(item, self.source, opts.department_map, tz, self.system, fallback)
             except ValueError as err:
                 yield ExtractError(item.doc_id, f"{opts.manifest}: {item.doc_id}: {err}")

@@ -13,7 +13,12 @@ PRINCIPAL_TYPES = {"public", "dept", "user", "group"}
 
 
 def map_entry(entry: ManifestEntry, source: SourceConfig, department_map: dict[str, str],
-              tz: timezone, system: str) -> SourceRecord:  # fmt: skip
+              tz: timezone, system: str, fallback: tuple[str, ...] | None = ()) -> SourceRecord:  # fmt: skip
+    """`fallback`: the ACL of an entry with empty or missing <permissions> (() = admins only); None refuses
+    such an entry (ValueError: the connector reports it)."""
+    if not entry.permissions and fallback is None:
+        raise ValueError("no <permissions> (missing_permissions: fail); record not indexed "
+                         "(fix: add permissions in the OA system, or set default_acl)")  # fmt: skip
     acl: list[str] = []
     for kind, value in entry.permissions:
         if kind not in PRINCIPAL_TYPES or (kind != "public" and not value):
@@ -35,7 +40,7 @@ def map_entry(entry: ManifestEntry, source: SourceConfig, department_map: dict[s
         content=entry.content,
         title=entry.title or None,
         department=department or source.department or UNASSIGNED_DEPARTMENT,
-        acl=tuple(acl) if acl else tuple(source.acl),
+        acl=tuple(acl) if entry.permissions else tuple(fallback or ()),
         updated_at=datetime(published.year, published.month, published.day, tzinfo=tz) if published else None,
         author=entry.author or None,
         metadata={

@@ -102,14 +102,6 @@ def read_bounded(real: Path, max_bytes: int) -> bytes:
     return data
 
 
-def file_size(path: Path, root: Path, max_bytes: int) -> int:
-    """Stat-only check (nothing is opened): the size of a regular file inside root within the limit."""
-    size = check_regular(resolve_inside(path, root)).st_size
-    if size > max_bytes:
-        raise too_large(size, max_bytes)
-    return size
-
-
 def check_name_encoding(name: str) -> str:
     """Validate a `name_encoding` option: 'auto' or a codec Python knows."""
     if name != "auto":

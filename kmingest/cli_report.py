@@ -1,6 +1,9 @@
 """`kmingest report ...`: reports for KM leads (a thin shell over kmingest.coverage).
 
 kmingest report coverage --format html,csv --out reports/     # also kept under coverage.reports_dir
+
+Failed and skipped records that are not public are counted, not named, in every file written; an admin
+who needs them named asks for it with --include-restricted (the files then hold restricted ids and reasons).
 """
 
 from __future__ import annotations
@@ -43,22 +46,37 @@ def _formats(values: tuple[str, ...]) -> list[str]:
               help="Folder for the files (default: the report's folder under coverage.reports_dir).")  # fmt: skip
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Measure ages and freshness from this date (default: now).")  # fmt: skip
+@click.option("--include-restricted", is_flag=True,
+              help="Name every failed/skipped record, restricted ones too (default: those counted only).")  # fmt: skip
 @click.pass_context
 def coverage(
-    ctx: click.Context, formats: tuple[str, ...], out_dir: Path | None, as_of: datetime | None
+    ctx: click.Context,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    as_of: datetime | None,
+    include_restricted: bool,
 ) -> None:
     """Coverage per department, knowledge-map gaps and search gaps (HTML, JSON, CSV).
 
     Every report is also kept (report.json) under coverage.reports_dir and compared with the previous one.
+    Records not in the index are named only if public, unless --include-restricted is given.
     """
-    from kmingest.coverage import KnowledgeMapError, write_report
+    from kmingest.coverage import KnowledgeMapError, make_report, write_formats, write_report
+    from kmingest.coverage.report import REPORT_FILE, read_full_report
     from kmingest.embedding import EmbeddingError
     from kmingest.index.base import IndexError_
 
     chosen = _formats(formats)
+    if include_restricted and out_dir is None:  # the history folder names only public records
+        raise click.UsageError("--include-restricted needs --out DIR (a folder outside the report history)")
+    when = as_of.replace(tzinfo=UTC) if as_of else None
     try:
         cfg = load_config((ctx.obj or {}).get("config_path"))
-        paths = write_report(cfg, out_dir, chosen, as_of=as_of.replace(tzinfo=UTC) if as_of else None)
+        if include_restricted and out_dir is not None:
+            _, folder = make_report(cfg, when)
+            paths = [*write_formats(read_full_report(folder), out_dir, chosen), folder / REPORT_FILE]
+        else:
+            paths = write_report(cfg, out_dir, chosen, as_of=when)
     except (ConfigError, KnowledgeMapError, EmbeddingError, IndexError_) as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)

@@ -55,6 +55,17 @@ class Problem(_Model):
     external_id: str
     kind: Literal["failed", "skipped"]
     reason: str
+    acl: tuple[str, ...] = ()  # who may read the record; () = not known, so nobody but admins (fail closed)
+
+
+class RestrictedProblems(_Model):
+    """Records not in the index that the report's reader may not read: counted, never named."""
+
+    source: str
+    system: str
+    department: str
+    kind: Literal["failed", "skipped"]
+    records: int
 
 
 class AreaResult(_Model):
@@ -136,7 +147,8 @@ class Report(_Model):
     department_system: tuple[GroupMetrics, ...] = ()  # roll-up per department x system (heat map)
     systems: tuple[GroupMetrics, ...] = ()  # roll-up per system
     freshness: dict[str, dict[str, int]] = Field(default_factory=dict)  # department -> age bucket -> docs
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # those the reader may read (problems.for_reader), named
+    restricted_problems: tuple[RestrictedProblems, ...] = ()  # the others, counted
     areas: tuple[AreaResult, ...] = ()
     search: SearchAnalytics | None = None
     changes: Changes | None = None

@@ -3,6 +3,9 @@
 Report -> coverage_metrics.csv, coverage_freshness.csv, knowledge_areas.csv, search_departments.csv,
           search_queries.csv, problems.csv, changes.csv
 
+problems.csv names the records the report names; restricted ones come as count rows (external_id
+"(restricted)", no reason, `records` = how many).
+
 Column names are the report's field names and the numbers are exactly those of report.json (shares as
 fractions 0-1, ages in days), so CSV, JSON and HTML agree.
 """
@@ -18,6 +21,7 @@ from kmingest.coverage.metrics import AGE_BUCKETS
 from kmingest.coverage.model import GroupMetrics, Report
 
 METRIC_FIELDS = tuple(GroupMetrics.model_fields)
+RESTRICTED = "(restricted)"  # external_id of a problems.csv row that counts records it may not name
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,9 +69,11 @@ def write_csv(report: Report, out_dir: Path) -> list[Path]:
                  "; ".join(f"{n} ({c})" for n, c in a.authors), "; ".join(a.examples), "; ".join(a.keywords),
                  a.thin_below, a.stale_after_days) for a in report.areas]),
         _write(out_dir / "problems.csv",
-               ("source", "system", "department", "doc_type", "external_id", "kind", "reason"),
-               [(p.source, p.system, p.department, p.doc_type, p.external_id, p.kind, p.reason)
-                for p in report.problems]),
+               ("source", "system", "department", "doc_type", "external_id", "kind", "reason", "records"),
+               [(p.source, p.system, p.department, p.doc_type, p.external_id, p.kind, p.reason, 1)
+                for p in report.problems] +
+               [(c.source, c.system, c.department, "", RESTRICTED, c.kind, "", c.records)
+                for c in report.restricted_problems]),
     ]  # fmt: skip
     s = report.search
     dept_rows: list[tuple[Any, ...]] = []

@@ -1,16 +1,20 @@
 """Assembles the coverage Report and keeps the history of reports.
 
 Workspace (index + state) + knowledge map + query log -> build_report() -> Report
-Report -> keep_report() -> <reports_dir>/<report_id>/report.json ; latest_report() reads the newest back
+Report -> keep_report() -> <reports_dir>/<report_id>/report.json (+ restricted_problems.json)
+latest_report() reads the newest back as anyone may see it; latest_full_report() with every problem record
 
 Everything is computed as the system caller (Caller.system()): the report is for KM leads and counts every
-document. Each kept report is compared with the one before it (diff.py), so the next report shows what got
+document. Problem records (failed/skipped) are named only where the reader may read them
+(problems.for_reader): the kept report.json names the public ones and counts the rest, whose details are
+kept apart in restricted_problems.json for the portal, which names them to readers their ACL admits. Each kept report is compared with the one before it (diff.py), so the next report shows what got
 better or worse per department and knowledge area.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,13 +25,14 @@ from kmingest.coverage.analytics import search_analytics
 from kmingest.coverage.diff import compare
 from kmingest.coverage.knowledge_map import evaluate, load_knowledge_map
 from kmingest.coverage.metrics import compute_metrics
-from kmingest.coverage.model import Report, Thresholds
-from kmingest.coverage.problems import collect_problems
+from kmingest.coverage.model import Problem, Report, Thresholds
+from kmingest.coverage.problems import collect_problems, for_reader, with_problems, withheld
 from kmingest.index.base import Caller
 from kmingest.querylog import query_log_path
 from kmingest.workspace import Workspace
 
 REPORT_FILE = "report.json"
+RESTRICTED_FILE = "restricted_problems.json"  # problem records report.json counts but does not name
 
 
 def reports_dir(config: Config) -> Path:
@@ -89,17 +94,42 @@ def history(directory: Path) -> list[Path]:
 
 
 def latest_report(directory: Path) -> Report | None:
-    """The newest kept report that can still be read (a report from an older format is passed over)."""
+    """The newest kept report that can still be read (a report from an older format is passed over), as
+    anyone may see it: restricted problem records counted, not named."""
+    return _newest(directory, lambda folder: read_report(folder / REPORT_FILE))
+
+
+def latest_full_report(directory: Path) -> Report | None:
+    """The newest kept report with every problem record named (for problems.for_reader; never show it
+    as is)."""
+    return _newest(directory, read_full_report)
+
+
+def _newest(directory: Path, read: Callable[[Path], Report]) -> Report | None:
     for folder in reversed(history(directory)):
         try:
-            return read_report(folder / REPORT_FILE)
+            return read(folder)
         except (ValidationError, json.JSONDecodeError, OSError):
             continue
     return None
 
 
+def read_full_report(folder: Path) -> Report:
+    """A kept report with its restricted problem records added back (a missing or unreadable file of
+    restricted records leaves them counted only)."""
+    report = read_report(folder / REPORT_FILE)
+    try:
+        data = json.loads((folder / RESTRICTED_FILE).read_text(encoding="utf-8"))
+        kept = tuple(Problem.model_validate(item) for item in data)
+    except (ValidationError, json.JSONDecodeError, OSError, TypeError):
+        return report
+    return with_problems(report, kept)
+
+
 def keep_report(report: Report, directory: Path) -> tuple[Report, Path]:
-    """Store the report in its own history folder (a new id if that second is taken); returns both."""
+    """Store the report in its own history folder (a new id if that second is taken); returns the kept
+    report as anyone may see it (problem records that are not public counted, not named) and the folder.
+    The records it does not name go to restricted_problems.json beside it."""
     directory.mkdir(parents=True, exist_ok=True)
     report_id, n = report.report_id, 1
     while True:
@@ -110,8 +140,16 @@ def keep_report(report: Report, directory: Path) -> tuple[Report, Path]:
             n += 1
             report_id = f"{report.report_id}-{n:02d}"
     report = report.model_copy(update={"report_id": report_id})
+    public = for_reader(report, Caller.anonymous())
     folder = directory / report_id
-    tmp = folder / (REPORT_FILE + ".tmp")
-    tmp.write_text(report_json(report), encoding="utf-8")
-    tmp.replace(folder / REPORT_FILE)
-    return report, folder
+    restricted = [p.model_dump(mode="json") for p in withheld(report, Caller.anonymous())]
+    if restricted:
+        _write_atomic(folder / RESTRICTED_FILE, json.dumps(restricted, ensure_ascii=False, indent=2))
+    _write_atomic(folder / REPORT_FILE, report_json(public))  # last: a folder counts once this exists
+    return public, folder
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -16,10 +16,17 @@ from kmingest.parsing.base import ParseError, ParseLimits, Parser, UnsupportedFo
 from kmingest.parsing.docx import parse_docx
 from kmingest.parsing.eml import parse_eml
 from kmingest.parsing.encoding import decode_text
+from kmingest.parsing.epub import parse_epub
 from kmingest.parsing.fields import parse_fields
 from kmingest.parsing.html import parse_html
+from kmingest.parsing.legacy_office import parse_doc, parse_ppt
+from kmingest.parsing.legacy_sheets import parse_xls, parse_xlsb
+from kmingest.parsing.opendocument import parse_odp, parse_ods, parse_odt
+from kmingest.parsing.outlook import parse_msg
 from kmingest.parsing.pdf import parse_pdf
+from kmingest.parsing.rtf import parse_rtf
 from kmingest.parsing.sheets import parse_csv, parse_tsv, parse_xlsx
+from kmingest.parsing.slides import parse_pptx
 from kmingest.parsing.sniff import sniff
 from kmingest.parsing.text import parse_json, parse_md, parse_txt, parse_xml
 
@@ -49,20 +56,25 @@ PARSERS: dict[str, Parser] = {
     "json": parse_json,
     "ndjson": parse_json,
     "xml": parse_xml,
+    "pptx": parse_pptx,  # also .pptm / .ppsx / .potx
+    "odt": parse_odt,
+    "ods": parse_ods,
+    "odp": parse_odp,
+    "epub": parse_epub,
+    "rtf": parse_rtf,
+    "xls": parse_xls,  # also .xlt
+    "xlsb": parse_xlsb,
+    "msg": parse_msg,
+    "doc": parse_doc,  # antiword / catdoc on PATH
+    "ppt": parse_ppt,  # catppt on PATH
 }
-ZIP_FORMATS = frozenset({"docx", "xlsx"})
+ZIP_FORMATS = frozenset({"docx", "xlsx", "xlsb", "pptx", "odt", "ods", "odp", "epub"})
 
 UNSUPPORTED: dict[str, str] = {
-    "doc": "legacy Word .doc (OLE2); save as .docx",
-    "xls": "legacy Excel .xls (OLE2); save as .xlsx",
-    "ppt": "legacy PowerPoint .ppt (OLE2); no presentation parser",
-    "pptx": "PowerPoint .pptx; no presentation parser",
-    "msg": "Outlook .msg (OLE2); export the message as .eml",
     "ole2": "unknown legacy Office (OLE2) file",
-    "rtf": "RTF; save as .docx or .txt",
-    "odt": "OpenDocument text (.odt); save as .docx",
-    "ods": "OpenDocument spreadsheet (.ods); save as .xlsx",
-    "odp": "OpenDocument presentation (.odp); no presentation parser",
+    "odb": "OpenDocument database (.odb)",
+    "odg": "OpenDocument drawing (.odg)",
+    "opendocument": "OpenDocument file of another kind (formula, chart or image)",
     "image": "image; no OCR",
     "audio": "audio; no transcription",
     "video": "video; no transcription",

@@ -1,8 +1,9 @@
 """Decide a file's format from its bytes; the filename's extension is only a tie-breaker.
 
 First step of `parse_bytes`: magic numbers (PDF, OLE2, zip, images, audio), then zip member names
-(docx / xlsx / pptx / OpenDocument), then OLE2 stream names (doc / xls / ppt / msg / encrypted Office),
-then the shape of text (markup root element, JSON, e-mail headers) with the extension as a hint.
+(docx / xlsx / xlsb / pptx) or the zip's mimetype member (OpenDocument, epub), then the streams at the
+root of an OLE2 file (doc / xls / ppt / msg / encrypted Office), then the shape of text (markup root
+element, JSON, e-mail headers) with the extension as a hint.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import re
 import zipfile
 from pathlib import PurePath
+
+import olefile
 
 from kmingest.parsing.encoding import bomless_unicode, decode_text
 
@@ -36,14 +39,15 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"BZh", "archive"),
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Stream names in the compound-file directory (UTF-16LE), most specific first.
+# Stream names at the root of the compound file, most specific first. Only root entries count: a
+# workbook may embed a Word object (in a storage) or hold the cell text "WordDocument".
 _OLE2_STREAMS: tuple[tuple[str, str], ...] = (
     ("EncryptedPackage", "encrypted-office"),
     ("__substg1.0_", "msg"),
-    ("WordDocument", "doc"),
-    ("PowerPoint Document", "ppt"),
     ("Workbook", "xls"),
     ("Book", "xls"),
+    ("PowerPoint Document", "ppt"),
+    ("WordDocument", "doc"),
 )
 _ZIP_MARKERS: tuple[tuple[str, str], ...] = (
     ("word/", "docx"),
@@ -51,8 +55,14 @@ _ZIP_MARKERS: tuple[tuple[str, str], ...] = (
     ("ppt/", "pptx"),
     ("mimetype", "odf"),
 )
-_OFFICE_EXT = {"docx": "docx", "docm": "docx", "xlsx": "xlsx", "xlsm": "xlsx", "pptx": "pptx", "odt": "odt"}
-_ODF = {"text": "odt", "spreadsheet": "ods", "presentation": "odp"}
+_OFFICE_EXT = {e: "docx" for e in ("docx", "docm", "dotx", "dotm")}
+_OFFICE_EXT |= {e: "xlsx" for e in ("xlsx", "xlsm", "xltx", "xltm")} | {"xlsb": "xlsb"}
+_OFFICE_EXT |= {e: "pptx" for e in ("pptx", "pptm", "ppsx", "ppsm", "potx", "potm")}
+_OFFICE_EXT |= {"odt": "odt", "ott": "odt", "ods": "ods", "ots": "ods", "odp": "odp", "otp": "odp"}
+_OFFICE_EXT |= {"odg": "odg", "odb": "odb", "epub": "epub"}
+# The kind in an OpenDocument mimetype (application/vnd.oasis.opendocument.<kind>[-template])
+_ODF = {"text": "odt", "spreadsheet": "ods", "presentation": "odp", "graphics": "odg", "base": "odb"}
+_AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B ")
 _TEXT_HINTS = {
     "csv": "csv",
     "tsv": "tsv",
@@ -70,7 +80,8 @@ _TEXT_HINTS = {
     "xhtml": "html",
     "eml": "eml",
 }
-_BINARY_HINTS = {"doc": "doc", "xls": "xls", "ppt": "ppt", "msg": "msg", "zip": "zip", "bmp": "image"}
+_BINARY_HINTS = {"doc": "doc", "dot": "doc", "xls": "xls", "xlt": "xls", "ppt": "ppt", "pps": "ppt"}
+_BINARY_HINTS |= {"pot": "ppt", "msg": "msg", "zip": "zip", "bmp": "image"}
 _BINARY_HINTS |= {e: "image" for e in ("jpg", "jpeg", "png", "gif", "tif", "tiff", "webp", "heic")}
 _BINARY_HINTS |= {e: "audio" for e in ("mp3", "wav", "m4a", "flac", "ogg")}
 _BINARY_HINTS |= {e: "video" for e in ("mp4", "mov", "avi", "mkv", "webm")}
@@ -101,15 +112,31 @@ def _zip_kind(data: bytes, ext: str) -> str:
         head = data[:1_000_000]
         names = [marker for marker, _ in _ZIP_MARKERS if marker.encode() in head]
         mimetype = head[38:120].decode("ascii", "replace") if "mimetype" in names else ""
+    if "epub+zip" in mimetype:
+        return "epub"
     for marker, kind in _ZIP_MARKERS:
         if any(name.startswith(marker) for name in names):
             if kind == "odf":
                 found = re.search(r"opendocument\.(\w+)", mimetype)
-                return _ODF.get(found.group(1), "odt") if found else "zip"
+                return _ODF.get(found.group(1), "opendocument") if found else "zip"
+            if kind == "xlsx" and "xl/workbook.bin" in names:
+                return "xlsb"
             return kind
     if not names:  # unreadable or empty archive: trust the extension, so a broken .xlsx *fails*
         return _OFFICE_EXT.get(ext, "zip")
     return "zip"
+
+
+def _ole2_kind(data: bytes, ext: str) -> str:
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            roots = [path[0] for path in ole.listdir(streams=True, storages=True) if len(path) == 1]
+    except Exception:  # truncated or damaged directory: look for the names anywhere in the bytes
+        roots = [stream for stream, _ in _OLE2_STREAMS if stream.encode("utf-16-le") in data]
+    for stream, kind in _OLE2_STREAMS:
+        if any(root.startswith(stream) if stream.endswith("_") else root == stream for root in roots):
+            return kind
+    return _BINARY_HINTS.get(ext, "ole2")
 
 
 def _markup_kind(text: str, hint: str | None) -> str | None:
@@ -166,16 +193,13 @@ def _is_binary(head: bytes) -> bool:
 
 
 def sniff(data: bytes, filename: str) -> str:
-    """Format name: pdf, docx, xlsx, pptx, html, eml, csv, tsv, txt, md, json, ndjson, xml, doc, xls, ..."""
+    """Format name: pdf, docx, xlsx, xlsb, pptx, odt, ods, odp, epub, rtf, html, eml, csv, txt, doc, xls, ..."""
     ext = _extension(filename)
     head = data[:8192]
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if head.startswith(_OLE2):
-        for stream, kind in _OLE2_STREAMS:
-            if stream.encode("utf-16-le") in data:
-                return kind
-        return _BINARY_HINTS.get(ext, "ole2")
+        return _ole2_kind(data, ext)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data, ext)
     for magic, kind in _MAGIC:
@@ -183,8 +207,10 @@ def sniff(data: bytes, filename: str) -> str:
             return kind
     if head[:4] == b"RIFF":
         return {b"WEBP": "image", b"WAVE": "audio", b"AVI ": "video"}.get(head[8:12], "binary")
-    if head[4:8] == b"ftyp":
-        return "image" if head[8:12] in (b"heic", b"heix", b"mif1", b"avif") else "video"
+    if head[4:8] == b"ftyp":  # ISO media: the brand (or an .m4a name on a generic brand) says which
+        if head[8:12] in (b"heic", b"heix", b"mif1", b"avif"):
+            return "image"
+        return "audio" if head[8:12] in _AUDIO_BRANDS or _BINARY_HINTS.get(ext) == "audio" else "video"
     if head.startswith(b"BM") and ext == "bmp":
         return "image"
     if head and _is_binary(head):

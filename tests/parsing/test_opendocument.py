@@ -101,20 +101,22 @@ def test_odp_slides_with_titles_and_speaker_notes() -> None:
 
 def test_entities_are_not_expanded() -> None:
     body = "<office:text><text:p>&secret;</text:p></office:text>"
-    doctype = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/hostname">]>'
+    doctype = '<!DOCTYPE x [<!ENTITY secret "expanded entity text">]>'
     content = parse_bytes(odf("text", body, prolog=doctype), "evil.odt")
-    assert open("/etc/hostname").read().strip() not in content.text
+    assert "expanded entity text" not in content.text
 
 
 def test_password_protected_and_broken_files_fail_with_reasons() -> None:
     locked = odf("text", TEXT, manifest="<manifest><manifest:encryption-data/></manifest>")
-    with pytest.raises(ParseError, match="^odt: encrypted"):
+    with pytest.raises(ParseError, match=r"^odt: encrypted"):
         parse_bytes(locked, "locked.odt")
-    with pytest.raises(ParseError, match="^ods: content.xml is not well-formed"):
+    with pytest.raises(ParseError, match=r"^ods: content\.xml is not well-formed"):
         parse_bytes(odf("spreadsheet", "<unclosed>"), "broken.ods")
 
 
-@pytest.mark.parametrize(("kind", "expected"), [("base", "odb"), ("graphics", "odg"), ("text-template", "odt")])
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("base", "odb"), ("graphics", "odg"), ("text-template", "odt")]
+)
 def test_each_opendocument_kind_has_its_own_name(kind: str, expected: str) -> None:
     assert sniff(odf(kind, ""), "file.odt") == expected
 

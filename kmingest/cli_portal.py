@@ -1,4 +1,5 @@
-"""Portal commands of the `kmingest` CLI: `serve`, `quickstart` and `users hash-password`.
+"""Portal commands of the `kmingest` CLI: `serve`, `quickstart`, `users hash-password` and
+`users revoke-sessions` (sign a user out everywhere: the shared session store, state_dir/sessions.db).
 
 config -> (quickstart: ingest every source) -> checks (models, index) -> uvicorn:
 - one worker: `kmingest.portal.create_app(config)` in this process;
@@ -94,10 +95,12 @@ def _banner(cfg: Config, host: str, port: int) -> None:
 
 def _check(cfg: Config) -> None:
     """Before any worker starts: the models are installed and the index was built with them (exit 2
-    otherwise, with the fix). Opening the workspace here also leaves the index and query log files in
+    otherwise, with the fix). Opening the workspace here also leaves the index, query log and session files in
     place, so N workers starting at once only ever open existing files, and never write the index."""
     from kmingest.embedding import EmbeddingError
     from kmingest.index.base import IndexError_
+    from kmingest.portal.sessions import SessionStore, sessions_path
+    from kmingest.portal.throttle import SignInThrottle
     from kmingest.querylog import QueryLog, query_log_path
     from kmingest.workspace import Workspace
 
@@ -105,7 +108,24 @@ def _check(cfg: Config) -> None:
         with Workspace(cfg) as ws:
             ws.check_readable()
         QueryLog(query_log_path(cfg.state_dir)).close()
+        SessionStore(sessions_path(cfg.state_dir)).close()
+        SignInThrottle(sessions_path(cfg.state_dir), cfg.portal.sign_in_limits).close()
     except (EmbeddingError, IndexError_) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+
+
+def _check_secrets(cfg: Config) -> None:
+    """A session key or proxy secret that is set but too short (or a proxy secret that is missing) stops
+    the start here, with the variable's name and the fix (exit 2), before any worker starts."""
+    from kmingest.portal.context import SecretError, check_secret, proxy_secret
+
+    env_name = cfg.portal.session_secret_env
+    try:
+        if os.environ.get(env_name):
+            check_secret(env_name, os.environ[env_name], "portal.session_secret_env")
+        proxy_secret(cfg.portal)
+    except SecretError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
 
@@ -113,6 +133,7 @@ def _check(cfg: Config) -> None:
 def _serve(cfg: Config, host: str | None, port: int | None, workers: int | None = None) -> None:
     import uvicorn
 
+    _check_secrets(cfg)
     host = host or cfg.portal.host
     port = port or cfg.portal.port
     workers = workers or default_workers()
@@ -198,3 +219,20 @@ def hash_password_cmd(password: str, iterations: int) -> None:
         click.echo("error: use at least 8 characters", err=True)
         sys.exit(2)
     click.echo(hash_password(password, iterations))
+
+
+@users.command(name="revoke-sessions")
+@click.argument("name")
+@click.pass_context
+def revoke_sessions_cmd(ctx: click.Context, name: str) -> None:
+    """Sign NAME out everywhere: every live portal session of NAME ends now, on every worker (API tokens
+    are not sessions: remove them from the token variable)."""
+    from kmingest.portal.sessions import SessionStore, sessions_path
+
+    cfg = _config(ctx)
+    store = SessionStore(sessions_path(cfg.state_dir))
+    try:
+        revoked = store.revoke_user(name)
+    finally:
+        store.close()
+    click.echo(f"{name}: {revoked} session{'s' if revoked != 1 else ''} revoked")

@@ -7,7 +7,9 @@ Secrets (e.g. an Elasticsearch API key) are never read from this file: only from
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -203,8 +205,17 @@ class AirflowConfig(_Strict):
     pool: str = "kmingest_index_writes"  # Airflow pool that bounds concurrent index writes
 
 
+class SignInLimits(_Strict):
+    """Sign-in throttling (portal/throttle.py): wrong sign-ins allowed within the window before 429."""
+
+    user_failures: int = Field(default=5, ge=1)  # per user name (known or not)
+    ip_failures: int = Field(default=20, ge=1)  # per client address (an office behind one NAT shares it)
+    window_minutes: float = Field(default=15, gt=0)
+
+
 class PortalConfig(_Strict):
-    """The knowledge portal (`kmingest serve`). Secrets come from the environment variables named here."""
+    """The knowledge portal (`kmingest serve`). Secrets come from the environment variables named here.
+    docs/portal.md "Production deployment" says what each security setting protects against."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -220,6 +231,34 @@ class PortalConfig(_Strict):
     source_links: dict[str, str] = Field(default_factory=dict)  # system -> URL template with {external_id}
     session_hours: float = Field(default=12, gt=0)  # a signed-in session expires after this long
     secure_cookies: bool = False  # set the Secure flag on the session cookie (serve behind HTTPS)
+    allowed_hosts: tuple[str, ...] = ()  # Host header values served, e.g. portal.example.com; empty: any
+    trusted_proxies: tuple[str, ...] = ()  # proxy addresses or networks (10.0.0.0/8): SSO headers and
+    # X-Forwarded-For are believed only from these peers; empty: from any peer (header mode warns)
+    proxy_secret_env: str | None = None  # header mode: env variable with a secret the proxy must send
+    proxy_secret_header: str = "X-Kmingest-Proxy-Secret"  # ... in this header (the proxy sets it)
+    sign_in_limits: SignInLimits = SignInLimits()
+    timezone: str = "local"  # year facet boundaries: an IANA zone (Asia/Shanghai) or the machine's zone
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (fix: e.g. 10.0.0.5)") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value != "local":
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (fix: an IANA name such as Asia/Shanghai, "
+                                 "or 'local')") from None  # fmt: skip
+        return value
 
 
 class CoverageConfig(_Strict):

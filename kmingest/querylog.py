@@ -5,10 +5,15 @@ portal search -> QueryLog.record(...) ; portal click -> QueryLog.record_click(..
 One SQLite file, `state_dir/querylog.db`. It holds the asker's department, never the user name, and never
 any document text: only the query, its filters, the result count, latency and which documents were opened.
 Old entries are purged after `portal.query_log_retention_days`.
+
+Each query keeps an opaque `owner` key (the portal's keyed hash of the session, or of the token/SSO user):
+a click counts only when it comes with the owner of its query, so a `?qid=` passed around in a link never
+attaches another person's clicks to it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -34,7 +39,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS queries (
     query_id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, department TEXT NOT NULL,
     query TEXT NOT NULL, filters TEXT NOT NULL, mode TEXT NOT NULL, result_count INTEGER NOT NULL,
-    latency_ms REAL NOT NULL);
+    latency_ms REAL NOT NULL, owner TEXT);
 CREATE INDEX IF NOT EXISTS queries_at ON queries (at);
 CREATE TABLE IF NOT EXISTS clicks (
     query_id INTEGER NOT NULL REFERENCES queries (query_id) ON DELETE CASCADE, doc_id TEXT NOT NULL,
@@ -72,6 +77,10 @@ class QueryLog:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(queries)")}
+        if "owner" not in columns:  # a log written before queries had owners: their clicks stay unbound
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it meanwhile
+                self._db.execute("ALTER TABLE queries ADD COLUMN owner TEXT")
 
     def record(
         self,
@@ -82,26 +91,32 @@ class QueryLog:
         latency_ms: float,
         mode: str = "hybrid",
         at: datetime | None = None,
+        owner: str | None = None,
     ) -> int:
-        """Log one search; returns its id (the portal passes it along with result links for clicks)."""
+        """Log one search; returns its id (the portal passes it along with result links for clicks).
+        `owner`: who may log clicks on it (see record_click)."""
         when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
         row = (when, department or NO_DEPARTMENT, query, json.dumps(filters, sort_keys=True, default=str),
-               mode, int(result_count), float(latency_ms))  # fmt: skip
+               mode, int(result_count), float(latency_ms), owner)  # fmt: skip
         with self._lock, self._db:
             cur = self._db.execute(
-                "INSERT INTO queries (at, department, query, filters, mode, result_count, latency_ms)"
-                " VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO queries (at, department, query, filters, mode, result_count, latency_ms, owner)"
+                " VALUES (?,?,?,?,?,?,?,?)",
                 row,
             )
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def record_click(self, query_id: int, doc_id: str) -> bool:
-        """Remember that a result of a logged query was opened; False if the query id is unknown."""
+    def record_click(self, query_id: int, doc_id: str, owner: str | None = None) -> bool:
+        """Remember that a result of a logged query was opened; False (nothing recorded) if the query id is
+        unknown or the query belongs to another owner (another session's search)."""
         if not 1 <= query_id <= MAX_QUERY_ID:
             return False
         with self._lock, self._db:
-            if self._db.execute("SELECT 1 FROM queries WHERE query_id = ?", (query_id,)).fetchone() is None:
+            found = self._db.execute(
+                "SELECT 1 FROM queries WHERE query_id = ? AND owner IS ?", (query_id, owner)
+            ).fetchone()
+            if found is None:
                 return False
             self._db.execute(
                 "INSERT OR IGNORE INTO clicks VALUES (?, ?, ?)",

@@ -2,15 +2,17 @@
 the benchmark).
 
 Config -> Portal (workspace: index + embedder; query log; secrets from env) -> FastAPI app:
-security headers and error handlers, /static, the JSON API (api.py), the HTML pages (pages.py) and, where
-the module exists, the coverage page router (`kmingest.portal.coverage_page.router`).
+allowed hosts, cross-site refusal, security headers and error handlers (security.py), /static, the JSON API
+(api.py, and signin.py's sign-out-everywhere), the HTML pages (pages.py) and, where the module exists, the
+coverage page router (`kmingest.portal.coverage_page.router`).
 
 `app_from_env()` is the same for uvicorn worker processes (`kmingest serve --workers N`): an app factory
 that reads the validated config the parent put in `KMINGEST_PORTAL_CONFIG`.
 
 Lifecycle: at startup the embedding models are checked against the index, then loaded, and the index
 snapshot is read (one warm-up search, so the first real search of each worker is not slow), and the query
-log is purged by `portal.query_log_retention_days`, then again once a day. `/api/health` answers only once
+log is purged by `portal.query_log_retention_days` (and long-expired sessions forgotten), then again once a
+day. `/api/health` answers only once
 this is done.
 
 Fresh data: the embedded index reads its write generation from SQLite on every search and reloads its
@@ -35,7 +37,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kmingest.config import Config
 from kmingest.index.base import Caller
-from kmingest.portal import api, pages, security
+from kmingest.portal import api, pages, security, signin
 from kmingest.portal.context import STATIC, Portal
 from kmingest.search import search_request
 from kmingest.workspace import Workspace
@@ -87,9 +89,10 @@ def create_app(config: Config, workspace: Workspace | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.portal = portal
-    security.install(app)
+    security.install(app, portal)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(signin.router)
     app.include_router(pages.router)
     coverage = _coverage_router()
     if coverage is not None:

@@ -4,11 +4,15 @@ request -> (API token | SSO header | signed session cookie) -> PortalUser(name, 
         -> kmingest.search (ACL filter on the server)
 
 - `portal.auth: config`: users from `access.users`; sign-in with a pbkdf2 password hash, or by name alone
-  where `portal.demo_logins` is on and the user has no hash (sample data only). The session is a signed
-  cookie (HMAC-SHA256, expiry inside) holding only the user name; principals are resolved per request.
+  where `portal.demo_logins` is on and the user has no hash (sample data only). An unknown name is checked
+  against a dummy hash of the same cost, so a wrong name and a wrong password take the same time. The
+  session is a signed cookie holding a random session id whose record is server-side (sessions.py:
+  revocable); principals are resolved per request.
 - `portal.auth: header`: an SSO proxy in front sets `portal.trusted_header` (user) and
   `portal.groups_header` (comma-separated groups, mapped by `portal.group_map`, e.g. sales -> dept:Sales).
-  The portal must then be reachable only through that proxy. In `config` mode these headers are ignored.
+  They are believed only from the proxy: with the shared secret header (`portal.proxy_secret_env`) and/or
+  from `portal.trusted_proxies`; otherwise ignored. A request with two user or two groups headers is
+  refused (400), never "first one wins". In `config` mode these headers are ignored.
 - API tokens (`Authorization: Bearer ...`, from env `portal.api_tokens_env`) work for `/api/` in both modes.
 
 `require_user` and `require_km_lead` are FastAPI dependencies for any route (the coverage page uses them).
@@ -16,13 +20,10 @@ request -> (API token | SSO header | signed session cookie) -> PortalUser(name, 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import Depends
 from starlette.requests import Request
@@ -30,9 +31,11 @@ from starlette.requests import Request
 from kmingest.config import Config
 from kmingest.index.base import Caller
 from kmingest.portal.context import Portal, get_portal
+from kmingest.portal.sessions import SESSION_COOKIE as SESSION_COOKIE  # re-exported: the cookie's name
+from kmingest.portal.sessions import read_session, session_owner
+from kmingest.portal.throttle import peer_is_trusted_proxy
 from kmingest.search import caller_for, caller_from_principals
 
-SESSION_COOKIE = "kmingest_session"
 PBKDF2_ITERATIONS = 600_000
 
 
@@ -44,6 +47,11 @@ class Forbidden(Exception):
     """Signed in, but not allowed here (e.g. a page for KM leads): 403."""
 
 
+class ConflictingIdentity(Exception):
+    """Two user (or groups) headers in one request: refused with 400, as no one can say which is the
+    proxy's."""
+
+
 @dataclass(frozen=True)
 class PortalUser:
     name: str
@@ -53,6 +61,9 @@ class PortalUser:
     caller: Caller
     via: str  # "session", "header" or "token"
     km_lead: bool = False
+    session_id: str | None = None  # the server-side session (via "session")
+    owner: str = ""  # opaque query-log key of this session (or token/SSO user): clicks bind to its queries
+    logs_queries: bool = True  # False for a request a link from another site opened (not the user's search)
 
     @property
     def department(self) -> str | None:
@@ -77,36 +88,6 @@ def verify_password(password: str, encoded: str) -> bool:
     except (ValueError, UnicodeError):
         return False
     return hmac.compare_digest(expected.split("$")[3], digest)
-
-
-# ---- sessions --------------------------------------------------------------------------------------------
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def sign_session(secret: bytes, user: str, hours: float, now: float | None = None) -> str:
-    payload = _b64(json.dumps({"u": user, "e": int((now or time.time()) + hours * 3600)}).encode("utf-8"))
-    mac = hmac.new(secret, payload.encode("ascii"), hashlib.sha256).digest()
-    return f"{payload}.{_b64(mac)}"
-
-
-def read_session(secret: bytes, cookie: str, now: float | None = None) -> str | None:
-    """The user name in a valid, unexpired session cookie; None otherwise."""
-    payload, _, mac = cookie.partition(".")
-    try:
-        expected = hmac.new(secret, payload.encode("ascii"), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, _unb64(mac)):
-            return None
-        data = json.loads(_unb64(payload))
-    except (ValueError, UnicodeError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), str) or not isinstance(data.get("e"), int):
-        return None
-    return data["u"] if data["e"] > (now or time.time()) else None
 
 
 # ---- users -----------------------------------------------------------------------------------------------
@@ -141,30 +122,55 @@ def demo_users(config: Config) -> list[str]:
     return [n for n, u in config.access.users.items() if u.password_hash is None]
 
 
+def _dummy_hash(config: Config) -> str:
+    """A hash nobody's password matches, as costly as the configured ones (the largest iteration count)."""
+    counts = [int(p[1]) for u in config.access.users.values() if u.password_hash
+              for p in [u.password_hash.split("$")] if len(p) == 4 and p[1].isdigit()]  # fmt: skip
+    return f"pbkdf2_sha256${max(counts, default=PBKDF2_ITERATIONS)}${'0' * 32}${'0' * 64}"
+
+
 def check_login(config: Config, name: str, password: str) -> PortalUser | None:
-    """The user if the name and password (or a demo sign-in) are valid; None otherwise."""
+    """The user if the name and password (or a demo sign-in) are valid; None otherwise. Unknown names and
+    users without a hash (demo sign-ins off) cost one PBKDF2 run too: the time tells nothing."""
     entry = config.access.users.get(name)
-    if entry is None or config.portal.auth != "config":
+    if config.portal.auth != "config":
         return None
-    if entry.password_hash is None:
-        ok = config.portal.demo_logins
-    else:
-        ok = verify_password(password, entry.password_hash)
-    return user_from_config(config, name, "session") if ok else None
+    if entry is not None and entry.password_hash is None and config.portal.demo_logins:
+        return user_from_config(config, name, "session")
+    known_hash = entry.password_hash if entry is not None else None
+    ok = verify_password(password, known_hash or _dummy_hash(config))
+    return user_from_config(config, name, "session") if ok and known_hash else None
+
+
+def from_proxy(portal: Portal, request: Request) -> bool:
+    """The request passed the SSO proxy: it carries the shared secret (where one is configured) and comes
+    from a trusted proxy address (where those are configured)."""
+    if portal.proxy_secret is not None:
+        given = request.headers.get(portal.config.portal.proxy_secret_header, "").encode("utf-8")
+        if not hmac.compare_digest(given, portal.proxy_secret):
+            return False
+    return not portal.trusted_proxies or peer_is_trusted_proxy(request, portal.trusted_proxies)
 
 
 def _header_user(portal: Portal, request: Request) -> PortalUser | None:
     cfg = portal.config.portal
-    name = request.headers.get(cfg.trusted_header, "").strip()
+    names = request.headers.getlist(cfg.trusted_header)
+    if not names or not from_proxy(portal, request):
+        return None  # a client's own identity headers are ignored: not signed in
+    groups_values = request.headers.getlist(cfg.groups_header) if cfg.groups_header else []
+    if len(names) > 1 or "," in names[0] or len(groups_values) > 1:
+        raise ConflictingIdentity("conflicting identity headers")
+    name = names[0].strip()
     if not name:
         return None
     extra: list[str] = []
-    if cfg.groups_header:
-        for group in (g.strip() for g in request.headers.get(cfg.groups_header, "").split(",")):
+    if groups_values:
+        for group in (g.strip() for g in groups_values[0].split(",")):
             if group:
                 mapped = cfg.group_map.get(group, f"group:{group}")
                 extra.append(mapped if ":" in mapped else f"group:{mapped}")
-    return user_from_config(portal.config, name, "header", tuple(extra))
+    user = user_from_config(portal.config, name, "header", tuple(extra))
+    return replace(user, owner=session_owner(portal.secret, "header", name))
 
 
 def _token_user(portal: Portal, request: Request) -> PortalUser | None:
@@ -174,7 +180,8 @@ def _token_user(portal: Portal, request: Request) -> PortalUser | None:
     given = token.strip().encode("utf-8")
     for known, user in portal.api_tokens.items():
         if hmac.compare_digest(known.encode("utf-8"), given):
-            return user_from_config(portal.config, user, "token")
+            found = user_from_config(portal.config, user, "token")
+            return replace(found, owner=session_owner(portal.secret, "token", user))
     raise NotSignedIn("invalid API token")
 
 
@@ -190,11 +197,24 @@ def current_user(request: Request) -> PortalUser | None:
     if user is None and portal.config.portal.auth == "header":
         user = _header_user(portal, request)
     if user is None and portal.config.portal.auth == "config":
-        name = read_session(portal.secret, request.cookies.get(SESSION_COOKIE, ""))
-        if name is not None and name in portal.config.access.users:
-            user = user_from_config(portal.config, name, "session")
+        user = _session_user(portal, request)
+    if user is not None and request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        user = replace(user, logs_queries=False)  # a link from elsewhere: answered, not logged as a search
     request.state.user = user
     return user
+
+
+def _session_user(portal: Portal, request: Request) -> PortalUser | None:
+    """The user of the request's session if its cookie is validly signed and its record is live (not
+    signed out, not revoked, not expired) in the shared session store."""
+    session_id = read_session(portal.secret, request.cookies.get(SESSION_COOKIE, ""))
+    if session_id is None:
+        return None
+    name = portal.sessions.user_of(session_id)
+    if name is None or name not in portal.config.access.users:
+        return None
+    user = user_from_config(portal.config, name, "session")
+    return replace(user, session_id=session_id, owner=session_owner(portal.secret, "session", session_id))
 
 
 def require_user(request: Request) -> PortalUser:

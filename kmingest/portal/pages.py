@@ -15,18 +15,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kmingest.portal.auth import (
-    SESSION_COOKIE,
-    PortalUser,
-    check_login,
-    current_user,
-    demo_users,
-    require_user,
-    sign_session,
-)
+from kmingest.portal.auth import PortalUser, current_user, demo_users, require_user
 from kmingest.portal.context import Portal, get_portal
 from kmingest.portal.render import format_date, highlight_full_text, safe_snippet
 from kmingest.portal.service import OLDER_PREFIX, SearchParams, open_document, run_search, source_link
+from kmingest.portal.signin import attempt_sign_in, end_session, start_session
 from kmingest.querylog import parse_query_id
 
 router = APIRouter(include_in_schema=False)
@@ -79,21 +72,18 @@ def login(
     next: str = Form("/search", max_length=2000),
 ) -> Response:
     portal = get_portal(request)
-    user = check_login(portal.config, username.strip(), password)
+    user = attempt_sign_in(request, username.strip(), password)  # throttled: 429
     if user is None:
         return _login_page(request, portal, next, "Unknown user or wrong password.", status=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    cfg = portal.config.portal
-    response.set_cookie(SESSION_COOKIE, sign_session(portal.secret, user.name, cfg.session_hours),
-                        max_age=int(cfg.session_hours * 3600), httponly=True, samesite="lax",
-                        secure=cfg.secure_cookies, path="/")  # fmt: skip
+    start_session(request, response, user)
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    end_session(request, response)  # revoked server-side: a copy of the cookie no longer works
     return response
 
 

@@ -1,6 +1,8 @@
-"""Response safety for every portal route: security headers and error handling without tracebacks.
+"""Request and response safety for every portal route: allowed hosts, cross-site refusal, security headers
+and error handling without tracebacks.
 
-request -> SecurityHeaders (CSP, nosniff, no-store, ...) -> routes -> exception handlers -> response
+request -> SecurityHeaders (CSP, nosniff, no-store, ...) -> TrustedHost (portal.allowed_hosts: 400)
+        -> CrossSiteGuard (csrf.py: cross-site POST 403) -> routes -> exception handlers -> response
 
 - Content-Security-Policy allows scripts, styles and images from the portal itself only (no inline script),
   so even markup that slipped through escaping could not run.
@@ -8,6 +10,7 @@ request -> SecurityHeaders (CSP, nosniff, no-store, ...) -> routes -> exception 
   get a sign-in redirect (401) or a plain error page. An unexpected exception is logged on the server and the
   browser sees a generic 500 page: never a traceback or an exception message.
 - A forbidden and an unknown document both answer the same 404 body.
+- Throttled sign-ins answer 429 with Retry-After; two identity headers from the SSO proxy answer 400.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kmingest.portal.auth import Forbidden, NotSignedIn
-from kmingest.portal.context import get_portal
+from kmingest.portal.auth import ConflictingIdentity, Forbidden, NotSignedIn
+from kmingest.portal.context import Portal, get_portal
+from kmingest.portal.csrf import CrossSiteGuard, csrf_token
+from kmingest.portal.throttle import TooManySignIns
 
 log = logging.getLogger("kmingest.portal")
 
@@ -36,7 +42,7 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 TITLES = {400: "Bad request", 401: "Sign-in required", 403: "Not allowed", 404: "Not found",
-          405: "Not allowed", 422: "Bad request", 500: "Something went wrong"}  # fmt: skip
+          405: "Not allowed", 422: "Bad request", 429: "Too many attempts", 500: "Something went wrong"}  # fmt: skip
 MESSAGES = {
     404: "There is no such page or document, or you may not read it.",
     403: "Your account may not open this page.",
@@ -105,6 +111,24 @@ async def on_forbidden(request: Request, exc: Exception) -> Response:
     return _json(403, "forbidden") if is_api(request) else error_page(request, 403)
 
 
+async def on_too_many_sign_ins(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TooManySignIns)
+    headers = {"Retry-After": str(exc.retry_after)}
+    minutes = max(1, -(-exc.retry_after // 60))
+    if is_api(request):
+        return _json(429, "too many failed sign-ins", headers)
+    response = error_page(request, 429, f"Too many failed sign-ins. Please try again in {minutes} minute"
+                          f"{'s' if minutes > 1 else ''}.")  # fmt: skip
+    response.headers.update(headers)
+    return response
+
+
+async def on_conflicting_identity(request: Request, exc: Exception) -> Response:
+    if is_api(request):
+        return _json(400, "conflicting identity headers")
+    return error_page(request, 400, "The sign-in proxy sent conflicting identity headers.")
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
@@ -131,8 +155,16 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
     return response
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, portal: Portal) -> None:
+    """Middleware (the last added runs first) and error handlers; `csrf_token()` for the forms."""
+    cfg = portal.config.portal
+    portal.templates.globals["csrf_token"] = csrf_token
+    app.add_middleware(CrossSiteGuard, secret=portal.secret, config=cfg, templates=portal.templates)
+    if cfg.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(cfg.allowed_hosts))
     app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(TooManySignIns, on_too_many_sign_ins)
+    app.add_exception_handler(ConflictingIdentity, on_conflicting_identity)
     app.add_exception_handler(NotSignedIn, on_not_signed_in)
     app.add_exception_handler(Forbidden, on_forbidden)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -54,8 +54,8 @@ class SearchParams:
     def has_filters(self) -> bool:
         return bool(self.departments or self.systems or self.doc_types or self.year)
 
-    def filters(self) -> Filters:
-        start, end = _year_range(self.year) or (None, None)
+    def filters(self, zone: tzinfo = UTC) -> Filters:
+        start, end = _year_range(self.year, zone) or (None, None)
         return Filters(departments=self.departments, systems=self.systems, doc_types=self.doc_types,
                        updated_from=start, updated_to=end)  # fmt: skip
 
@@ -101,15 +101,17 @@ def _clean(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))[:20]
 
 
-def _year_range(year: str) -> tuple[datetime | None, datetime | None] | None:
+def _year_range(year: str, zone: tzinfo = UTC) -> tuple[datetime | None, datetime | None] | None:
+    """A year's bounds in the portal's time zone (portal.timezone): 1 January 00:00 to 31 December 24:00
+    there, so a document updated on New Year's Eve evening in Shanghai counts in that year."""
     older = year.startswith(OLDER_PREFIX)
     digits = year.removeprefix(OLDER_PREFIX)
     if not (len(digits) == 4 and digits.isdigit() and 1900 <= int(digits) <= 2999):
         return None
     if older:  # everything dated before 1 January of that year
-        return None, datetime(int(digits) - 1, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
-    return datetime(int(digits), 1, 1, tzinfo=UTC), datetime(
-        int(digits), 12, 31, 23, 59, 59, 999999, tzinfo=UTC
+        return None, datetime(int(digits) - 1, 12, 31, 23, 59, 59, 999999, tzinfo=zone)
+    return datetime(int(digits), 1, 1, tzinfo=zone), datetime(
+        int(digits), 12, 31, 23, 59, 59, 999999, tzinfo=zone
     )
 
 
@@ -131,23 +133,23 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     started = time.perf_counter()
     ws = portal.workspace
     vector = embed_query(ws.embedder, ws.config, params.q, params.mode)
-    filters = params.filters()
-    labels = _year_labels()
+    filters = params.filters(portal.zone)
+    labels = _year_labels(portal.zone)
     request = replace(search_request(params.q, filters, params.mode, params.size, (params.page - 1) * params.size),
-                      count_ranges=tuple(_year_range(label) or (None, None) for label in labels))  # fmt: skip
+                      count_ranges=tuple(_year_range(label, portal.zone) or (None, None) for label in labels))  # fmt: skip
     result = ws.index.search(request, user.caller, vector)
     years = _year_facet(params, result, labels)
     latency_ms = (time.perf_counter() - started) * 1000
     query_id = None
-    if params.q:
+    if params.q and user.logs_queries:  # not for a search a link from another site opened
         query_id = portal.querylog.record(user.department, params.q, params.filters_for_log(), result.total,
-                                          latency_ms, mode=params.mode)  # fmt: skip
+                                          latency_ms, mode=params.mode, owner=user.owner)  # fmt: skip
     return SearchOutcome(params, result, years, query_id, latency_ms)
 
 
-def _year_labels() -> list[str]:
+def _year_labels(zone: tzinfo = UTC) -> list[str]:
     """The year facet's buckets: each of the last YEARS_PROBED years, and one for everything before."""
-    this_year = datetime.now(UTC).year
+    this_year = datetime.now(zone).year
     labels = [str(y) for y in range(this_year, this_year - YEARS_PROBED, -1)]
     return [*labels, f"{OLDER_PREFIX}{this_year - YEARS_PROBED + 1}"]
 
@@ -174,7 +176,7 @@ def open_document(
     if doc is None:
         return None
     if query_id is not None:
-        portal.querylog.record_click(query_id, doc_id)
+        portal.querylog.record_click(query_id, doc_id, owner=user.owner)  # only the query's own session
     return dict(doc)
 
 

@@ -37,6 +37,7 @@ XSS_BODY = (
     '<img src=x onerror="window.__xss=2"> and <b>bold</b>. Reviewed by the security team.'
 )
 TOKEN = "test-token-for-alice-0123456789"
+SESSION_SECRET = "test-session-secret-of-32-bytes-or-more"  # the portal refuses shorter keys
 HR_SECRET_TITLE = "Salary bands 2026 (confidential)"
 
 
@@ -101,7 +102,7 @@ def corpus_root(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
 @pytest.fixture
 def make_app(corpus_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """make_app(**portal_overrides) -> TestClient (as a context manager: startup/shutdown run)."""
-    monkeypatch.setenv("KMINGEST_SESSION_SECRET", "test-session-secret")
+    monkeypatch.setenv("KMINGEST_SESSION_SECRET", SESSION_SECRET)
     monkeypatch.setenv("KMINGEST_API_TOKENS", f"{TOKEN}=alice,short=bob")
     clients: list[TestClient] = []
 
@@ -109,6 +110,32 @@ def make_app(corpus_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any
         client = TestClient(
             create_app(project_config(corpus_root, portal)), raise_server_exceptions=raise_errors
         )
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_secure_app(corpus_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """make_secure_app(peer=("testclient", 50000), passwords={user: hash}, **portal_overrides) -> TestClient
+    on the shared index,
+    with its own state folder (sessions, sign-in throttle, query log), so what a security test counts
+    starts at zero and never leaks into other tests."""
+    monkeypatch.setenv("KMINGEST_SESSION_SECRET", SESSION_SECRET)
+    monkeypatch.setenv("KMINGEST_API_TOKENS", f"{TOKEN}=alice,{TOKEN}-kmlead=kmlead")
+    clients: list[TestClient] = []
+
+    def make(peer: tuple[str, int] = ("testclient", 50000), passwords: dict[str, str] | None = None,
+             **portal: Any) -> TestClient:  # fmt: skip
+        cfg = project_config(corpus_root, portal).model_copy(update={"state_dir": tmp_path / "state"})
+        users = {name: user.model_copy(update={"password_hash": (passwords or {})[name]})
+                 if name in (passwords or {}) else user for name, user in cfg.access.users.items()}  # fmt: skip
+        cfg = cfg.model_copy(update={"access": cfg.access.model_copy(update={"users": users})})
+        client = TestClient(create_app(cfg), client=peer)
         client.__enter__()
         clients.append(client)
         return client

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from kmingest.portal.auth import _b64
-from tests.portal.conftest import HR_SECRET_TITLE, TOKEN
+from kmingest.portal.sessions import _b64
+from tests.portal.conftest import HR_SECRET_TITLE, TOKEN, sign_in
 
 ALICE = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -76,10 +76,7 @@ def test_sales_user_never_receives_an_hr_only_document(client: TestClient) -> No
     # hana (HR) finds it, so it exists and matches these queries
     hana = {"Authorization": "Bearer x"}  # invalid token: 401, not a fallback to anonymous
     assert client.get("/api/search", params={"q": "salary"}, headers=hana).status_code == 401
-    from kmingest.portal.auth import sign_session
-
-    secret = client.app.state.portal.secret  # type: ignore[attr-defined]
-    client.cookies.set("kmingest_session", sign_session(secret, "hana", 1))
+    sign_in(client, "hana")
     hr = client.get("/api/search", params={"q": "salary bands confidential"}).json()
     client.cookies.clear()
     secret_hit = next(h for h in hr["hits"] if h["title"] == HR_SECRET_TITLE)

@@ -53,7 +53,7 @@ def sample_server(sample_project: Path, pytest_module_env: None) -> Iterator[Liv
 @pytest.fixture(scope="module")
 def pytest_module_env() -> Iterator[None]:
     mp = pytest.MonkeyPatch()
-    mp.setenv("KMINGEST_SESSION_SECRET", "browser-test-secret")
+    mp.setenv("KMINGEST_SESSION_SECRET", "browser-test-secret-of-32-bytes-or-more")
     yield
     mp.undo()
 

@@ -59,7 +59,7 @@ def test_old_entries_are_purged_at_startup(make_app: Any, corpus_root: Path) -> 
 
 def test_portal_serves_documents_ingested_by_another_process_meanwhile(tmp_path: Path, embedder: Embedder,
                                                                       monkeypatch: Any) -> None:  # fmt: skip
-    monkeypatch.setenv("KMINGEST_SESSION_SECRET", "s")
+    monkeypatch.setenv("KMINGEST_SESSION_SECRET", "s" * 32)
     docs = tmp_path / "docs" / "Quality"
     docs.mkdir(parents=True)
     (docs / "first.txt").write_text(

@@ -20,6 +20,10 @@ CJK_CHARS = (
 )
 _TOKEN_RE = re.compile(rf"[{CJK_CHARS}]+|[^\W_{CJK_CHARS}]+", re.UNICODE)
 _CJK_RUN_RE = re.compile(rf"[{CJK_CHARS}]+")
+_WORD_RE = re.compile(rf"[^\W_{CJK_CHARS}]+")  # the non-CJK tokens of _TOKEN_RE
+_COMPAT_IDEOGRAPHS = re.compile(r"[\uf900-\ufaff]")  # CJK characters that NFKC changes
+# Snowball keeps a word's first two letters, except for these (dying -> die)
+_STEM_PREFIX_EXCEPTIONS = {"die": "dy", "lie": "ly", "tie": "ty"}
 
 STOP_WORDS = frozenset(
     [
@@ -169,6 +173,20 @@ def _cjk_matches(run: str, units: set[str]) -> list[tuple[int, int]]:
     return [(i, i + n) for n in (1, 2) for i in range(len(run) - n + 1) if run[i : i + n] in units]
 
 
+def _cjk_spans(text: str, units: set[str]) -> list[tuple[int, int]]:
+    """Every occurrence of each CJK unit in the text (overlapping ones too)."""
+    if _COMPAT_IDEOGRAPHS.search(text):  # NFKC changes these: compare run by run, normalised
+        return [(m.start() + s, m.start() + e) for m in _CJK_RUN_RE.finditer(text)
+                for s, e in _cjk_matches(m.group(), units)]  # fmt: skip
+    spans: list[tuple[int, int]] = []
+    for unit in units:
+        at = text.find(unit)
+        while at >= 0:
+            spans.append((at, at + len(unit)))
+            at = text.find(unit, at + 1)
+    return spans
+
+
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Sorted, merged character spans of `text` that match the query: words with a query word's stem, and
     CJK text covered by the query's bigrams (or the character of a one-character CJK query run)."""
@@ -181,13 +199,22 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
             words.add(_stem(unit))
     spans: list[tuple[int, int]] = []
     # NFKC can change lengths; highlight on a lowercase copy, which keeps offsets for nearly all text.
-    lowered = text.lower() if len(text.lower()) == len(text) else text
-    for match in _TOKEN_RE.finditer(lowered):
-        tok = match.group()
-        if is_cjk(tok):
-            spans.extend((match.start() + s, match.start() + e) for s, e in _cjk_matches(tok, cjk_units))
-        elif _stem(unicodedata.normalize("NFKC", tok)) in words:
-            spans.append((match.start(), match.end()))
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = text
+    if cjk_units:
+        spans.extend(_cjk_spans(lowered, cjk_units))
+    if words:
+        # only a word starting like a query stem can stem to it (Snowball keeps the first two letters);
+        # a word with a non-ASCII letter is NFKC-normalised first, so it is always checked
+        prefixes = {w[:2] for w in words} | {_STEM_PREFIX_EXCEPTIONS.get(w, w[:2]) for w in words}
+        for match in _WORD_RE.finditer(lowered):
+            tok = match.group()
+            if tok.isascii():
+                if tok[:2] in prefixes and _stem(tok) in words:
+                    spans.append((match.start(), match.end()))
+            elif _stem(unicodedata.normalize("NFKC", tok)) in words:
+                spans.append((match.start(), match.end()))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for s, e in spans:

@@ -1,5 +1,5 @@
 from kmingest.analysis import analyze, highlight_spans, query_terms
-from kmingest.index.base import make_snippet
+from kmingest.index.base import densest_window, make_snippet
 
 
 def test_latin_terms_are_lowercased_stemmed_and_stopwords_dropped() -> None:
@@ -69,3 +69,21 @@ def test_make_snippet_centres_on_chinese_matches_and_escapes_text() -> None:
     assert "&lt;script&gt;注意&lt;/script&gt;进入<mark>有限空间作业</mark>前须办理" in snippet
     assert "办理<mark>作业审批</mark>。" in snippet
     assert "<script>" not in snippet
+
+
+def test_highlight_marks_words_whose_stem_changes_their_start_and_normalised_forms() -> None:
+    text = "Patients dying early. ＦＵＬＬ text, É cole, and the 﨑 family"  # fullwidth, compat ideograph
+    marked = [text[s:e] for s, e in highlight_spans(text, "die full 﨑")]
+    assert marked == ["dying", "ＦＵＬＬ", "﨑"]
+
+
+def test_densest_window_is_the_first_window_with_the_most_match_starts() -> None:
+    spans = [(0, 2), (5, 7), (300, 302), (310, 312), (320, 322), (900, 902), (905, 907), (910, 912)]
+
+    def brute(width: int) -> int:
+        counts = [sum(1 for s, _ in spans if 0 <= s - spans[i][0] < width) for i in range(len(spans))]
+        return counts.index(max(counts))
+
+    for width in (1, 10, 21, 240, 1000):
+        assert densest_window(spans, width) == brute(width)
+    assert densest_window(spans, 240) == 2  # the first of the two windows holding three matches

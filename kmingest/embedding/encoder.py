@@ -114,14 +114,16 @@ class Encoder:
         self.model_dir = model_dir
         self.batch_size = batch_size or DEFAULT_BATCH[profile.backend]
         self.device = device
+        self._folder: str | None = None
 
     def check(self) -> None:
         """Raise EmbeddingError now if the model's files are missing (does not load it)."""
         model_folder(self.profile, self.model_dir)
 
     def model(self) -> tuple[Any, threading.Lock]:
-        folder = model_folder(self.profile, self.model_dir)
-        return _load_once(folder, self.profile.backend, self.device, self.profile.max_seq_length)
+        if self._folder is None:  # checked once: a query must not read the manifest every time
+            self._folder = model_folder(self.profile, self.model_dir)
+        return _load_once(self._folder, self.profile.backend, self.device, self.profile.max_seq_length)
 
     def _encode(self, texts: Sequence[str], prefix: str) -> Matrix:
         if not texts:

@@ -201,14 +201,23 @@ def spaces_mismatch(
                        f"fix: set embedding.models back, or {fix}")  # fmt: skip
 
 
+def densest_window(spans: Sequence[tuple[int, int]], width: int) -> int:
+    """Index of the span that starts the window of `width` characters holding the most span starts (the
+    first such); `spans` sorted by start. Two pointers: linear in the number of spans."""
+    best, best_count, end = 0, 0, 0
+    for i, (start, _) in enumerate(spans):
+        end = max(end, i)
+        while end < len(spans) and spans[end][0] - start < width:
+            end += 1
+        if end - i > best_count:
+            best, best_count = i, end - i
+    return best
+
+
 def make_snippet(text: str, query: str, width: int = 240) -> str:
     """HTML-escaped passage around the densest query match, matches wrapped in <mark>."""
     spans = highlight_spans(text, query) if query.strip() else []
-    if spans:
-        best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans if 0 <= s - spans[i][0] < width))
-        start = max(0, spans[best][0] - width // 4)
-    else:
-        start = 0
+    start = max(0, spans[densest_window(spans, width)][0] - width // 4) if spans else 0
     end = min(len(text), start + width)
     if end - start < width:
         start = max(0, end - width)

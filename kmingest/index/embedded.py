@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from kmingest.index.base import (
     Caller,
@@ -308,6 +309,16 @@ class _Scope:
 
     def __init__(self, index: EmbeddedIndex, snap: Snapshot, mask: Mask) -> None:
         self.index, self.snap, self.mask = index, snap, mask
+        self._scores: dict[str, npt.NDArray[np.float32]] = {}  # per space: every chunk's cosine
+
+    def _similarities(self, semantic: SemanticQuery) -> npt.NDArray[np.float32] | None:
+        """The query's cosine with every chunk of its space, computed once per search."""
+        vectors = self.snap.spaces.get(semantic.space)
+        if vectors is None:
+            return None
+        if semantic.space not in self._scores:
+            self._scores[semantic.space] = vectors.scores(semantic.vector)
+        return self._scores[semantic.space]
 
     def lexical(self, query: str) -> list[Match]:
         snap = self.snap
@@ -328,7 +339,10 @@ class _Scope:
         )
 
     def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
-        return list(self.snap.nearest(semantic.space, semantic.vector, self.mask, k, semantic.min_similarity))
+        scores = self._similarities(semantic)
+        return self.snap.nearest(
+            semantic.space, semantic.vector, self.mask, k, semantic.min_similarity, scores
+        )
 
     def union_counts(
         self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
@@ -342,11 +356,12 @@ class _Scope:
         snap = self.snap
         best = None
         if semantic is not None:
-            best = snap.best_similarity(semantic.space, semantic.vector, self.mask, semantic.min_similarity)
+            best = snap.best_similarity(semantic.space, semantic.vector, self.mask, semantic.min_similarity,
+                                        self._similarities(semantic))  # fmt: skip
         lex_docs = np.array([d for d, _, _ in lexical], dtype=np.int64)
         counts = []
         for lo, hi in request.count_ranges:
-            in_range = snap.mask(Filters(updated_from=lo, updated_to=hi), Caller.system())
+            in_range = snap.range_mask(lo, hi)
             docs = set(lex_docs[in_range[lex_docs]].tolist())
             if best is not None:
                 cand = np.flatnonzero(in_range & np.isfinite(best))
@@ -363,7 +378,6 @@ class _Scope:
         ranked = self.snap.browse(self.mask)
         page = ranked[request.offset : request.offset + request.limit]
         hits = [self.index._hit(self.snap, d, None, "", 0.0) for d in page]
-        ranges = [int((self.mask & self.snap.mask(Filters(updated_from=lo, updated_to=hi), Caller.system())).sum())
-                  for lo, hi in request.count_ranges]  # fmt: skip
+        ranges = [int((self.mask & self.snap.range_mask(lo, hi)).sum()) for lo, hi in request.count_ranges]
         return SearchResult(hits=hits, total=len(ranked), facets=self.snap.facets(ranked),
                             range_counts=ranges if request.count_ranges else None)  # fmt: skip

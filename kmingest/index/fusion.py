@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Literal, TypeVar
 
+import numpy as np
+
 Method = Literal["convex", "rrf"]
 K = TypeVar("K", bound=Hashable)
 RRF_K = 20
@@ -26,21 +28,34 @@ def fuse(
     floor: float | None,
     method: Method = "convex",
     rrf_k: int = RRF_K,
+    top: int | None = None,
 ) -> list[tuple[K, float]]:
-    """(key, fused score), best first; ties keep the keyword order, then the semantic order."""
-    scores: dict[K, float] = {}
+    """(key, fused score), best first, the first `top` only if given; ties keep the keyword order, then
+    the semantic order. Each ranking holds a key at most once."""
+    keys = list(dict.fromkeys([*(k for k, _ in lexical), *(k for k, _ in semantic)]))
+    if not keys:
+        return []
+    position = {key: i for i, key in enumerate(keys)}
+    lex_at = np.arange(len(lexical))  # the keyword keys come first, in order
+    sem_at = np.fromiter((position[k] for k, _ in semantic), dtype=np.int64, count=len(semantic))
+    lex = np.fromiter((s for _, s in lexical), dtype=np.float64, count=len(lexical))
+    sem = np.fromiter((s for _, s in semantic), dtype=np.float64, count=len(semantic))
+    scores = np.zeros(len(keys), dtype=np.float64)
     if method == "rrf":
-        for w, ranking in ((1.0 - weight, lexical), (weight, semantic)):
-            for rank, (key, _) in enumerate(ranking, start=1):
-                scores[key] = scores.get(key, 0.0) + w / (rrf_k + rank)
+        scores[lex_at] += (1.0 - weight) / (rrf_k + 1.0 + lex_at)
+        scores[sem_at] += weight / (rrf_k + 1.0 + np.arange(len(semantic)))
     else:
-        best = max((s for _, s in lexical), default=0.0)
-        for key, s in lexical:
-            scores[key] = (1.0 - weight) * (s / best if best > 0 else 0.0)
+        best = float(lex.max()) if len(lex) else 0.0
+        scores[lex_at] += (1.0 - weight) * (lex / best if best > 0 else 0.0)
         low = floor if floor is not None else 0.0
-        for key, s in semantic:
-            scores[key] = scores.get(key, 0.0) + weight * max(0.0, (s - low) / max(1.0 - low, 1e-6))
-    order = {
-        key: i for i, key in enumerate([*dict.fromkeys([k for k, _ in lexical] + [k for k, _ in semantic])])
-    }
-    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+        scores[sem_at] += weight * np.maximum(0.0, (sem - low) / max(1.0 - low, 1e-6))
+    if top is not None and top < len(keys):
+        if top <= 0:
+            return []
+        kth = -np.partition(-scores, top - 1)[top - 1]  # the top-th best score; ties there go by position
+        above = np.flatnonzero(scores > kth)
+        cut = np.concatenate([above, np.flatnonzero(scores == kth)[: top - len(above)]])
+        order = cut[np.lexsort((cut, -scores[cut]))]
+    else:
+        order = np.argsort(-scores, kind="stable")
+    return [(keys[i], float(scores[i])) for i in order.tolist()]

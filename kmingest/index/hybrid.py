@@ -64,9 +64,10 @@ def run_search(scope: Scope, request: SearchRequest, semantic: SemanticQuery | N
     elif request.mode == "vector":
         fused = ranked_sem
     elif semantic is None:
-        fused = fuse(ranked_lex, [], 0.0, None)
+        fused = fuse(ranked_lex, [], 0.0, None, top=request.offset + request.limit)
     else:
-        fused = fuse(ranked_lex, ranked_sem, semantic.weight, semantic.min_similarity, semantic.fusion)
+        fused = fuse(ranked_lex, ranked_sem, semantic.weight, semantic.min_similarity, semantic.fusion,
+                     top=request.offset + request.limit)  # fmt: skip
     page = fused[request.offset : request.offset + request.limit]
     hits = scope.hits([(d, best_chunk.get(d), s) for d, s in page], request.query)
     total, facets = scope.union_counts(lexical, nearest, request.query)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +31,20 @@ class SpaceVectors:
 
     positions: IntArray
     matrix: npt.NDArray[np.float32]
+    chunk_doc: IntArray  # document index of each row (-1: a chunk whose document is not in the snapshot)
+
+    @cached_property
+    def doc_runs(self) -> tuple[IntArray, IntArray, IntArray]:
+        """(row order grouping rows by document, start of each document's run in it, that document)."""
+        valid = np.flatnonzero(self.chunk_doc >= 0)
+        order = valid[np.argsort(self.chunk_doc[valid], kind="stable")]
+        docs = self.chunk_doc[order]
+        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else np.arange(0)
+        return order, starts, docs[starts]
+
+    def scores(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Cosine of every row with the (normalised) query."""
+        return self.matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
 
 
 @dataclass
@@ -43,6 +59,7 @@ class Snapshot:
     chunk_doc: IntArray
     spaces: dict[str, SpaceVectors]
     postings: Postings
+    _range_masks: dict[tuple[float | None, float | None], Mask] = field(default_factory=dict, init=False)
 
     @property
     def size(self) -> int:
@@ -59,10 +76,8 @@ class Snapshot:
             if wanted:
                 codes = [i for i, v in enumerate(self.values[name]) if v in wanted]
                 mask &= np.isin(self.codes[name], codes)
-        if filters.updated_from is not None:
-            mask &= self.updated_ts >= filters.updated_from.timestamp()
-        if filters.updated_to is not None:
-            mask &= self.updated_ts <= filters.updated_to.timestamp()
+        if filters.updated_from is not None or filters.updated_to is not None:
+            mask &= self.range_mask(filters.updated_from, filters.updated_to)
         if not caller.admin:
             readable = np.zeros(self.size, dtype=bool)
             for principal in caller.principals | {PUBLIC}:
@@ -71,6 +86,21 @@ class Snapshot:
                     readable[idx] = True
             mask &= readable
         return mask
+
+    def range_mask(self, start: datetime | None, end: datetime | None) -> Mask:
+        """Documents updated within [start, end] (None: open); cached, as the portal's year facet asks for
+        the same ranges on every search (the snapshot never changes)."""
+        key = (None if start is None else start.timestamp(), None if end is None else end.timestamp())
+        found = self._range_masks.get(key)
+        if found is None:
+            found = np.ones(self.size, dtype=bool)
+            if key[0] is not None:
+                found &= self.updated_ts >= key[0]
+            if key[1] is not None:
+                found &= self.updated_ts <= key[1]
+            if len(self._range_masks) < 256:
+                self._range_masks[key] = found
+        return found
 
     def doc_index_of_chunks(self, chunk_rids: IntArray) -> IntArray:
         """Document index of each chunk rid; -1 for rids not in the snapshot."""
@@ -88,15 +118,17 @@ class Snapshot:
         mask: Mask,
         k: int,
         min_similarity: float | None = None,
+        scores: npt.NDArray[np.float32] | None = None,
     ) -> list[tuple[int, int, float]]:
         """(doc index, best chunk rid, cosine) of the k most similar readable documents in a vector space,
-        best first; chunks less similar than `min_similarity` do not count."""
+        best first; chunks less similar than `min_similarity` do not count. `scores`: the space's
+        `SpaceVectors.scores(query)` when the caller has them already."""
         vectors = self.spaces.get(space)
         if vectors is None or len(vectors.positions) == 0 or k <= 0:
             return []
-        chunk_doc = self.chunk_doc[vectors.positions]
-        scores = vectors.matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
-        scores[~mask[chunk_doc]] = -np.inf
+        chunk_doc = vectors.chunk_doc
+        scores = (vectors.scores(query) if scores is None else scores).copy()
+        scores[~mask[chunk_doc] | (chunk_doc < 0)] = -np.inf
         if min_similarity is not None:
             scores[scores < min_similarity] = -np.inf
         m = min(len(scores), k * 8)
@@ -117,17 +149,22 @@ class Snapshot:
             m = min(len(scores), m * 4)
 
     def best_similarity(
-        self, space: str, query: npt.NDArray[np.float32], mask: Mask, min_similarity: float | None
+        self,
+        space: str,
+        query: npt.NDArray[np.float32],
+        mask: Mask,
+        min_similarity: float | None,
+        scores: npt.NDArray[np.float32] | None = None,
     ) -> npt.NDArray[np.float32]:
         """Per document: the cosine of its most similar chunk in the space, -inf where it has none, is
         masked out or stays under the floor (`nearest` = the k highest of these)."""
         best = np.full(self.size, -np.inf, dtype=np.float32)
         vectors = self.spaces.get(space)
         if vectors is not None and len(vectors.positions):
-            docs = self.chunk_doc[vectors.positions]
-            scores = vectors.matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
-            valid = docs >= 0
-            np.maximum.at(best, docs[valid], scores[valid])
+            order, starts, docs = vectors.doc_runs
+            if len(order):
+                chunk_scores = vectors.scores(query) if scores is None else scores
+                best[docs] = np.maximum.reduceat(chunk_scores[order], starts)
         best[~mask] = -np.inf
         if min_similarity is not None:
             best[best < min_similarity] = -np.inf
@@ -188,6 +225,7 @@ def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
         name: SpaceVectors(
             np.array(pos, dtype=np.int64),
             np.frombuffer(b"".join(chunk_rows[i][3] for i in pos), dtype=np.float32).reshape(len(pos), -1),
+            chunk_doc[np.array(pos, dtype=np.int64)],
         )
         for name, pos in by_space.items()
     }

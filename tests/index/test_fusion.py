@@ -33,3 +33,13 @@ def test_rrf_uses_ranks_only() -> None:
     scores = dict(fuse(lexical, semantic, 0.5, None, method="rrf"))
     assert scores["b"] > scores["a"]
     assert abs(scores["a"] - 0.5 / 21) < 1e-9
+
+
+def test_top_is_the_head_of_the_full_ranking_ties_included() -> None:
+    lexical = [(f"d{i}", float(i % 4)) for i in range(40)]  # many ties
+    semantic = [(f"d{i}", 0.5 + (i % 3) / 10) for i in range(0, 60, 2)]
+    for method in ("convex", "rrf"):
+        full = fuse(lexical, semantic, 0.6, 0.5, method=method)  # type: ignore[arg-type]
+        assert len(full) == 50  # d0..d39 and the even d40..d58
+        for top in (0, 1, 7, 10, 49, 50, 100):
+            assert fuse(lexical, semantic, 0.6, 0.5, method=method, top=top) == full[:top]  # type: ignore[arg-type]

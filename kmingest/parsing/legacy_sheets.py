@@ -78,11 +78,19 @@ def parse_xls(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
 
 def parse_xlsb(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return _read_xlsb(data, limits)
     except PasswordError:
         raise ParseError("xlsb: encrypted (password-protected) workbook; remove the password") from None
     except CalamineError as exc:
         raise ParseError(f"xlsb: {squash(str(exc))[:200]}") from None
+    except BaseException as exc:  # a Rust panic on a malformed file is a BaseException (pyo3)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise ParseError("xlsb: malformed workbook (the reader gave up on a record)") from None
+
+
+def _read_xlsb(data: bytes, limits: ParseLimits) -> ParsedContent:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     builder = TextBuilder(limits.max_chars)
     names: list[str] = []
     try:
@@ -94,8 +102,6 @@ def parse_xlsb(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
             if sheet.height > limits.max_sheet_rows:
                 raise ParseError(f"xlsb {meta.name}: more than max_sheet_rows={limits.max_sheet_rows} rows")
             _add_sheet(builder, meta.name, iter(sheet.iter_rows()), limits, "xlsb")
-    except CalamineError as exc:
-        raise ParseError(f"xlsb: {squash(str(exc))[:200]}") from None
     finally:
         book.close()
     return builder.build("xlsb", None, {"sheets": names})

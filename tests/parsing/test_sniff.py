@@ -64,3 +64,36 @@ def test_utf16_text_without_bom_is_text_not_binary() -> None:
 def test_unreadable_zip_falls_back_to_the_extension() -> None:
     assert sniff(b"PK\x03\x04" + b"\x00" * 40, "report.xlsx") == "xlsx"
     assert sniff(b"PK\x03\x04" + b"\x00" * 40, "bundle.zip") == "zip"
+
+
+@pytest.mark.parametrize("name", ["macros.docm", "letter.dotx", "letter.dotm"])
+def test_word_macro_and_template_files_are_docx(name: str) -> None:
+    assert sniff(policy_docx(), name) == "docx"
+
+
+@pytest.mark.parametrize(
+    ("brand", "name", "expected"),
+    [(b"M4A ", "voice.m4a", "audio"), (b"isom", "voice.m4a", "audio"), (b"isom", "clip.mp4", "video")],
+)
+def test_m4a_is_audio_not_video(brand: bytes, name: str, expected: str) -> None:
+    assert sniff(b"\x00\x00\x00\x20ftyp" + brand + bytes(20), name) == expected
+
+
+def test_a_workbook_is_told_from_a_document_by_its_root_stream_not_by_text_inside_it() -> None:
+    # olefile cannot read this fake directory, so the byte scan decides: Workbook comes before WordDocument
+    data = ole2("Workbook") + "WordDocument".encode("utf-16-le")
+    assert sniff(data, "report.xls") == "xls"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("deck.ppsx", "pptx"),
+        ("book.epub", "epub"),
+        ("sheet.xlsb", "xlsb"),
+        ("notes.odt", "odt"),
+        ("db.odb", "odb"),
+    ],
+)
+def test_unreadable_zip_trusts_the_office_extension(name: str, expected: str) -> None:
+    assert sniff(b"PK\x03\x04" + b"\x00" * 40, name) == expected

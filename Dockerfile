@@ -7,8 +7,9 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 \
     AIRFLOW_HOME=/opt/airflow KMINGEST_CONFIG=/opt/kmingest/docker/kmingest.yaml \
     KMINGEST_MODEL_DIR=/opt/kmingest/models
 
+# antiword and catdoc (catdoc, catppt) give the text of legacy Word .doc and PowerPoint .ppt files
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl \
+ && apt-get install -y --no-install-recommends curl antiword catdoc \
  && rm -rf /var/lib/apt/lists/*
 
 # CPU-only torch keeps the image ~2 GB smaller; pass --build-arg TORCH_INDEX=https://pypi.org/simple for CUDA

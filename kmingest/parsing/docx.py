@@ -1,129 +1,212 @@
-"""Word .docx -> text with heading sections (python-docx opens the package; the body XML is walked directly).
+"""Word .docx / .docm / .dotx / .dotm -> text with heading sections, streamed from the package's XML.
 
-Body children are visited in document order so tables stay where they are, paragraphs with "Heading N"
-or "Title" styles open sections, tables become "cell | cell" rows (merged cells once), text boxes are
-read once (not again from their VML fallback), and page headers/footers are appended once at the end.
+The package is read directly (ooxml_package), so macro-enabled files and templates open like documents.
+Each story part is streamed: body blocks are visited in document order and freed once used, so a huge
+document.xml never becomes one tree (XML per block is capped; max_chars stops the text). Paragraphs
+with "Heading N" or "Title" styles open sections, tables become "cell | cell" rows (merged cells once),
+text boxes follow their paragraph as their own paragraphs (read once), altChunk parts (HTML, MHT, text)
+are parsed in place. After the body, outside any section: footnotes, endnotes (not the separator
+notes), then page headers/footers once.
 """
 
 from __future__ import annotations
 
-import io
+import email
+import email.policy
+import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
-from docx import Document
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from lxml import etree
+from docx.opc.coreprops import CoreProperties
+from docx.oxml.parser import parse_xml
 
 from kmingest.models import ParsedContent
-from kmingest.parsing.base import ParseLimits
+from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
-
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_NS = {"w": _W, "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
-_P, _TBL, _SDT = (f"{{{_W}}}{name}" for name in ("p", "tbl", "sdt"))
-_CONTAINERS = {f"{{{_W}}}{name}" for name in ("sdtContent", "customXml", "ins", "moveTo")}
-_RUN_TEXT = etree.XPath(
-    ".//*[(self::w:t or self::w:tab or self::w:br or self::w:cr or self::w:p or self::w:noBreakHyphen)"
-    " and not(ancestor::mc:Fallback)]",
-    namespaces=_NS,
+from kmingest.parsing.docx_text import (
+    ALT_CHUNK,
+    CONTAINERS,
+    TBL,
+    TR,
+    P,
+    block_texts,
+    row_line,
+    style_names,
+    w,
 )
-_ROWS = etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces=_NS)
-# A vertical merge's continuation cell is hidden by Word (even if it holds stale text): skip it.
-_CELLS = etree.XPath(
-    "(./w:tc | ./w:sdt/w:sdtContent/w:tc)[not(w:tcPr/w:vMerge) or w:tcPr/w:vMerge/@w:val = 'restart']",
-    namespaces=_NS,
-)
-_STYLE_ID = etree.XPath("string(./w:pPr/w:pStyle/@w:val)", namespaces=_NS)
-_HEADING = re.compile(r"^heading\s*([1-9])$")
+from kmingest.parsing.encoding import decode_text
+from kmingest.parsing.guard import check_chars
+from kmingest.parsing.html import html_to_content
+from kmingest.parsing.ooxml_package import Package, Relationship, drop_used
+
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_STRICT_W = "{http://purl.oclc.org/ooxml/wordprocessingml/main}"
+_NOTES = (w("footnote"), w("endnote"))
+_STORIES = {w(name) for name in ("body", "hdr", "ftr", "footnote", "endnote")}
+_SEPARATOR_NOTES = {"separator", "continuationSeparator", "continuationNotice"}
+_MAX_CORE_BYTES = 1024 * 1024
+
+Emit = Callable[[int, str], None]
 
 
-def _blocks(container: Any) -> Iterator[Any]:
-    """Paragraphs and tables in document order, looking through content controls and revisions."""
-    for child in container.iterchildren():
-        if child.tag in (_P, _TBL):
-            yield child
-        elif child.tag == _SDT or child.tag in _CONTAINERS:
-            yield from _blocks(child)
+# altChunk parts: Word imports such a part when the file is opened; some generators write a whole body
+# as one. HTML goes through the HTML parser, MHT through its HTML part, plain text by blank-line paragraphs;
+# other kinds (RTF, a nested docx) are not read and are counted in metadata["alt_chunks_skipped"].
+_BLANK_RUN = re.compile(r"\n\s*\n")
+_BY_EXTENSION = {".htm": "text/html", ".html": "text/html", ".xhtml": "application/xhtml+xml"}
+_BY_EXTENSION |= {".mht": "message/rfc822", ".mhtml": "message/rfc822", ".txt": "text/plain"}
+_MHT_TYPES = ("message/rfc822", "multipart/related", "application/x-mimearchive")
 
 
-def _paragraph_text(p: Any) -> str:
-    parts: list[str] = []
-    for node in _RUN_TEXT(p):
-        tag = etree.QName(node).localname
-        if tag == "t":
-            parts.append(node.text or "")
-        elif tag == "tab":
-            parts.append("\t")
-        elif tag == "noBreakHyphen":
-            parts.append("-")
-        else:  # br, cr, or a paragraph inside a text box
-            parts.append("\n")
-    return tidy_lines("".join(parts))
+def _mht_html(data: bytes) -> str | None:
+    """The first text/html part of a MIME (MHT) archive."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    for part in message.walk():
+        if part.get_content_type() != "text/html":
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            return None
+        charset = part.get_content_charset() if isinstance(part, EmailMessage) else None
+        return decode_text(payload, declared=charset)
+    return None
 
 
-def _cell_block_text(element: Any) -> str:
-    return _table_text(element) if element.tag == _TBL else _paragraph_text(element)
+def _alt_chunk_content(
+    data: bytes, content_type: str, part_name: str, limits: ParseLimits
+) -> ParsedContent | None:
+    """The part as parsed text, or None for a kind that is not read."""
+    kind = (content_type or _BY_EXTENSION.get(posixpath.splitext(part_name)[1].lower(), "")).lower()
+    if "html" in kind:
+        return html_to_content(decode_text(data), limits)
+    if kind in _MHT_TYPES:
+        markup = _mht_html(data)
+        return html_to_content(markup, limits) if markup is not None else None
+    if kind.startswith("text/plain"):
+        text = "\n\n".join(filter(None, map(tidy_lines, _BLANK_RUN.split(decode_text(data)))))
+        return ParsedContent(text=text, doc_type="txt")
+    return None
 
 
-def _table_text(tbl: Any) -> str:
-    """One line per row; a merged cell appears once (a horizontal merge is a single w:tc)."""
-    rows: list[str] = []
-    for tr in _ROWS(tbl):
-        cells = (squash(" ".join(map(_cell_block_text, _blocks(tc)))) for tc in _CELLS(tr))
-        line = " | ".join(cell for cell in cells if cell)
-        if line:
-            rows.append(line)
-    return "\n".join(rows)
+def _feed(builder: TextBuilder, content: ParsedContent) -> None:
+    """Add parsed blocks in order; a block that starts a section of `content` is a heading of its depth."""
+    section_starts = {section.start: len(section.path) for section in content.sections}
+    position = 0
+    for block in content.text.split("\n\n"):
+        level = section_starts.get(position)
+        if level:
+            builder.heading(level, block)
+        else:
+            builder.paragraph(block)
+        position += len(block) + 2
 
 
-def _block_text(element: Any, styles: dict[str, str]) -> tuple[int, str]:
-    """(heading level or 0, text) of a body block."""
-    if element.tag == _TBL:
-        return 0, _table_text(element)
-    style_id = str(_STYLE_ID(element))
-    name = styles.get(style_id, style_id.lower())
-    match = _HEADING.match(name)
-    level = int(match.group(1)) if match else 1 if name == "title" else 0
-    return level, _paragraph_text(element)
+def _story_of(element: Any) -> Any | None:
+    """The story (body, header, footer, note) of which `element` is a top-level block, else None."""
+    parent = element.getparent()
+    while parent is not None and parent.tag in CONTAINERS:
+        parent = parent.getparent()
+    return parent if parent is not None and parent.tag in _STORIES else None
 
 
-def _header_footer_texts(document: Any, styles: dict[str, str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for section in document.sections:
-        for part in (
-            section.header,
-            section.first_page_header,
-            section.even_page_header,
-            section.footer,
-            section.first_page_footer,
-            section.even_page_footer,
-        ):
-            if part.is_linked_to_previous:
-                continue
-            for element in _blocks(part._element):
-                text = _block_text(element, styles)[1]
-                if text:
-                    seen.setdefault(text)
-    return list(seen)
+def _in_top_level_table(tr: Any) -> bool:
+    parent = tr.getparent()
+    while parent is not None and parent.tag in CONTAINERS:
+        parent = parent.getparent()
+    return parent is not None and parent.tag == TBL and _story_of(parent) is not None
 
 
-def _core_metadata(document: Any) -> dict[str, Any]:
-    package = document.part.package
-    if not any(rel.reltype == RT.CORE_PROPERTIES for rel in package.rels.values()):
-        return {}  # python-docx would invent defaults ("Word Document", now) for a missing part
-    props = document.core_properties
-    fields = {
-        "author": props.author,
-        "title": props.title,
-        "subject": props.subject,
-        "keywords": props.keywords,
-        "last_modified_by": props.last_modified_by,
-        "created": props.created,
-        "modified": props.modified,
-    }
+class _DocxReader:
+    def __init__(self, package: Package, limits: ParseLimits) -> None:
+        self.package = package
+        self.limits = limits
+        self.builder = TextBuilder(limits.max_chars)
+        self.styles: dict[str, str] = {}
+        self.alt_chunks_skipped = 0
+
+    def stream(self, part: str, emit: Emit) -> Any:
+        """Emit the top-level blocks of one story part in order, freeing each; returns the part's root."""
+        rels = {rel.rel_id: rel for rel in self.package.rels(part)}
+        events, stream = self.package.iterparse(part, (P, TBL, TR, ALT_CHUNK, *_NOTES))
+        rows: list[str] = []  # lines of the top-level table being read (its rows are freed one by one)
+        rows_chars = 0
+        for _, element in events:
+            if element.tag == TR:
+                if not _in_top_level_table(element):
+                    continue  # a nested table's row: read with the cell holding it
+                line = row_line(element, self.styles)
+                if line:
+                    rows.append(line)
+                    rows_chars += len(line) + 1
+                    check_chars(len(self.builder) + rows_chars, self.limits.max_chars)
+            elif element.tag not in _NOTES:
+                story = _story_of(element)
+                if story is None:
+                    continue  # inside a table cell or text box: read with its block
+                if story.get(w("type")) in _SEPARATOR_NOTES:
+                    pass
+                elif element.tag == TBL:
+                    emit(0, "\n".join(rows))
+                    rows, rows_chars = [], 0
+                elif element.tag == ALT_CHUNK:
+                    self.alt_chunk(rels.get(element.get(_R_ID, "")))
+                else:
+                    for level, text in block_texts(element, self.styles):
+                        emit(level, text)
+            drop_used(element)
+            stream.release()
+        return stream.root
+
+    def body_block(self, level: int, text: str) -> None:
+        if level:
+            self.builder.heading(level, text)
+        else:
+            self.builder.paragraph(text)
+
+    def note_block(self, level: int, text: str) -> None:
+        self.builder.paragraph(text)
+
+    def alt_chunk(self, rel: Relationship | None) -> None:
+        if rel is None or not rel.target or not self.package.has(rel.target):
+            self.alt_chunks_skipped += 1
+            return
+        data = self.package.read(rel.target)
+        content = _alt_chunk_content(data, self.package.content_type(rel.target), rel.target, self.limits)
+        if content is None:
+            self.alt_chunks_skipped += 1
+        else:
+            _feed(self.builder, content)
+
+
+def _check_main_root(root: Any) -> None:
+    if root is not None and root.tag == w("document"):
+        return
+    tag = str(getattr(root, "tag", ""))
+    if tag.startswith(_STRICT_W):
+        raise ParseError("docx: strict OOXML (ISO/IEC 29500 strict) Word documents are not supported")
+    raise ParseError("docx: the main part is not a WordprocessingML document")
+
+
+def _core_metadata(package: Package) -> dict[str, Any]:
+    target = next((rel.target for rel in package.rels("") if rel.kind == "core-properties"), "")
+    if not target or not package.has(target):
+        return {}
+    try:
+        props = CoreProperties(parse_xml(package.read(target, _MAX_CORE_BYTES)))  # type: ignore[arg-type]
+        fields = {
+            "author": props.author,
+            "title": props.title,
+            "subject": props.subject,
+            "keywords": props.keywords,
+            "last_modified_by": props.last_modified_by,
+            "created": props.created,
+            "modified": props.modified,
+        }
+    except Exception:  # a broken core-properties part must not cost us the text
+        return {}
     return {
         key: value.isoformat() if isinstance(value, datetime) else squash(value)
         for key, value in fields.items()
@@ -132,17 +215,30 @@ def _core_metadata(document: Any) -> dict[str, Any]:
 
 
 def parse_docx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
-    document = Document(io.BytesIO(data))
-    styles = {style.style_id: (style.name or "").lower() for style in document.styles}
-    builder = TextBuilder(limits.max_chars)
-    for element in _blocks(document.element.body):
-        level, text = _block_text(element, styles)
-        if level:
-            builder.heading(level, text)
-        else:
+    with Package(data, "docx") as package:
+        main = package.main_part("word/document.xml")
+        rels = [rel for rel in package.rels(main) if rel.target and package.has(rel.target)]
+        reader = _DocxReader(package, limits)
+        styles = next((rel.target for rel in rels if rel.kind == "styles"), None)
+        if styles is not None:
+            reader.styles = style_names(package.parse(styles))
+        _check_main_root(reader.stream(main, reader.body_block))
+        builder = reader.builder
+        builder.leave_sections()
+        for kind in ("footnotes", "endnotes"):
+            for rel in rels:
+                if rel.kind == kind:
+                    reader.stream(rel.target, reader.note_block)
+        page_texts: dict[str, None] = {}
+        for kind in ("header", "footer"):
+            for rel in rels:
+                if rel.kind == kind:
+                    reader.stream(
+                        rel.target, lambda level, text: page_texts.setdefault(text) if text else None
+                    )
+        for text in page_texts:
             builder.paragraph(text)
-    builder.leave_sections()
-    for text in _header_footer_texts(document, styles):
-        builder.paragraph(text)
-    metadata = _core_metadata(document)
+        metadata = _core_metadata(package)
+    if reader.alt_chunks_skipped:
+        metadata["alt_chunks_skipped"] = reader.alt_chunks_skipped
     return builder.build("docx", metadata.get("title") or builder.first_heading, metadata)

@@ -35,7 +35,7 @@ def map_file(raw: RawFile, source: SourceConfig, options: FilesystemOptions, sys
         source=source.name,
         external_id=raw.relpath,
         system=system,
-        filename=raw.relpath.rsplit("/", 1)[-1],
+        filename=raw.filename or raw.relpath.rsplit("/", 1)[-1],
         content=raw.content,
         title=side.get("title"),
         department=str(department or source.department or UNASSIGNED_DEPARTMENT),

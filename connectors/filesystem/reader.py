@@ -15,15 +15,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatch
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from kmingest.connectors.base import ConnectorConfigError, ConnectorOptions, ExtractError
-from kmingest.connectors.guard import UnsafeFile, check_name_encoding, decode_name, read_file, resolve_inside
+from kmingest.connectors.guard import (
+    UnsafeFile,
+    check_name_encoding,
+    check_regular,
+    decode_name,
+    open_regular,
+    read_file,
+    resolve_inside,
+    too_large,
+)
+from kmingest.parsing.mailbox import MAILBOX_SUFFIXES, looks_like_mailbox, read_headers, split_mailbox
 
 MAX_SIDECAR_BYTES = 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
 
 
 class FilesystemOptions(ConnectorOptions):
@@ -36,7 +48,8 @@ class FilesystemOptions(ConnectorOptions):
     max_depth: int = Field(default=32, ge=0)
     max_file_mb: float = Field(default=50, gt=0)
     name_encoding: str = "auto"  # file names that are not UTF-8: auto = UTF-8, then GB18030, else escaped
-    split_mailboxes: bool = True  # .mbox/.box: one record per message (`<path>#<n>`)
+    split_mailboxes: bool = True  # mbox / Foxmail .box: one record per message (read_mailbox)
+    max_mailbox_mb: float = Field(default=4096, gt=0)  # a mailbox is streamed; each message <= max_file_mb
 
     @field_validator("name_encoding")
     @classmethod
@@ -57,6 +70,7 @@ class RawFile:
     content: bytes
     modified: datetime
     sidecar: dict[str, Any]
+    filename: str = ""  # default: the last part of relpath (a mailbox message: "<name>#<n>.eml")
 
 
 @dataclass(frozen=True)
@@ -145,9 +159,15 @@ class FileReader:
                 continue
             rel, path = item.relpath, item.path
             try:
-                content = read_file(path, self.root, limit)
                 modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
                 sidecar = self._sidecar(path)
+                if self.options.split_mailboxes and may_be_mailbox(rel):
+                    with open_regular(path, self.root) as fh:
+                        head = fh.read(4096)
+                    if looks_like_mailbox(rel, head):
+                        yield from self._messages(path, rel, modified, sidecar)
+                        continue
+                content = read_file(path, self.root, limit)
             except UnsafeFile as err:
                 yield ExtractError(rel, str(err))
                 continue
@@ -155,6 +175,16 @@ class FileReader:
                 yield ExtractError(rel, f"cannot read file: {err.strerror or type(err).__name__}")
                 continue
             yield RawFile(rel, content, modified, sidecar)
+
+    def _messages(self, path: Path, rel: str, modified: datetime, sidecar: dict[str, Any]) -> Iterator[RawFile | ExtractError]:  # fmt: skip
+        max_mailbox = int(self.options.max_mailbox_mb * 1024 * 1024)
+        for item in read_mailbox(
+            path, self.root, rel, modified, sidecar, max_mailbox, self.options.max_file_bytes
+        ):
+            if isinstance(item, ExtractError):
+                yield item
+            else:
+                yield RawFile(item.relpath, item.content, item.modified, item.sidecar, item.filename)
 
     def _sidecar(self, path: Path) -> dict[str, Any]:
         sidecar_path = path.with_name(path.name + self.options.sidecar_suffix)
@@ -172,3 +202,44 @@ class FileReader:
         if not isinstance(loaded, dict):
             raise UnsafeFile(f"{label} must hold a JSON object")
         return loaded
+
+
+def may_be_mailbox(rel: str) -> bool:
+    """Worth a look at the first bytes: a mailbox suffix, or no suffix at all (Thunderbird's "Inbox")."""
+    name = rel.rsplit("/", 1)[-1].lower()
+    return name.endswith(MAILBOX_SUFFIXES) or "." not in name
+
+
+def read_mailbox(path: Path, root: Path, rel: str, modified: datetime, sidecar: dict[str, Any],
+                 max_mailbox_bytes: int, max_message_bytes: int) -> Iterator[RawFile | ExtractError]:  # fmt: skip
+    """One RawFile per message of a mailbox (mbox, Foxmail .box), streamed through the guard: never more
+    than one message in memory, each at most max_message_bytes. Id `<path>#<Message-ID>` (stable when
+    messages come and go), or `<path>#<n>` (its position) without one or for a repeated one; subject, sender
+    and date become title, author and updated_at; the mailbox's sidecar (ACL, department) applies to all."""
+    size = check_regular(resolve_inside(path, root)).st_size
+    if size > max_mailbox_bytes:
+        raise UnsafeFile(str(too_large(size, max_mailbox_bytes)).replace("max_file_mb", "max_mailbox_mb"))
+    name = rel.rsplit("/", 1)[-1]
+    used: set[str] = set()
+    read = 0
+    with open_regular(path, root) as fh:
+        lines = iter(partial(fh.readline, MAX_LINE_BYTES), b"")  # a line without end is read in pieces
+        for message in split_mailbox(lines, max_message_bytes):
+            read += message.size
+            if read > max_mailbox_bytes:  # grew since stat
+                yield ExtractError(rel, f"mailbox too large: more than {max_mailbox_bytes} bytes (max_mailbox_mb); "
+                                        f"read up to message {message.number}")  # fmt: skip
+                return
+            if message.data is None:
+                yield ExtractError(f"{rel}#{message.number}", f"mail message {message.number}: "
+                                   f"{too_large(message.size, max_message_bytes)}")  # fmt: skip
+                continue
+            headers = read_headers(message.data)
+            key = headers.message_id if headers.message_id and headers.message_id not in used else ""
+            used.add(key)
+            meta = {"title": headers.subject or None, "author": headers.sender or None,
+                    "updated_at": headers.date.isoformat() if headers.date else None,
+                    "mailbox": rel, "message_number": message.number, "message_id": headers.message_id or None}  # fmt: skip
+            merged = {**sidecar, **{k: v for k, v in meta.items() if v is not None}}
+            yield RawFile(f"{rel}#{key or message.number}", message.data, modified, merged,
+                           f"{name}#{message.number}.eml")  # fmt: skip

@@ -15,12 +15,12 @@ import codecs
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 # O_NOFOLLOW / O_NONBLOCK do not exist on every platform; 0 leaves them out there.
 _OPEN_FLAGS = (
     os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 )
-_CHUNK = 1024 * 1024
 AUTO_NAME_ENCODINGS = ("utf-8", "gb18030")
 
 
@@ -73,30 +73,30 @@ def read_file(path: Path, root: Path, max_bytes: int) -> bytes:
     return read_bounded(real, max_bytes)
 
 
-def read_bounded(real: Path, max_bytes: int) -> bytes:
-    """Open without following a final symlink and without blocking, re-check with fstat, read at most
-    max_bytes + 1 bytes (one more than allowed tells a file that grew since stat)."""
+def open_regular(path: Path, root: Path) -> BinaryIO:
+    """An open binary file for a regular file inside `root` (for readers that stream, like mailboxes);
+    UnsafeFile otherwise. The caller bounds what it reads."""
+    real = resolve_inside(path, root)
+    check_regular(real)
     try:
         fd = os.open(real, _OPEN_FLAGS)
     except OSError as err:
         raise UnsafeFile(f"cannot read file: {_why(err)}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # swapped between lstat and open
+        os.close(fd)
+        raise UnsafeFile(f"{kind_of(mode)}, not a regular file; not read")
+    return os.fdopen(fd, "rb")
+
+
+def read_bounded(real: Path, max_bytes: int) -> bytes:
+    """Open without following a final symlink and without blocking, re-check with fstat, read at most
+    max_bytes + 1 bytes (one more than allowed tells a file that grew since stat)."""
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):  # swapped between lstat and open
-            raise UnsafeFile(f"{kind_of(mode)}, not a regular file; not read")
-        parts: list[bytes] = []
-        remaining = max_bytes + 1
-        while remaining > 0:
-            block = os.read(fd, min(_CHUNK, remaining))
-            if not block:
-                break
-            parts.append(block)
-            remaining -= len(block)
+        with open_regular(real, real.parent) as fh:
+            data = fh.read(max_bytes + 1)
     except OSError as err:
         raise UnsafeFile(f"cannot read file: {_why(err)}") from None
-    finally:
-        os.close(fd)
-    data = b"".join(parts)
     if len(data) > max_bytes:
         raise UnsafeFile(f"file too large: more than {max_bytes} bytes (max_file_mb)")
     return data

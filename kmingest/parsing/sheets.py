@@ -1,8 +1,9 @@
-"""Tables -> text: xlsx (openpyxl, read-only, cached values), csv and tsv.
+"""Tables -> text: xlsx (openpyxl, read-only, cached values; strict OOXML via ooxml_sheets), csv and tsv.
 
 Every row becomes a line "Header1: v1; Header2: v2" using the first non-empty row as the header, so a
 passage cut out of a long sheet still says what each value is. A leading one-cell row followed by a wider
-row is a caption, not a header. Each xlsx sheet is a section named after the sheet.
+row is a caption, not a header. Each xlsx sheet is a section named after the sheet; the sheets' page
+headers and footers follow once, outside the sections.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder
 from kmingest.parsing.encoding import decode_text
 from kmingest.parsing.fields import field_value
+from kmingest.parsing.ooxml_package import Package, core_properties
+from kmingest.parsing.ooxml_sheets import (
+    STRICT_MAIN,
+    StrictWorkbook,
+    header_footer_texts,
+    root_namespace,
+    workbook_sheets,
+)
 
 _BLOCK_CHARS = 2000  # rows are grouped into blocks of about this size
 _DELIMITERS = ",;\t|"
@@ -73,9 +82,18 @@ def _add_rows(builder: TextBuilder, lines: Iterable[str]) -> int:
     return n
 
 
-def parse_xlsx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+def _add_sheet(builder: TextBuilder, title: str, rows: Iterable[Sequence[object]], max_rows: int) -> None:
+    lines = _row_lines(rows, max_rows, f"xlsx {title}")
+    first = next(lines, None)
+    if first is not None:
+        builder.heading(1, title)
+        _add_rows(builder, chain([first], lines))
+
+
+def _read_with_openpyxl(
+    data: bytes, builder: TextBuilder, limits: ParseLimits
+) -> tuple[dict[str, Any], str | None]:
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    builder = TextBuilder(limits.max_chars)
     sheets: list[str] = []
     try:
         for sheet in workbook.worksheets:
@@ -84,13 +102,7 @@ def parse_xlsx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
             sheets.append(sheet.title)
             if hasattr(sheet, "reset_dimensions"):
                 sheet.reset_dimensions()  # a stale A1:XFD1048576 would pad every row to 16384 cells
-            lines = _row_lines(
-                sheet.iter_rows(values_only=True), limits.max_sheet_rows, f"xlsx {sheet.title}"
-            )
-            first = next(lines, None)
-            if first is not None:
-                builder.heading(1, sheet.title)
-                _add_rows(builder, chain([first], lines))
+            _add_sheet(builder, sheet.title, sheet.iter_rows(values_only=True), limits.max_sheet_rows)
         props = workbook.properties
         metadata: dict[str, Any] = {"sheets": sheets}
         if props is not None and props.creator:
@@ -100,6 +112,45 @@ def parse_xlsx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
         title = props.title if props is not None else None
     finally:
         workbook.close()
+    return metadata, title
+
+
+def _read_strict(
+    package: Package, workbook: str, root: Any, builder: TextBuilder, limits: ParseLimits
+) -> tuple[dict[str, Any], str | None]:
+    """A strict OOXML workbook (openpyxl reads none of its cells)."""
+    reader = StrictWorkbook(package, workbook, root, limits.max_chars)
+    sheets = [sheet for sheet in workbook_sheets(package, workbook, root) if sheet.kind == "worksheet"]
+    for sheet in sheets:
+        if sheet.part:
+            _add_sheet(builder, sheet.title, reader.rows(sheet.part), limits.max_sheet_rows)
+    core = core_properties(package)
+    metadata: dict[str, Any] = {"sheets": [sheet.title for sheet in sheets], "strict_ooxml": True}
+    if core.get("creator"):
+        metadata["author"] = core["creator"]
+    if core.get("created"):
+        metadata["created"] = core["created"].removesuffix("Z")
+    return metadata, core.get("title")
+
+
+def parse_xlsx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+    """Cells per sheet (openpyxl; strict OOXML read directly), then the sheets' page headers/footers once."""
+    builder = TextBuilder(limits.max_chars)
+    with Package(data, "xlsx") as package:
+        workbook = package.main_part("xl/workbook.xml")
+        root = package.parse(workbook)
+        if root_namespace(root) == STRICT_MAIN:
+            metadata, title = _read_strict(package, workbook, root, builder, limits)
+        else:
+            metadata, title = _read_with_openpyxl(data, builder, limits)
+        page_texts = dict.fromkeys(
+            text
+            for sheet in workbook_sheets(package, workbook, root)
+            if sheet.part
+            for text in header_footer_texts(package, sheet.part)
+        )
+    builder.leave_sections()
+    builder.paragraph("\n".join(page_texts))
     return builder.build("xlsx", title, metadata)
 
 

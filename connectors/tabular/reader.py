@@ -15,15 +15,17 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.connectors.guard import UnsafeFile, read_file
 from kmingest.parsing.base import ParseError, ParseLimits
-from kmingest.parsing.guard import check_size, check_zip, time_limit
+from kmingest.parsing.guard import Deadline, check_size, check_zip, time_limit, time_limit_error
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl")
+XLSX_ROWS_PER_TIMER = 64  # rows read under one time-limit timer (their size is bounded by max_row_kb)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ def read_xlsx(data: bytes, sheet: str | None, limits: TableLimits, name: str) ->
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ParseError as err:
         raise TableFileError(str(err)) from None
+    except Deadline:  # fired between the body's end and the disarm
+        raise TableFileError(str(time_limit_error(seconds))) from None
     except Exception as err:
         raise ConnectorConfigError(f"{name}: not a readable .xlsx file ({type(err).__name__})") from None
     if sheet is not None and sheet not in book.sheetnames:
@@ -167,27 +171,29 @@ def read_xlsx(data: bytes, sheet: str | None, limits: TableLimits, name: str) ->
 
     def rows() -> Iterator[Row | RowError]:
         spent = 0.0  # time inside this generator only: the pipeline's work between rows does not count
+        n = 1
         try:
-            n = 1
             while True:
-                resumed = time.monotonic()
-                try:
+                started = time.monotonic()
+                block: list[tuple[Any, ...]] = []
+                try:  # one timer per block of rows (arming it per row would cost more than reading one)
                     with time_limit(max(seconds - spent, 0.001)):
-                        values = next(it, None)
-                except ParseError:
-                    values, spent = (), seconds + 1
-                spent += time.monotonic() - resumed
-                if values is None:
-                    return
-                n += 1
+                        block.extend(islice(it, XLSX_ROWS_PER_TIMER))
+                except (ParseError, Deadline):  # Deadline: fired between the body's end and the disarm
+                    spent = seconds
+                spent += time.monotonic() - started
+                for values in block:
+                    n += 1
+                    if all(v is None or str(v).strip() == "" for v in values):
+                        continue
+                    too_big = _row_size_error(n, values, limits.max_row_chars)
+                    yield too_big or Row(n, dict(zip(header, values, strict=False)))
                 if spent > seconds:
-                    yield RowError(n, f"line {n}: time limit exceeded: reading the sheet took more than "
-                                      f"max_seconds={seconds:g}; the rest of the file was not read")  # fmt: skip
+                    yield RowError(n + 1, f"line {n + 1}: time limit exceeded: reading the sheet took more "
+                                          f"than max_seconds={seconds:g}; the rest of the file was not read")  # fmt: skip
                     return
-                if all(v is None or str(v).strip() == "" for v in values):
-                    continue
-                too_big = _row_size_error(n, values, limits.max_row_chars)
-                yield too_big or Row(n, dict(zip(header, values, strict=False)))
+                if len(block) < XLSX_ROWS_PER_TIMER:
+                    return
         finally:
             book.close()
 

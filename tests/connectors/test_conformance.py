@@ -192,3 +192,20 @@ def test_wrong_column_name_is_a_clear_error_naming_it(case: Case, tmp_path: Path
                        if c in ("abteilung", "料号", "acct")))  # fmt: skip
     with pytest.raises(ConnectorConfigError, match=f"'{column}' not in the header"):
         records(case.connector, tmp_path, case.wrong_column)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.connector)
+def test_a_complete_listing_lists_everything_whatever_the_checkpoint(case: Case, tmp_path: Path) -> None:
+    """A connector with complete_listing lets a scheduled run delete what it did not list: it must then
+    list every item on every run, whatever `since` says."""
+    from datetime import UTC, datetime
+
+    from kmingest.connectors import connector_class
+
+    if not connector_class(case.connector).complete_listing:
+        pytest.skip("extract may filter by `since`: only full syncs delete")
+    options = case.export(tmp_path)
+    connector = build_connector(SourceConfig(name="t", connector=case.connector, path=tmp_path, **options))
+    everything = [r.external_id for r in connector.extract()]
+    assert everything
+    assert [r.external_id for r in connector.extract(datetime(2100, 1, 1, tzinfo=UTC))] == everything

@@ -1,7 +1,7 @@
 """PDF -> text, one block per page (pypdf, pure Python; no OCR, so scanned pages yield nothing).
 
-Encrypted files are opened with the empty user password when possible, else fail with a reason. The
-page count is checked against `max_pdf_pages` before any text is extracted; a page whose extraction
+Encrypted files (RC4, AES-128, AES-256; AES through the `cryptography` package) are opened with the
+empty user password when possible, else fail with a reason. The page count is checked against `max_pdf_pages` before any text is extracted; a page whose extraction
 crashes is skipped and counted in metadata["pages_failed"].
 """
 
@@ -28,6 +28,7 @@ if logging.getLogger("pypdf").level == logging.NOTSET:
 _BLANK_RUN = re.compile(r"\n\s*\n")
 _JUNK_TITLE = re.compile(r"^(untitled.*|microsoft word - .*|.*\.(docx?|pdf|indd|qxd|jpe?g|png|tiff?))$", re.I)
 _NO_AES = "pdf: encrypted with AES, cannot decrypt (the 'cryptography' package is not installed)"
+_NEEDS_PASSWORD = "pdf: encrypted, no password: opening it needs a user password; remove the password"
 
 
 def _open(data: bytes) -> PdfReader:
@@ -35,9 +36,7 @@ def _open(data: bytes) -> PdfReader:
     if reader.is_encrypted:
         try:
             if not reader.decrypt(""):
-                raise ParseError("pdf: encrypted, no password")
-        except DependencyError:
-            raise ParseError(_NO_AES) from None
+                raise ParseError(_NEEDS_PASSWORD)
         except (FileNotDecryptedError, NotImplementedError) as exc:
             raise ParseError(f"pdf: encrypted, cannot decrypt ({exc})") from None
     return reader
@@ -73,6 +72,13 @@ def _info(reader: PdfReader) -> dict[str, Any]:
 
 
 def parse_pdf(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+    try:
+        return _parse(data, filename, limits)
+    except DependencyError:  # AES needs `cryptography`; pypdf may first need it anywhere it reads objects
+        raise ParseError(_NO_AES) from None
+
+
+def _parse(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
     reader = _open(data)
     n_pages = len(reader.pages)
     if n_pages > limits.max_pdf_pages:
@@ -84,7 +90,7 @@ def parse_pdf(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
         try:
             raw = page.extract_text() or ""
         except DependencyError:
-            raise ParseError(_NO_AES) from None
+            raise
         except Exception:
             raw, failed = "", failed + 1
         blocks = [text for text in map(tidy_lines, _BLANK_RUN.split(raw)) if text]

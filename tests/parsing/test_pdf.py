@@ -1,12 +1,17 @@
-"""PDF: text per page, metadata, encryption and the page limit."""
+"""PDF: text per page, metadata, encryption (RC4, AES-128/256) and the page limit."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from kmingest.parsing import ParseError, ParseLimits, parse_bytes
 
 from .builders import encrypted_pdf, pdf_bytes
+from .office_builders import aes_pdf, is_aes
 
 
 def test_pages_are_joined_with_blank_lines_and_offsets_recorded() -> None:
@@ -40,3 +45,43 @@ def test_page_limit() -> None:
 def test_garbage_after_the_magic_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match=r"^pdf: "):
         parse_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50, "broken.pdf")
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_encrypted_with_an_empty_user_password_is_read(algorithm: str) -> None:
+    data = aes_pdf("Merger term sheet, draft 3", "", algorithm)
+    assert is_aes(data)
+    content = parse_bytes(data, "terms.pdf")
+    assert content.text == "Merger term sheet, draft 3"
+    assert content.metadata["pages"] == 1
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_encrypted_with_a_user_password_fails_saying_a_password_is_needed(algorithm: str) -> None:
+    data = aes_pdf("Merger term sheet, draft 3", "s3cret", algorithm)
+    with pytest.raises(ParseError, match=r"^pdf: encrypted, no password: opening it needs a user password"):
+        parse_bytes(data, "locked-terms.pdf")
+
+
+_WITHOUT_CRYPTOGRAPHY = """
+import sys
+sys.modules["cryptography"] = None  # as on a machine where the package is not installed
+from kmingest.parsing import ParseError, parse_bytes
+try:
+    parse_bytes(open(sys.argv[1], "rb").read(), "terms.pdf")
+except ParseError as exc:
+    print(exc)
+"""
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_without_the_cryptography_package_fails_naming_it(tmp_path: Path, algorithm: str) -> None:
+    path = tmp_path / "terms.pdf"
+    path.write_bytes(aes_pdf("Merger term sheet", "", algorithm))
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_CRYPTOGRAPHY, str(path)], capture_output=True, text=True, check=True
+    )
+    assert (
+        done.stdout.strip()
+        == "pdf: encrypted with AES, cannot decrypt (the 'cryptography' package is not installed)"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -190,8 +191,8 @@ def _aware(value: datetime | None) -> datetime | None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
-    """Per source: last run, counts, failures (with reasons)."""
-    from kmingest.state import StateStore
+    """Per source: last run, counts, failures (with reasons, grouped)."""
+    from kmingest.state import StateStore, group_problems
 
     cfg = _config(ctx)
     state = StateStore(cfg.state_dir / "state.db")
@@ -200,8 +201,9 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
     for name in names:
         runs = state.runs(name, limit=1)
         last = runs[0].__dict__ if runs else None
-        report[name] = {"last_run": last, "records": state.record_counts(name),
-                        "problems": state.dead_letters(name)}  # fmt: skip
+        problems = state.dead_letters(name)
+        report[name] = {"last_run": last, "records": state.record_counts(name), "problems": problems,
+                        "problem_groups": group_problems(problems)}  # fmt: skip
     state.close()
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -225,9 +227,24 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
             else "  records: none"
         )
         if last["error"]:
-            click.echo(f"  error: {last['error']}")
+            click.echo(f"  error: {_printable(last['error'])}")
+        if info["problem_groups"]:
+            click.echo("  problems by reason:")
+        for g in info["problem_groups"]:
+            click.echo(f"  {g['count']:>6}  {g['kind']}: {_printable(g['reason'])}")
         for p in info["problems"]:
-            click.echo(f"  {p['kind']}: {p['external_id']}: {p['reason']}")
+            click.echo(f"  {p['kind']}: {_printable(p['external_id'])}: {_printable(p['reason'])}")
+
+
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\\\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _printable(text: str) -> str:
+    """Control characters, line breaks, bidi controls and backslashes shown escaped (as Python writes
+    them): a file name cannot forge a line or send an escape sequence to the terminal."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), text)
 
 
 @cli.command(name="eval")

@@ -21,8 +21,9 @@ UNASSIGNED_DEPARTMENT = "unassigned"
 
 
 def sha256_hex(data: bytes | str) -> str:
+    """Never raises: a lone surrogate (e.g. from a PDF's font map) is hashed as its UTF-8-style bytes."""
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = data.encode("utf-8", errors="surrogatepass")
     return hashlib.sha256(data).hexdigest()
 
 
@@ -64,7 +65,9 @@ class SourceRecord:
         if self.content is not None:
             h.update(self.content)
         if self.fields is not None:
-            h.update(json.dumps(self.fields, sort_keys=True, default=str).encode("utf-8"))
+            h.update(
+                json.dumps(self.fields, sort_keys=True, default=str).encode("utf-8", errors="surrogatepass")
+            )
         meta = {
             "filename": self.filename,
             "title": self.title,
@@ -77,7 +80,7 @@ class SourceRecord:
             "doc_type": self.doc_type,
             "metadata": self.metadata,
         }
-        h.update(json.dumps(meta, sort_keys=True, default=str).encode("utf-8"))
+        h.update(json.dumps(meta, sort_keys=True, default=str).encode("utf-8", errors="surrogatepass"))
         return h.hexdigest()
 
 

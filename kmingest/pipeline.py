@@ -4,12 +4,18 @@
     -> state.commit_records ... -> (full sync: delete what the source no longer has) -> checkpoint
 
 Records are processed in bounded batches (memory stays flat whatever the corpus size). State for a batch is
-committed only after its index write succeeded; the checkpoint only after the whole run did. A record that
-fails to parse is recorded with its reason and the run goes on.
+committed only after its index write succeeded; the checkpoint only after the whole run did.
+
+Every per-record step runs under one error boundary: a record that fails to parse is recorded with its
+reason; an unexpected exception in parse, chunk, embed or index becomes a failed record naming the stage and
+the exception type (retried next run). When a batch's embed or index write raises, its records are retried
+one by one so a poisoned record fails alone; when all of them fail, the cause is not a record (index down,
+disk full) and the run fails. Stats count outcomes once committed, so stats and saved records agree.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +31,10 @@ from kmingest.index.base import IndexBackend
 from kmingest.models import Chunk, Document, SourceRecord
 from kmingest.parsing import parse_bytes, parse_fields
 from kmingest.parsing.base import ParseError, ParseLimits, UnsupportedFormat
-from kmingest.state import RecordOutcome, RunStats, StateStore
+from kmingest.parsing.binary import check_text
+from kmingest.parsing.guard import describe, stable_reason
+from kmingest.parsing.normalize import clean_text, clean_value, has_surrogates, normalize_content
+from kmingest.state import RecordOutcome, RunStats, StateStore, Status
 
 log = logging.getLogger("kmingest.pipeline")
 
@@ -37,7 +46,7 @@ class Skip(Exception):
 
 
 def to_document(record: SourceRecord, content_hash: str, limits: ParseLimits) -> Document:
-    """Parse a record into a Document; raises ParseError (failed) or Skip (skipped)."""
+    """Parse a record into a Document with normalised text; raises ParseError (failed) or Skip (skipped)."""
     try:
         if record.content is not None:
             parsed = parse_bytes(record.content, record.filename or record.external_id, limits)
@@ -45,8 +54,10 @@ def to_document(record: SourceRecord, content_hash: str, limits: ParseLimits) ->
             parsed = parse_fields(record.fields, record.title)
         else:
             raise Skip("record has neither content nor fields")
+        check_text(parsed.text, parsed.doc_type)
     except UnsupportedFormat as err:
         raise Skip(str(err)) from None
+    parsed = normalize_content(parsed)
     if not parsed.text.strip():
         raise Skip("no text extracted (empty, or only images)")
     fallback = Path(record.filename).stem if record.filename else record.external_id
@@ -55,7 +66,7 @@ def to_document(record: SourceRecord, content_hash: str, limits: ParseLimits) ->
         source=record.source,
         external_id=record.external_id,
         system=record.system,
-        title=(record.title or parsed.title or fallback).strip()[:500],
+        title=clean_text(record.title or parsed.title or fallback).strip()[:500],
         text=parsed.text,
         sections=parsed.sections,
         doc_type=record.doc_type or parsed.doc_type,
@@ -63,9 +74,9 @@ def to_document(record: SourceRecord, content_hash: str, limits: ParseLimits) ->
         acl=record.acl,
         content_hash=content_hash,
         updated_at=record.updated_at,
-        author=record.author or _str(parsed.metadata.get("author")),
-        url=record.url,
-        metadata={**parsed.metadata, **record.metadata},
+        author=clean_value(record.author) or _str(parsed.metadata.get("author")),
+        url=clean_value(record.url),
+        metadata={**parsed.metadata, **{k: clean_value(v) for k, v in record.metadata.items()}},
     )
 
 
@@ -139,6 +150,11 @@ class SourceRun:
             self.stats.seen += 1
             if self.progress:
                 self.progress(self.stats.seen)
+            if has_surrogates(item.external_id):  # e.g. a file name in another encoding than UTF-8
+                why = (
+                    item.reason if isinstance(item, ExtractError) else "name is not valid Unicode; rename it"
+                )
+                item = ExtractError(item.external_id.encode("utf-8", "backslashreplace").decode("utf-8"), why)
             if isinstance(item, ExtractError):
                 scan.seen.add(item.external_id)
                 self.stats.failed += 1
@@ -180,48 +196,96 @@ class SourceRun:
             self.state.set_checkpoint(name, scan.newest.isoformat())
 
     def process(self, batch: list[Pending]) -> None:
+        """Parse, chunk, embed and index one batch; commit its records' state; count its outcomes."""
         if not batch:
             return
-        outcomes: list[RecordOutcome] = []
-        ready: list[tuple[Document, list[Chunk]]] = []
-        stale: list[str] = []
+        outcomes: dict[str, RecordOutcome] = {}  # by external id
+        ready: list[Ready] = []
         for p in batch:
-            rec = p.record
+            stage = "parse"
             try:
-                doc = to_document(rec, p.content_hash, self.limits)
+                doc = to_document(p.record, p.content_hash, self.limits)
+                stage = "chunk"
+                cfg = self.chunking
+                ready.append(Ready(p, doc, chunk_document(doc, cfg.target_tokens, cfg.max_tokens,
+                                                          cfg.overlap_tokens)))  # fmt: skip
             except (ParseError, Skip) as err:
-                failed = isinstance(err, ParseError)
-                self.stats.failed += failed
-                self.stats.skipped += not failed
-                reason = str(err) or type(err).__name__
-                log.debug("%s %s: %s", "failed" if failed else "skipped", rec.external_id, reason)
-                outcomes.append(RecordOutcome(rec.external_id, rec.doc_id, p.content_hash,
-                                              "failed" if failed else "skipped", reason))  # fmt: skip
-                if not p.is_new:
-                    stale.append(rec.doc_id)  # its old version must not stay searchable
-                continue
-            chunks = chunk_document(
-                doc, self.chunking.target_tokens, self.chunking.max_tokens, self.chunking.overlap_tokens
-            )
-            ready.append((doc, chunks))
-            outcomes.append(
-                RecordOutcome(rec.external_id, rec.doc_id, p.content_hash, "indexed", None, len(chunks))
-            )
-        all_chunks = [c for _, cs in ready for c in cs]
-        before_computed, before_cached = self.embedder.computed, self.embedder.cached
-        vectors = self.embedder.embed(all_chunks)
-        self.stats.embedded += self.embedder.computed - before_computed
-        self.stats.embedding_cache_hits += self.embedder.cached - before_cached
-        items, offset = [], 0
-        for doc, chunks in ready:
-            items.append((doc, chunks, vectors[offset : offset + len(chunks)]))
-            offset += len(chunks)
-        self.index.upsert(items)
+                status: Status = "failed" if isinstance(err, ParseError) else "skipped"
+                reason = stable_reason(str(err)) or type(err).__name__
+                log.info("%s: %s %r: %s", self.source.name, status, _name(p.record), reason)
+                outcomes[p.record.external_id] = _outcome(p, status, reason)
+            except Exception as err:
+                outcomes[p.record.external_id] = self._unexpected(p, stage, err)
+        for r in ready:
+            outcomes[r.pending.record.external_id] = _outcome(r.pending, "indexed", None, len(r.chunks))
+        for r, failed_stage, error in self._write(ready):
+            outcomes[r.pending.record.external_id] = self._unexpected(r.pending, failed_stage, error)
+        stale = [p.record.doc_id for p in batch
+                 if not p.is_new and outcomes[p.record.external_id].status != "indexed"]  # fmt: skip
         if stale:
-            self.index.delete(stale)
-        self.state.commit_records(self.source.name, self.run_id, outcomes)
-        self.stats.indexed += len(ready)
-        self.stats.chunks += len(all_chunks)
+            self.index.delete(stale)  # an old version must not stay searchable
+        self.state.commit_records(self.source.name, self.run_id, list(outcomes.values()))
+        self.stats.count(outcomes.values())  # only once committed: stats and saved records agree
+
+    def _write(self, ready: list[Ready]) -> list[tuple[Ready, str, Exception]]:
+        """Embed and index; on an error retry one by one. Returns the records that failed alone."""
+        batch_error = self._embed_and_upsert(ready) if ready else None
+        if batch_error is None:
+            return []
+        failures: list[tuple[Ready, str, Exception]] = []
+        for r in ready if len(ready) > 1 else ():
+            error = self._embed_and_upsert([r])
+            if error is not None:
+                failures.append((r, *error))
+        if len(ready) > 1 and len(failures) < len(ready):
+            return failures  # retried one by one: only the poisoned records failed
+        names = ", ".join(repr(_name(r.pending.record)) for r in ready[:3])
+        log.error("%s: %s failed for every record of a batch (%s%s): %s", self.source.name, batch_error[0],
+                  names, ", ..." if len(ready) > 3 else "", describe(batch_error[1]))  # fmt: skip
+        raise batch_error[1]  # not a record's fault: fail the run, commit nothing
+
+    def _embed_and_upsert(self, ready: list[Ready]) -> tuple[str, Exception] | None:
+        """Embed and index; returns the stage that raised and its error, or None when all was written."""
+        stage = "embed"
+        try:
+            before_computed, before_cached = self.embedder.computed, self.embedder.cached
+            vectors = self.embedder.embed([c for r in ready for c in r.chunks])
+            self.stats.embedded += self.embedder.computed - before_computed
+            self.stats.embedding_cache_hits += self.embedder.cached - before_cached
+            items, offset = [], 0
+            for r in ready:
+                items.append((r.doc, r.chunks, vectors[offset : offset + len(r.chunks)]))
+                offset += len(r.chunks)
+            stage = "index"
+            self.index.upsert(items)
+        except Exception as err:
+            return stage, err
+        return None
+
+    def _unexpected(self, p: Pending, stage: str, err: Exception) -> RecordOutcome:
+        """A failed record for an exception no stage expected; no content hash, so the next run retries it."""
+        reason = f"{stage}: unexpected error: {describe(err)}"
+        log.warning("%s: failed %r: %s", self.source.name, _name(p.record), reason)
+        log.debug("%s: traceback of %r", self.source.name, _name(p.record), exc_info=err)
+        return dataclasses.replace(_outcome(p, "failed", reason), content_hash="")
+
+
+@dataclass
+class Ready:
+    """A parsed and chunked record, waiting for its embedding and index write."""
+
+    pending: Pending
+    doc: Document
+    chunks: list[Chunk]
+
+
+def _outcome(p: Pending, status: Status, reason: str | None, chunks: int = 0) -> RecordOutcome:
+    return RecordOutcome(p.record.external_id, p.record.doc_id, p.content_hash, status, reason, chunks)
+
+
+def _name(record: SourceRecord) -> str:
+    """The file (or external id) a log line names."""
+    return record.filename or record.external_id
 
 
 def _parse_checkpoint(value: str | None) -> datetime | None:

@@ -2,13 +2,16 @@
 and the dead-letter list. One SQLite file beside the index (`state_dir/state.db`), shared by all backends.
 
 The runner writes here only after the index write it describes has succeeded, so a crash can repeat work
-(idempotent upserts) but never skip it.
+(idempotent upserts) but never skip it. `group_problems` groups skip/failure reasons by kind (numbers and
+quoted names removed) for `kmingest status`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +36,27 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 """
 
 
+def _storable(text: str) -> str:
+    """Text SQLite can store: surrogates (undecodable bytes of a file name) written as \\udcxx escapes."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# what varies between equal problems: quoted names, and numbers (not in names like utf-8 or GB18030)
+_VARIES = re.compile(r"(?<!\w)'[^'\n]*'(?!\w)|(?<!\w)\"[^\"\n]*\"(?!\w)|(?<![\w.-])\d+(?:\.\d+)?")
+
+
+def reason_kind(reason: str) -> str:
+    """A reason with numbers and quoted names replaced, so equal problems of different files group."""
+    return _VARIES.sub(lambda m: "N" if m.group()[0].isdigit() else "'...'", reason)
+
+
+def group_problems(problems: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Skipped/failed records grouped by kind and reason kind, most frequent first."""
+    counts = Counter((str(p["kind"]), reason_kind(str(p["reason"]))) for p in problems)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"kind": kind, "reason": reason, "count": n} for (kind, reason), n in ranked]
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -53,6 +77,17 @@ class RunStats:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+    def count(self, outcomes: Iterable[RecordOutcome]) -> None:
+        """Add committed record outcomes (call after commit_records, so stats match the saved records)."""
+        for o in outcomes:
+            if o.status == "indexed":
+                self.indexed += 1
+                self.chunks += o.chunks
+            elif o.status == "skipped":
+                self.skipped += 1
+            else:
+                self.failed += 1
 
 
 @dataclass(frozen=True)
@@ -119,8 +154,8 @@ class StateStore:
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?)",
-                [(source, o.external_id, o.doc_id, o.content_hash, o.status, o.reason, o.chunks, run_id)
-                 for o in outcomes],
+                [(source, o.external_id, o.doc_id, o.content_hash, o.status,
+                  o.reason and _storable(o.reason), o.chunks, run_id) for o in outcomes],
             )  # fmt: skip
             self._db.executemany(
                 "DELETE FROM dead_letters WHERE source = ? AND external_id = ?",
@@ -128,7 +163,7 @@ class StateStore:
             )
             self._db.executemany(
                 "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?,?,?,?)",
-                [(source, o.external_id, o.status, o.reason or "", run_id, at)
+                [(source, o.external_id, o.status, _storable(o.reason or ""), run_id, at)
                  for o in outcomes if o.status != "indexed"],
             )  # fmt: skip
 
@@ -137,7 +172,7 @@ class StateStore:
         with self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?,?,?,?)",
-                (source, external_id, "failed", reason, run_id, now()),
+                (source, _storable(external_id), "failed", _storable(reason), run_id, now()),
             )
 
     def forget(self, source: str, external_ids: Iterable[str]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kmingest.cli import cli
+from kmingest.state import group_problems
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +145,39 @@ def test_one_broken_source_fails_alone_and_the_others_still_run(tmp_path: Path) 
     out = json.loads(result.stdout)
     assert "tables: none configured" in out["broken"]["error"]
     assert out["docs"]["indexed"] == 1
+
+
+def test_status_groups_reasons_and_escapes_hostile_file_names(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Valve maintenance schedule.", encoding="utf-8")
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(100)
+    hostile = "evil\n  failed: forged.pdf: all good\x1b[2J\x1b]0;pwned\x07.jpg"
+    for name in ("scan1.jpg", "scan2.jpg", hostile):
+        (docs / name).write_bytes(jpeg)
+    (tmp_path / "k.yaml").write_text("sources:\n  - {name: docs, connector: filesystem, path: docs}\n")
+    config = ["--config", str(tmp_path / "k.yaml")]
+    assert CliRunner().invoke(cli, [*config, "ingest", "docs"], obj={}).exit_code == 0
+    report = json.loads(CliRunner().invoke(cli, [*config, "status", "--json"], obj={}).stdout)["docs"]
+    [group] = report["problem_groups"]
+    assert group["kind"] == "skipped" and group["count"] == 3 and "image" in group["reason"]
+    text = CliRunner().invoke(cli, [*config, "status"], obj={}).stdout
+    assert "\x1b" not in text and "\x07" not in text
+    assert not any(line.startswith("  failed: forged") for line in text.splitlines())
+    assert "evil\\n  failed: forged.pdf: all good\\x1b[2J\\x1b]0;pwned\\x07.jpg" in text
+    assert f"       3  skipped: {group['reason']}" in text.splitlines()
+
+
+def test_reasons_group_without_their_numbers_and_names() -> None:
+    problems = [
+        {"kind": "failed", "reason": "file too large: 60000000 bytes > max_file_bytes=52428800"},
+        {"kind": "failed", "reason": "file too large: 73400320 bytes > max_file_bytes=52428800"},
+        {"kind": "failed", "reason": "docx: zip member 'word/media/a.png' expands 900x (zip bomb?)"},
+        {"kind": "failed", "reason": "docx: zip member 'word/document.xml' expands 1200x (zip bomb?)"},
+        {"kind": "skipped", "reason": "no text extracted (empty, or only images)"},
+    ]
+    assert group_problems(problems) == [
+        {"kind": "failed", "reason": "docx: zip member '...' expands Nx (zip bomb?)", "count": 2},
+        {"kind": "failed", "reason": "file too large: N bytes > max_file_bytes=N", "count": 2},
+        {"kind": "skipped", "reason": "no text extracted (empty, or only images)", "count": 1},
+    ]

@@ -36,7 +36,7 @@ def folder(tmp_path: Path) -> Path:
     (docs / "HR" / "考勤.txt").write_bytes("员工请假需提前在OA系统提交申请。".encode("gb18030"))
     (docs / "HR" / "secret.md").write_text("Salary bands for engineers.", encoding="utf-8")
     (docs / "HR" / "secret.md.meta.json").write_text('{"acl": ["dept:HR"]}', encoding="utf-8")
-    (docs / "HR" / "legacy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 legacy")
+    (docs / "HR" / "scan.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))  # an image: skipped (no OCR)
     (docs / "HR" / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
     return tmp_path
 
@@ -51,7 +51,7 @@ def test_first_run_indexes_and_records_skips_and_failures(folder: Path) -> None:
         assert (stats.seen, stats.new, stats.indexed, stats.skipped, stats.failed) == (6, 6, 4, 1, 1)
         assert stats.embedded == stats.chunks > 0
         problems = {d["external_id"]: (d["kind"], d["reason"]) for d in ws.state.dead_letters("docs")}
-        assert problems["HR/legacy.doc"][0] == "skipped" and "doc" in problems["HR/legacy.doc"][1].lower()
+        assert problems["HR/scan.jpg"][0] == "skipped" and "image" in problems["HR/scan.jpg"][1].lower()
         assert problems["HR/broken.pdf"][0] == "failed" and problems["HR/broken.pdf"][1]
         assert titles(ws, "torque") == ["Calibration"]
         assert titles(ws, "请假") == ["考勤"]
@@ -112,7 +112,7 @@ def test_fixing_a_broken_file_clears_its_dead_letter(folder: Path) -> None:
         ws.ingest(["docs"])
         (folder / "docs" / "HR" / "broken.pdf").unlink()
         (folder / "docs" / "HR" / "broken.txt").write_text("Now readable.", encoding="utf-8")
-        (folder / "docs" / "HR" / "legacy.doc").write_text("Converted to text.", encoding="utf-8")
+        (folder / "docs" / "HR" / "scan.jpg").write_text("Converted to text.", encoding="utf-8")
         ws.ingest(["docs"], full=True)
         assert {d["external_id"] for d in ws.state.dead_letters("docs")} == set()
 

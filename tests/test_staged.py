@@ -41,7 +41,7 @@ def test_staged_run_gives_the_same_index_and_stats_as_one_ingest(folder: Path) -
         [info] = ws.state.runs("docs")
         assert (info.status, info.stats) == ("ok", stats)
         assert not list(Path(plan.run_dir).glob("*.pkl"))  # record bodies are gone once indexed
-        assert {d["external_id"] for d in ws.state.dead_letters("docs")} == {"HR/legacy.doc", "HR/broken.pdf"}
+        assert {d["external_id"] for d in ws.state.dead_letters("docs")} == {"HR/scan.jpg", "HR/broken.pdf"}
 
 
 def test_every_step_can_be_retried_without_duplicates_or_losses(folder: Path) -> None:  # noqa: F811

@@ -3,18 +3,27 @@
 `parse_bytes` calls `check_size` and (for zip-based formats) `check_zip` before a third-party library
 sees the bytes, runs the parser inside `time_limit`, and turns stray library exceptions into ParseError
 with `describe`. Extracted-character limits are enforced while text is built (see builder.py).
+
+The time limit holds in every thread (Airflow tasks and the portal do not parse on the main thread): a
+deadline kept per thread (a ContextVar) is checked by `check_deadline`, which `check_chars` calls on every
+block a TextBuilder adds, and once more when the parser returns; on the main thread SIGALRM also interrupts
+a parser that adds no text. Reasons are stable strings: `stable_reason` strips memory addresses and
+temporary paths, so equal failures read equal and can be grouped.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import signal
+import tempfile
 import threading
 import time
 import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from types import FrameType
 
 from kmingest.parsing.base import ParseError, ParseLimits
@@ -32,7 +41,19 @@ def check_size(data: bytes, limits: ParseLimits) -> None:
         raise ParseError(f"file too large: {len(data)} bytes > max_file_bytes={limits.max_file_bytes}")
 
 
+# (monotonic time the parse must end by, the limit in seconds) of the innermost time_limit of this thread
+_deadline: ContextVar[tuple[float, float] | None] = ContextVar("kmingest_parse_deadline", default=None)
+
+
+def check_deadline() -> None:
+    """ParseError when the current thread's time limit has passed; cheap, parsers may call it often."""
+    current = _deadline.get()
+    if current is not None and time.monotonic() > current[0]:
+        raise time_limit_error(current[1])
+
+
 def check_chars(n_chars: int, max_chars: int) -> None:
+    check_deadline()
     if n_chars > max_chars:
         raise ParseError(f"extracted text too long: more than max_chars={max_chars} characters")
 
@@ -70,14 +91,32 @@ def time_limit_error(seconds: float) -> ParseError:
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ParseError if the body runs longer than `seconds` (main thread only; elsewhere no timer).
+    """Raise ParseError if the body runs longer than `seconds`, in any thread.
 
-    Time spent inside one C call (e.g. lxml parsing a huge document) is only interrupted when it returns.
+    Off the main thread the deadline is cooperative: checked on every block of text a parser adds
+    (check_chars) and when the body returns, so a result that came too late is refused there too. On the
+    main thread SIGALRM interrupts the body as well. Time spent inside one C call (e.g. lxml parsing a huge
+    document) is only interrupted when it returns.
     """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    if seconds <= 0:
         yield
         return
+    limit = (time.monotonic() + seconds, seconds)
+    outer = _deadline.get()
+    token = _deadline.set(limit if outer is None or limit[0] < outer[0] else outer)
+    try:
+        if threading.current_thread() is threading.main_thread():
+            with _alarm(seconds):
+                yield
+        else:
+            yield
+        check_deadline()
+    finally:
+        _deadline.reset(token)
 
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         raise Deadline
 
@@ -95,6 +134,23 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - started), 0.001))
 
 
+_ADDRESS = re.compile(r"\s+at 0x[0-9a-fA-F]+|\b0x[0-9a-fA-F]{8,}\b")
+_TEMP_DIRS = sorted(
+    {tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm", "/var/folders", "/private/var/folders"}
+)
+_TEMP_PATH = re.compile(
+    r"(?<![\w/.-])(?:" + "|".join(re.escape(d.rstrip("/\\")) for d in _TEMP_DIRS) + r")[/\\][^\s'\"<>]*"
+    r"|[A-Za-z]:\\[^\s'\"<>]*?\\(?:Temp|tmp)\\[^\s'\"<>]*",
+    re.IGNORECASE,
+)
+
+
+def stable_reason(reason: str) -> str:
+    """A reason without what differs between equal failures: memory addresses, temporary paths."""
+    reason = _ADDRESS.sub("", reason)
+    return _TEMP_PATH.sub("<temp file>", reason)
+
+
 def describe(exc: BaseException) -> str:
     """A short reason for an unexpected library exception."""
     if isinstance(exc, zipfile.BadZipFile):
@@ -106,7 +162,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "out of memory"
     if isinstance(exc, KeyError):
-        return f"corrupt package: missing part {exc}"
-    message = " ".join(str(exc).split())[:200]
+        return stable_reason(f"corrupt package: missing part {exc}")
+    message = stable_reason(" ".join(str(exc).split()))[:200]
     name = type(exc).__name__
     return f"{name}: {message}" if message else name

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 import signal
+import tempfile
 import threading
 import time
 
@@ -11,6 +14,7 @@ import pytest
 
 from kmingest.models import ParsedContent
 from kmingest.parsing import PARSERS, ParseError, ParseLimits, UnsupportedFormat, parse_bytes
+from kmingest.parsing.builder import TextBuilder
 
 from .builders import ole2, staff_xlsx, zip_bomb
 
@@ -69,6 +73,65 @@ def test_outside_the_main_thread_there_is_no_timer_but_parsing_works() -> None:
     assert results == ["hi"]
 
 
+def _in_a_thread(data: bytes, filename: str, limits: ParseLimits) -> list[str]:
+    """Parse in a worker thread (as Airflow tasks and the portal do); the outcome as text."""
+    outcome: list[str] = []
+
+    def work() -> None:
+        try:
+            outcome.append(parse_bytes(data, filename, limits).text)
+        except ParseError as err:
+            outcome.append(f"ParseError: {err}")
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(timeout=10)
+    return outcome
+
+
+def test_parsing_in_a_worker_thread_hits_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow_blocks(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+        builder = TextBuilder(limits.max_chars)
+        for n in range(100):  # 5 s in all, one block at a time
+            time.sleep(0.05)
+            builder.paragraph(f"paragraph {n}")
+        return builder.build("txt")
+
+    monkeypatch.setitem(PARSERS, "txt", slow_blocks)
+    started = time.monotonic()
+    assert _in_a_thread(b"hello", "slow.txt", LIMIT_02) == [
+        "ParseError: time limit exceeded: parsing took more than max_seconds=0.2"
+    ]
+    assert time.monotonic() - started < 1.5
+    monkeypatch.undo()
+    assert _in_a_thread(b"hi", "a.txt", LIMIT_02) == ["hi"]  # the deadline ended with that parse
+
+
+def test_in_a_worker_thread_a_result_that_came_too_late_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def one_long_call(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+        time.sleep(0.5)  # e.g. one C call that cannot be interrupted
+        return ParsedContent(text="too late")
+
+    monkeypatch.setitem(PARSERS, "txt", one_long_call)
+    assert _in_a_thread(b"hello", "slow.txt", LIMIT_02) == [
+        "ParseError: time limit exceeded: parsing took more than max_seconds=0.2"
+    ]
+
+
+def test_reasons_carry_no_memory_address_or_temporary_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+        where = os.path.join(tempfile.gettempdir(), f"tmp{id(data):x}", "upload.pdf")
+        raise ValueError(f"cannot read {io.BytesIO(data)} from {where!r}")
+
+    monkeypatch.setitem(PARSERS, "txt", broken)
+    reasons = set()
+    for data in (b"hello", b"world"):
+        with pytest.raises(ParseError) as failure:
+            parse_bytes(data, "a.txt")
+        reasons.add(str(failure.value))
+    assert reasons == {"txt: ValueError: cannot read <_io.BytesIO object> from '<temp file>'"}
+
+
 def test_time_limit_cannot_be_swallowed_by_a_broad_except(monkeypatch: pytest.MonkeyPatch) -> None:
     def stubborn(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
         with contextlib.suppress(Exception):  # what a careless library might do
@@ -98,8 +161,8 @@ def test_truncated_xlsx_is_a_parse_error_not_bad_zip() -> None:
 
 
 def test_unsupported_formats_say_what_to_do() -> None:
-    with pytest.raises(UnsupportedFormat, match=r"legacy Word \.doc \(OLE2\); save as \.docx"):
-        parse_bytes(ole2("WordDocument"), "minutes.doc")
+    with pytest.raises(UnsupportedFormat, match=r"unknown legacy Office \(OLE2\) file"):
+        parse_bytes(ole2("SomethingElse"), "minutes.bin")
     with pytest.raises(UnsupportedFormat, match="image"):
         parse_bytes(b"\xff\xd8\xff\xe0" + bytes(100), "photo.jpg")
 

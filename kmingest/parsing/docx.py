@@ -221,7 +221,7 @@ def parse_docx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
         reader = _DocxReader(package, limits)
         styles = next((rel.target for rel in rels if rel.kind == "styles"), None)
         if styles is not None:
-            reader.styles = style_names(package.parse(styles))
+            reader.styles = style_names(package, styles)
         _check_main_root(reader.stream(main, reader.body_block))
         builder = reader.builder
         builder.leave_sections()

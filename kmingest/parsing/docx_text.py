@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from kmingest.parsing.builder import squash, tidy_lines
+from kmingest.parsing.ooxml_package import Package, drop_used
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NS = {"w": W_NS, "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
@@ -119,12 +120,15 @@ def block_texts(element: Any, styles: dict[str, str], depth: int = 0) -> Iterato
                 yield 0, text
 
 
-def style_names(styles_root: Any) -> dict[str, str]:
-    """styleId -> lower-case style name ("heading 1", "title") from word/styles.xml."""
+def style_names(package: Package, part: str) -> dict[str, str]:
+    """styleId -> lower-case style name ("heading 1", "title") from word/styles.xml, streamed."""
     names: dict[str, str] = {}
-    for style in styles_root.iter(w("style")):
+    events, stream = package.iterparse(part, (w("style"),))
+    for _, style in events:
         name = style.find(w("name"))
         style_id = style.get(w("styleId"))
         if style_id is not None:
             names[style_id] = (name.get(w("val"), "") if name is not None else "").lower()
+        drop_used(style)
+        stream.release()
     return names

@@ -112,6 +112,12 @@ def with_main_content_type(docx: bytes, content_type: str) -> bytes:
     return _zip(members)
 
 
+def with_member(package: bytes, name: str, data: bytes) -> bytes:
+    """The same package with one member replaced."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    return _zip({info.filename: source.read(info) for info in source.infolist()} | {name: data})
+
+
 def write_long_docx(path: Path, paragraphs: int, filler: str, last: str) -> None:
     """A docx whose document.xml is large: `paragraphs` formatted paragraphs, then one saying `last`."""
     run_props = "<w:rPr><w:rFonts w:ascii='Calibri' w:hAnsi='Calibri'/><w:sz w:val='22'/></w:rPr>"

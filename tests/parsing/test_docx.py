@@ -18,11 +18,13 @@ from kmingest.parsing.docx import parse_docx
 from .builders import policy_docx
 from .office_builders import (
     REL,
+    W_NS,
     Part,
     para,
     raw_docx,
     text_box,
     with_main_content_type,
+    with_member,
     word_xml,
     write_long_docx,
 )
@@ -232,3 +234,17 @@ def test_a_large_document_xml_is_streamed_with_bounded_memory(tmp_path: Path) ->
     assert measured["results"]["100000"] == "extracted text too long: more than max_chars=100000 characters"
     assert measured["results"]["5000000"].endswith("Closing remark: archive after ten years")
     assert measured["grown_mb"] < 60
+
+
+def test_broken_or_foreign_main_parts_fail_with_stable_reasons() -> None:
+    broken = raw_docx(para("Unclosed <w:p>"))
+    with pytest.raises(ParseError, match=r"^docx: part word/document\.xml is not well-formed XML$"):
+        parse_bytes(broken, "broken.docx")
+    strict_xml = word_xml("document", "<w:body/>").replace(
+        W_NS.encode(), b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+    )
+    strict = with_member(raw_docx(""), "word/document.xml", strict_xml)
+    with pytest.raises(
+        ParseError, match=r"^docx: strict OOXML \(ISO/IEC 29500 strict\) Word documents are not"
+    ):
+        parse_bytes(strict, "strict.docx")

@@ -11,6 +11,7 @@ from kmingest import staged
 from kmingest.index.base import Caller
 from kmingest.workspace import Workspace
 from tests.test_pipeline import folder, make_config, titles  # noqa: F401  (the same small folder)
+from tests.test_pipeline_isolation import POISON, poison
 
 
 def run_all(ws: Workspace, key: str, full: bool = False, batch_records: int = 2) -> dict[str, int]:
@@ -105,3 +106,20 @@ def test_a_broken_source_fails_the_plan_with_the_config_error(folder: Path) -> N
     with Workspace(make_config(folder)) as ws, pytest.raises(Exception, match="docs") as err:
         staged.plan_run(ws, "docs", "run-1")
     assert "fix" in str(err.value)
+
+
+@pytest.mark.parametrize("stage", ["chunk", "index"])
+def test_a_poisoned_record_fails_alone_inside_its_staged_batch(
+    folder: Path,  # noqa: F811
+    stage: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (folder / "docs" / "HR" / "pump.txt").write_text(f"{POISON} pump seal notes.", encoding="utf-8")
+    with Workspace(make_config(folder)) as ws:
+        error_type = poison(stage, ws, monkeypatch)
+        stats = run_all(ws, "run-1", batch_records=7)  # one batch holds every record
+        assert (stats["seen"], stats["indexed"], stats["skipped"], stats["failed"]) == (7, 4, 1, 2)
+        reasons = {d["external_id"]: d["reason"] for d in ws.state.dead_letters("docs")}
+        assert reasons["HR/pump.txt"].startswith(f"{stage}: unexpected error: {error_type}")
+        assert ws.state.runs("docs")[0].status == "ok" and ws.state.checkpoint("docs") is not None
+        assert titles(ws, "torque") == ["Calibration"]

@@ -109,9 +109,9 @@ def _sniff_and_parse(data: bytes, filename: str, limits: ParseLimits) -> ParsedC
     parser = PARSERS.get(fmt)
     if parser is None:
         raise UnsupportedFormat(f"unsupported format: {UNSUPPORTED.get(fmt, fmt)}")
-    if fmt in ZIP_FORMATS:
-        guard.check_zip(data, limits, fmt)
     try:
+        if fmt in ZIP_FORMATS:
+            guard.check_zip(data, limits, fmt)  # zipfile itself may raise e.g. NotImplementedError
         content = parser(data, filename, limits)
     except (ParseError, UnsupportedFormat):
         raise

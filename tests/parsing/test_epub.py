@@ -75,3 +75,11 @@ def test_missing_package_document_and_limits() -> None:
         parse_bytes(buffer.getvalue(), "broken.epub")
     with pytest.raises(ParseError, match="max_chars=30"):
         parse_bytes(epub(), "guide.epub", ParseLimits(max_chars=30))
+
+
+def test_a_zip_feature_python_cannot_read_fails_the_book_instead_of_escaping() -> None:
+    data = bytearray(epub())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (255).to_bytes(2, "little")  # "version needed to extract": 25.5
+    with pytest.raises(ParseError, match=r"^epub: "):
+        parse_bytes(bytes(data), "future.epub")

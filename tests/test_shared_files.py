@@ -13,6 +13,16 @@ from kmingest.workspace import Workspace
 from tests.conftest import SHARED_DATA
 
 FILES = SHARED_DATA / "files"
+FORMAT_PHRASES = {
+    "unstructured/fake-power-point.pptx": "Use _TextFrame.text for first bullet",
+    "unstructured/fake-power-point-table.pptx": "Purple | Orange | Yellow",
+    "unstructured/fake.odt": "Lorem ipsum dolor sit amet.",
+    "unstructured/fake-doc.rtf": "My first paragraph.",
+    "unstructured/fake-doc-emphasized-text.doc": "I am a bold italic bold-italic text.",
+    "unstructured/fake.doc": "Lorem ipsum dolor sit amet.",
+    "unstructured/tests-example.xls": "Bagpipes are awesome.",
+    "unstructured/fake-email.msg": "This is a test email to use for unit tests.",
+}
 
 
 @pytest.mark.slow
@@ -45,3 +55,8 @@ def test_every_shared_file_is_indexed_or_recorded_with_a_reason(tmp_path: Path) 
         assert any(h.external_id == "chardet-gb2312/cnblog.org.xml" for h in hits)
         doc = ws.index.get_document(known["chardet-gb2312/cnblog.org.xml"][2], Caller.system())
         assert doc is not None and "Picostation的PicoBlogger是" in str(doc["text"])
+        # the office formats of issue 12 are indexed with readable text, not skipped
+        for rel, phrase in FORMAT_PHRASES.items():
+            assert known[rel][1] == "indexed", (rel, problems.get(rel))
+            doc = ws.index.get_document(known[rel][2], Caller.system())
+            assert doc is not None and phrase in str(doc["text"]), rel

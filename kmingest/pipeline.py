@@ -145,7 +145,7 @@ class SourceRun:
         the rest, dead-letters unreadable items, and fills `scan` with what it saw."""
         name = self.source.name
         known = self.state.known(name)
-        since = None if self.full else _parse_checkpoint(self.state.checkpoint(name))
+        since = None if self.full else self.state.checkpoint_time(name)
         for item in self.connector.extract(since):
             self.stats.seen += 1
             if self.progress:
@@ -158,7 +158,7 @@ class SourceRun:
             if isinstance(item, ExtractError):
                 scan.seen.add(item.external_id)
                 self.stats.failed += 1
-                self.state.add_dead_letter(name, item.external_id, item.reason, self.run_id)
+                self.state.add_dead_letter(name, item.external_id, stable_reason(item.reason), self.run_id)
                 continue
             if item.external_id in scan.seen:
                 self.stats.failed += 1
@@ -169,7 +169,13 @@ class SourceRun:
             scan.seen.add(item.external_id)
             if item.updated_at and (scan.newest is None or item.updated_at > scan.newest):
                 scan.newest = item.updated_at
-            digest = item.content_hash()
+            try:
+                digest = item.content_hash()
+            except Exception as err:  # e.g. a field value whose str() raises: that record fails alone
+                self.stats.failed += 1
+                reason = f"hash: unexpected error: {describe(err)}"
+                self.state.add_dead_letter(name, item.external_id, reason, self.run_id)
+                continue
             before = known.get(item.external_id)
             if before and before[0] == digest and not self.force:
                 self.stats.unchanged += 1
@@ -286,12 +292,3 @@ def _outcome(p: Pending, status: Status, reason: str | None, chunks: int = 0) ->
 def _name(record: SourceRecord) -> str:
     """The file (or external id) a log line names."""
     return record.filename or record.external_id
-
-
-def _parse_checkpoint(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

@@ -206,6 +206,14 @@ class StateStore:
         row = self._db.execute("SELECT value FROM checkpoints WHERE source = ?", (source,)).fetchone()
         return None if row is None else row[0]
 
+    def checkpoint_time(self, source: str) -> datetime | None:
+        """The checkpoint as a time (None when there is none or it is not an ISO time)."""
+        value = self.checkpoint(source)
+        try:
+            return datetime.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+
     def set_checkpoint(self, source: str, value: str | None) -> None:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", (source, value, now()))

@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -15,8 +17,8 @@ from click.testing import CliRunner
 from kmingest import pipeline
 from kmingest.cli import cli
 from kmingest.config import Config
-from kmingest.index.base import Caller
-from kmingest.models import Chunk, Document, document_id
+from kmingest.index.base import Caller, SearchRequest
+from kmingest.models import Chunk, Document, SourceRecord, document_id
 from kmingest.parsing import ParseLimits
 from kmingest.samplegen.pdf import assemble_pdf
 from kmingest.workspace import Workspace
@@ -204,3 +206,41 @@ def gothic_pdf() -> bytes:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
     ])  # fmt: skip
+
+
+class Exploding:
+    """A field value a connector might hand over: its str() raises."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("driver returned a closed cursor")
+
+
+class RowsConnector:
+    """A test connector: rows as fields, one whose hash cannot be computed, one with a lone surrogate."""
+
+    def extract(self, since: object) -> Iterator[SourceRecord]:
+        def row(n: int, body: object) -> SourceRecord:
+            return SourceRecord(source="docs", external_id=f"row:{n}", system="crm", fields={"body": body})
+
+        yield row(1, "Customer asked for a quote on centrifugal pumps.")
+        yield row(2, {"note": Exploding()})
+        yield row(3, "Gothic name \ud800 in a CRM note about gear boxes.")
+        yield row(4, "Ticket closed after the seal was replaced.")
+
+
+def test_records_of_a_connector_that_break_hashing_or_encoding_fail_alone(folder: Path) -> None:  # noqa: F811
+    with Workspace(make_config(folder)) as ws:
+        run = ws.source_run("docs")
+        run.connector = RowsConnector()  # type: ignore[assignment]
+        stats = run.run()
+        assert (stats.seen, stats.indexed, stats.failed) == (4, 3, 1)
+        [problem] = ws.state.dead_letters("docs")
+        assert problem["external_id"] == "row:2"
+        assert problem["reason"] == "hash: unexpected error: RuntimeError: driver returned a closed cursor"
+        assert [h.external_id for h in search(ws, "gear boxes")] == ["row:3"]
+        document = ws.index.get_document(document_id("docs", "row:3"), Caller.system())
+        assert document is not None and "Gothic name \ufffd in a CRM note" in str(document["text"])
+
+
+def search(ws: Workspace, text: str) -> list[Any]:
+    return list(ws.index.search(SearchRequest(query=text, mode="bm25"), Caller.system(), None).hits)

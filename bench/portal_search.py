@@ -51,7 +51,8 @@ def write_config(work: Path) -> Path:
     data = {
         "state_dir": str(work / "state"),
         "index": {"path": str(work / "state" / "index.db")},
-        "embedding": {"cache_path": str(SHARED_CACHE)},
+        # every query is encoded: the per-process query cache would serve the queries a level repeats
+        "embedding": {"cache_path": str(SHARED_CACHE), "query_cache": 0},
         "access": {"users": {"bench": {"departments": ["Quality"]}}},
         "portal": {"api_tokens_env": "BENCH_API_TOKENS", "session_secret_env": "BENCH_SESSION_SECRET"},
     }
@@ -67,7 +68,11 @@ def free_port() -> int:
 
 
 def start_server(config: Path, port: int, workers: int | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BENCH_API_TOKENS": f"{TOKEN}=bench", "BENCH_SESSION_SECRET": "bench"}
+    env = {
+        **os.environ,
+        "BENCH_API_TOKENS": f"{TOKEN}=bench",
+        "BENCH_SESSION_SECRET": "bench-session-secret-0123456789abcdef",
+    }
     extra = [] if workers is None else ["--workers", str(workers)]
     proc = subprocess.Popen([sys.executable, "-m", "kmingest.cli", "--config", str(config), "serve", "--port",
                              str(port), *extra], env=env, stdout=subprocess.DEVNULL)  # fmt: skip

@@ -73,6 +73,8 @@ class EmbeddingConfig(_Strict):
     batch_size: int | None = Field(default=None, ge=1, le=1024)
     device: str | None = None
     cache_path: Path = Path(".kmingest/embeddings.db")
+    # recent query vectors kept per process: paging, facet and year clicks repeat a query (0: none)
+    query_cache: int = Field(default=1024, ge=0, le=1_000_000)
 
     @field_validator("models", "model")
     @classmethod

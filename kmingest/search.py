@@ -62,7 +62,7 @@ def embed_query(
     if not query.strip() or mode == "bm25":
         return None
     space = query_space(config, query)
-    vector = embedder.encoders[space].queries([query])[0]
+    vector = embedder.query(space, query)
     return semantic_query(config, query, vector)
 
 

@@ -46,7 +46,7 @@ class Workspace:
         self.cache = EmbeddingCache(cfg.embedding.cache_path)
         emb = cfg.embedding
         self.embedder = Embedder(emb.routes(), emb.model_dir or default_model_dir(), emb.batch_size, emb.device,
-                                 self.cache, emb.cjk_share)  # fmt: skip
+                                 self.cache, emb.cjk_share, emb.query_cache)  # fmt: skip
         self.state = StateStore(cfg.state_dir / "state.db")
         self._model_checked = False
         self._readable_checked = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -71,6 +72,7 @@ class Embedder:
         device: str | None = None,
         cache: EmbeddingCache | None = None,
         cjk_share: float = DEFAULT_CJK_SHARE,
+        query_cache: int = 0,
     ) -> None:
         self.routes = dict(routes)
         self.cache = cache
@@ -78,6 +80,26 @@ class Embedder:
         self.encoders = {p.name: Encoder(p, model_dir, batch_size, device) for p in self.routes.values()}
         self.computed = 0
         self.cached = 0
+        self.query_cache = query_cache  # recent query vectors kept (paging and facet clicks repeat a query)
+        self._queries: OrderedDict[tuple[str, str], Matrix] = OrderedDict()
+        self._queries_lock = threading.Lock()
+
+    def query(self, space: str, text: str) -> Matrix:
+        """The query's vector in a space; the last `query_cache` distinct queries are not encoded again."""
+        key = (space, text)
+        with self._queries_lock:
+            known = self._queries.get(key)
+            if known is not None:
+                self._queries.move_to_end(key)
+                return known
+        vector: Matrix = self.encoders[space].queries([text])[0]
+        vector.flags.writeable = False  # shared by every search of this query
+        if self.query_cache > 0:
+            with self._queries_lock:
+                self._queries[key] = vector
+                while len(self._queries) > self.query_cache:
+                    self._queries.popitem(last=False)
+        return vector
 
     @property
     def spaces(self) -> dict[str, int]:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from kmingest.analysis import highlight_spans
@@ -110,7 +110,7 @@ def api_search(
     size: int = Query(10, ge=1, le=100),
     mode: Literal["hybrid", "bm25", "vector"] = "hybrid",
     user: PortalUser = Depends(require_user),  # noqa: B008
-) -> SearchResponse:
+) -> Response:
     """Search as the signed-in user: hits, total and facets count only documents the user may read."""
     portal = get_portal(request)
     params = SearchParams.build(q, dept, system, type, year, page, size, mode)
@@ -127,8 +127,10 @@ def api_search(
             source_url=source_link(portal, {"url": h.url, "system": h.system, "external_id": h.external_id}))
         for h in outcome.result.hits
     ]  # fmt: skip
-    return SearchResponse(query=params.q, total=outcome.result.total, page=params.page, pages=outcome.pages,
+    body = SearchResponse(query=params.q, total=outcome.result.total, page=params.page, pages=outcome.pages,
                           size=params.size, hits=hits, facets=facets, query_id=outcome.query_id)  # fmt: skip
+    # built and validated once: returning the model would have FastAPI validate and encode it again
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 def _q(text: str) -> str:

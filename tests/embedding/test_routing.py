@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kmingest.chunking import chunk_document
 from kmingest.embedding import Embedder
 from kmingest.embedding.routing import cjk_share, script_of
@@ -42,3 +44,22 @@ def test_cached_vectors_are_kept_per_model(embedder: Embedder, tmp_path) -> None
     assert first[0][0] == second[0][0] and (first[0][1] == second[0][1]).all()
     assert cached.cache is not None
     assert cached.cache.get_many("bge-small-en-v1.5-q", [chunks[0].text_hash]) == {}  # keyed by model
+
+
+def test_repeated_queries_are_encoded_once_and_the_cache_is_bounded(embedder: Embedder) -> None:
+    calls: list[str] = []
+    space = "bge-small-zh-v1.5-q"
+    cached = Embedder(embedder.routes, embedder.encoders[space].model_dir, query_cache=2)
+    encoder = cached.encoders[space]
+    original = encoder.queries
+    encoder.queries = lambda texts: calls.extend(texts) or original(texts)  # type: ignore[method-assign]
+    first = cached.query(space, "隔离区")
+    assert (cached.query(space, "隔离区") == first).all() and calls == ["隔离区"]  # page 2, a facet click
+    with pytest.raises(ValueError):
+        first[0] = 0.0  # one vector serves every search of the query: nobody may change it
+    cached.query(space, "评审")
+    cached.query(space, "不合格品")  # the third distinct query pushes out the oldest
+    cached.query(space, "隔离区")
+    assert calls == ["隔离区", "评审", "不合格品", "隔离区"]
+    uncached = Embedder(embedder.routes, embedder.encoders[space].model_dir)  # query_cache=0
+    assert (uncached.query(space, "隔离区") == first).all()

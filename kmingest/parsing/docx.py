@@ -4,8 +4,8 @@ The package is read directly (ooxml_package), so macro-enabled files and templat
 Each story part is streamed: body blocks are visited in document order and freed once used, so a huge
 document.xml never becomes one tree (XML per block is capped; max_chars stops the text). Paragraphs
 with "Heading N" or "Title" styles open sections, tables become "cell | cell" rows (merged cells once),
-text boxes follow their paragraph as their own paragraphs (read once), altChunk parts (HTML, MHT, text)
-are parsed in place. After the body, outside any section: footnotes, endnotes (not the separator
+text boxes follow their paragraph as their own paragraphs (read once), altChunk parts (HTML, MHT, text,
+an imported Word document) are parsed in place. After the body, outside any section: footnotes, endnotes (not the separator
 notes), then page headers/footers once.
 """
 
@@ -38,7 +38,7 @@ from kmingest.parsing.docx_text import (
     w,
 )
 from kmingest.parsing.encoding import decode_text
-from kmingest.parsing.guard import check_chars
+from kmingest.parsing.guard import check_chars, check_zip
 from kmingest.parsing.html import html_to_content
 from kmingest.parsing.ooxml_package import Package, Relationship, drop_used
 
@@ -53,11 +53,14 @@ Emit = Callable[[int, str], None]
 
 
 # altChunk parts: Word imports such a part when the file is opened; some generators write a whole body
-# as one. HTML goes through the HTML parser, MHT through its HTML part, plain text by blank-line paragraphs;
-# other kinds (RTF, a nested docx) are not read and are counted in metadata["alt_chunks_skipped"].
+# as one (document merges with the OpenXML SDK import whole .docx files). HTML goes through the HTML parser,
+# MHT through its HTML part, plain text by blank-line paragraphs, a Word package through this parser (two
+# levels deep at most); other kinds (RTF) are not read and are counted in metadata["alt_chunks_skipped"].
 _BLANK_RUN = re.compile(r"\n\s*\n")
 _BY_EXTENSION = {".htm": "text/html", ".html": "text/html", ".xhtml": "application/xhtml+xml"}
 _BY_EXTENSION |= {".mht": "message/rfc822", ".mhtml": "message/rfc822", ".txt": "text/plain"}
+_BY_EXTENSION |= dict.fromkeys((".docx", ".docm", ".dotx", ".dotm"), "application/vnd.ms-word")
+_MAX_ALT_CHUNK_DEPTH = 2  # a Word document imported by a Word document imported by the file
 _MHT_TYPES = ("message/rfc822", "multipart/related", "application/x-mimearchive")
 
 
@@ -75,11 +78,13 @@ def _mht_html(data: bytes) -> str | None:
     return None
 
 
-def _alt_chunk_content(
-    data: bytes, content_type: str, part_name: str, limits: ParseLimits
-) -> ParsedContent | None:
+def _alt_chunk_content(data: bytes, kind: str, limits: ParseLimits, depth: int) -> ParsedContent | None:
     """The part as parsed text, or None for a kind that is not read."""
-    kind = (content_type or _BY_EXTENSION.get(posixpath.splitext(part_name)[1].lower(), "")).lower()
+    if ("wordprocessingml" in kind or "ms-word" in kind) and data.startswith(b"PK"):
+        if depth >= _MAX_ALT_CHUNK_DEPTH:
+            return None
+        check_zip(data, limits, "docx")  # the outer check saw this package only as one compressed member
+        return _parse_docx(data, limits, depth + 1)
     if "html" in kind:
         return html_to_content(decode_text(data), limits)
     if kind in _MHT_TYPES:
@@ -120,9 +125,10 @@ def _in_top_level_table(tr: Any) -> bool:
 
 
 class _DocxReader:
-    def __init__(self, package: Package, limits: ParseLimits) -> None:
+    def __init__(self, package: Package, limits: ParseLimits, depth: int) -> None:
         self.package = package
         self.limits = limits
+        self.depth = depth  # how many altChunk imports deep this package is
         self.builder = TextBuilder(limits.max_chars)
         self.styles: dict[str, str] = {}
         self.alt_chunks_skipped = 0
@@ -174,7 +180,9 @@ class _DocxReader:
             self.alt_chunks_skipped += 1
             return
         data = self.package.read(rel.target)
-        content = _alt_chunk_content(data, self.package.content_type(rel.target), rel.target, self.limits)
+        extension = posixpath.splitext(rel.target)[1].lower()
+        kind = (self.package.content_type(rel.target) or _BY_EXTENSION.get(extension, "")).lower()
+        content = _alt_chunk_content(data, kind, self.limits, self.depth)
         if content is None:
             self.alt_chunks_skipped += 1
         else:
@@ -215,10 +223,14 @@ def _core_metadata(package: Package) -> dict[str, Any]:
 
 
 def parse_docx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
+    return _parse_docx(data, limits, 0)
+
+
+def _parse_docx(data: bytes, limits: ParseLimits, depth: int) -> ParsedContent:
     with Package(data, "docx") as package:
         main = package.main_part("word/document.xml")
         rels = [rel for rel in package.rels(main) if rel.target and package.has(rel.target)]
-        reader = _DocxReader(package, limits)
+        reader = _DocxReader(package, limits, depth)
         styles = next((rel.target for rel in rels if rel.kind == "styles"), None)
         if styles is not None:
             reader.styles = style_names(package, styles)

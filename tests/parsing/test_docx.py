@@ -248,3 +248,13 @@ def test_broken_or_foreign_main_parts_fail_with_stable_reasons() -> None:
         ParseError, match=r"^docx: strict OOXML \(ISO/IEC 29500 strict\) Word documents are not"
     ):
         parse_bytes(strict, "strict.docx")
+
+
+def test_an_imported_word_document_altchunk_is_read_in_place() -> None:
+    imported = Part("word/chunk1.docx", f"{WORD_TYPE}.document.main+xml", ALT_CHUNK, policy_docx())
+    content = parse_bytes(
+        raw_docx(para("Cover letter.") + '<w:altChunk r:id="rIdX0"/>', [imported]), "merged.docx"
+    )
+    assert content.text.startswith("Cover letter.\n\nLeave Policy\n\nThis policy explains how leave works.")
+    assert "Exceptions need director approval." in content.text
+    assert [s.path for s in content.sections][:2] == [("Leave Policy",), ("Leave Policy", "Scope")]

@@ -112,7 +112,8 @@ class CrossSiteGuard:
                 body = await _read_form(receive)
                 given = (parse_qs(body.decode("latin-1")).get(CSRF_FIELD) or [""])[0]
                 receive = _replay(body)
-            if not (nonce and hmac.compare_digest(given, _token(self.secret, nonce, session_id))):
+            expected = _token(self.secret, nonce, session_id).encode("ascii")
+            if not (nonce and hmac.compare_digest(given.encode("utf-8", "replace"), expected)):
                 await self._refuse(request)(scope, receive, send)
                 return
 

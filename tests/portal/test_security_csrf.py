@@ -80,6 +80,8 @@ def test_the_form_token_lets_the_portals_own_form_through_a_host_rewriting_proxy
     wrong = browser.post("/login", data={"username": "bob", "csrf_token": "0" * 64}, headers=proxy_origin,
                          follow_redirects=False)  # fmt: skip
     assert wrong.status_code == 403
+    odd = browser.post("/login", data={"username": "bob", "csrf_token": "tök\u2028"}, headers=proxy_origin)
+    assert odd.status_code == 403  # not a server error
     other_browser = make_secure_app()  # a token is bound to the browser's own nonce cookie
     assert other_browser.post("/login", data={"username": "bob", "csrf_token": token}, headers=proxy_origin,
                               follow_redirects=False).status_code == 403  # fmt: skip

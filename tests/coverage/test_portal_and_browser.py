@@ -18,7 +18,7 @@ from tests.coverage.conftest import ARTIFACTS, AS_OF, SampleProject
 
 @pytest.fixture
 def portal(samples: SampleProject, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("KMINGEST_SESSION_SECRET", "coverage-test-secret")
+    monkeypatch.setenv("KMINGEST_SESSION_SECRET", "coverage-test-secret-of-32-bytes-or-more")
     with Workspace(samples.config) as ws, TestClient(create_app(samples.config, ws)) as client:
         yield client
 

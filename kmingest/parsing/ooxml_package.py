@@ -27,6 +27,11 @@ _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
+def shown(name: str) -> str:
+    """A part name as it may appear in a reason: escaped (it comes from the file) and short."""
+    return ascii(name)[1:-1][:120]
+
+
 def _safe_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -92,7 +97,7 @@ class Package:
     def _info(self, name: str) -> zipfile.ZipInfo:
         info = self._names.get(name.lower())
         if info is None:
-            raise ParseError(f"{self.fmt}: corrupt package: missing part {name}")
+            raise ParseError(f"{self.fmt}: corrupt package: missing part {shown(name)}")
         return info
 
     def open(self, name: str) -> IO[bytes]:
@@ -102,7 +107,7 @@ class Package:
     def read(self, name: str, max_bytes: int = MAX_UNIT_BYTES) -> bytes:
         info = self._info(name)
         if info.file_size > max_bytes:
-            raise ParseError(f"{self.fmt}: part {name} is over {max_bytes} bytes (XML bomb?)")
+            raise ParseError(f"{self.fmt}: part {shown(name)} is over {max_bytes} bytes (XML bomb?)")
         with self._zip.open(info) as member:
             return member.read(max_bytes + 1)[:max_bytes]
 
@@ -111,13 +116,13 @@ class Package:
         try:
             return etree.fromstring(self.read(name, max_bytes), _safe_parser())
         except etree.XMLSyntaxError:
-            raise ParseError(f"{self.fmt}: part {name} is not well-formed XML") from None
+            raise ParseError(f"{self.fmt}: part {shown(name)} is not well-formed XML") from None
 
     def iterparse(
         self, name: str, tags: Sequence[str], max_unit_bytes: int = MAX_UNIT_BYTES
     ) -> tuple[Iterator[tuple[str, Any]], XmlStream]:
         """('end', element) events for `tags`; the tree keeps growing unless the caller clears it."""
-        stream = XmlStream(self.open(name), f"{self.fmt}: {name}", max_unit_bytes)
+        stream = XmlStream(self.open(name), f"{self.fmt}: {shown(name)}", max_unit_bytes)
         events = etree.iterparse(
             stream, events=("end",), tag=list(tags), resolve_entities=False, no_network=True, huge_tree=False
         )
@@ -189,7 +194,7 @@ def _translated(events: Any, fmt: str, name: str) -> Iterator[tuple[str, Any]]:
     try:
         yield from events
     except etree.XMLSyntaxError:
-        raise ParseError(f"{fmt}: part {name} is not well-formed XML") from None
+        raise ParseError(f"{fmt}: part {shown(name)} is not well-formed XML") from None
 
 
 def drop_used(element: Any) -> None:

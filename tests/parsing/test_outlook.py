@@ -3,12 +3,15 @@ files) and the compressed-RTF body format (LZFu) that many messages carry instea
 
 from __future__ import annotations
 
+import io
 import struct
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from kmingest.parsing import ParseError, parse_bytes
+from kmingest.models import ParsedContent
+from kmingest.parsing import ParseError, ParseLimits, outlook, parse_bytes
 from kmingest.parsing.outlook import decompress_rtf
 
 FILES = Path(__file__).parents[2].parent / "shared" / "data" / "files" / "unstructured"
@@ -69,3 +72,72 @@ def test_damaged_message_fails_with_a_stable_reason() -> None:
     with pytest.raises(ParseError, match=r"^msg: damaged compound file") as caught:
         parse_bytes(broken, "broken.msg")
     assert "0x" not in str(caught.value)
+
+
+class _CompoundFile:
+    """Stands in for olefile.OleFileIO: the named streams of one message (olefile cannot write files)."""
+
+    def __init__(self, streams: dict[str, bytes]) -> None:
+        self.streams = streams
+
+    def __enter__(self) -> _CompoundFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def exists(self, name: str) -> bool:
+        return name in self.streams
+
+    def openstream(self, name: str) -> io.BytesIO:
+        return io.BytesIO(self.streams[name])
+
+    def listdir(self) -> list[list[str]]:
+        return [name.split("/") for name in self.streams]
+
+
+def _properties(codepage: int) -> bytes:
+    """__properties_version1.0: a 32-byte header, then PR_MESSAGE_CODEPAGE and PR_CLIENT_SUBMIT_TIME."""
+    submitted = (datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC) - datetime(1601, 1, 1, tzinfo=UTC)) // timedelta(
+        microseconds=1
+    )
+    return (
+        bytes(32)
+        + struct.pack("<IIQ", 0x3FFD0003, 0, codepage)
+        + struct.pack("<IIQ", 0x00390040, 0, submitted * 10)
+    )
+
+
+def _message(monkeypatch: pytest.MonkeyPatch, streams: dict[str, bytes]) -> ParsedContent:
+    monkeypatch.setattr(outlook.olefile, "OleFileIO", lambda _stream: _CompoundFile(streams))
+    return outlook.parse_msg(b"", "mail.msg", ParseLimits())
+
+
+def test_8bit_streams_use_the_message_code_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _message(
+        monkeypatch,
+        {
+            "__properties_version1.0": _properties(936),
+            "__substg1.0_0037001E": "质量周报".encode("gbk"),
+            "__substg1.0_0C1A001E": "张三".encode("gbk"),
+            "__substg1.0_1000001E": "本周不合格品率下降。\r\n\r\n详见附件。".encode("gbk") + b"\x00",
+            "__attach_version1.0_#00000000/__substg1.0_3707001F": "报表.xlsx".encode("utf-16-le"),
+        },
+    )
+    assert content.title == "质量周报"
+    assert content.text == (
+        "Subject: 质量周报\nFrom: 张三\nDate: 2024-05-06T07:08:09+00:00\n\n本周不合格品率下降。\n\n详见附件。\n\n"
+        "Attachments: 报表.xlsx"
+    )
+
+
+def test_html_body_then_compressed_rtf_body_when_there_is_no_plain_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    html = {
+        "__substg1.0_0037001F": "Hi".encode("utf-16-le"),
+        "__substg1.0_10130102": b"<p>Shift <b>starts</b> at 6</p>",
+    }
+    assert _message(monkeypatch, html).text.endswith("Shift starts at 6")
+    rtf = {"__substg1.0_10090102": lzfu(rb"{\rtf1\ansi\ansicpg936 \'d6\'ca\'c1\'bf report\par}")}
+    assert _message(monkeypatch, rtf).text == "质量 report"

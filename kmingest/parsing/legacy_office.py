@@ -45,7 +45,7 @@ def _run(command: Sequence[str], data: bytes, suffix: str, limits: ParseLimits, 
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"},
+            env={"PATH": os.environ.get("PATH", ""), "HOME": folder, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"},
         )
         try:
             out, err = _collect(process, time.monotonic() + limits.max_seconds, max_bytes, limits, fmt)

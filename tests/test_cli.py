@@ -76,7 +76,8 @@ def test_status_shows_counts_and_failures_with_reasons(project: Path) -> None:
     assert report["last_run"]["status"] == "ok"
     problems = {p["external_id"]: p for p in report["problems"]}
     assert set(problems) == {"R-D/broken-drawing.pdf", "R-D/old-spec.docx", "HR/old-handbook.doc"}
-    assert problems["HR/old-handbook.doc"]["kind"] == "skipped"
+    assert problems["HR/old-handbook.doc"]["kind"] == "failed"  # a stand-in .doc: the Word parser refuses it
+    assert problems["HR/old-handbook.doc"]["reason"].startswith("doc: ")
     assert all(p["reason"] for p in problems.values())
     text = run(project, "status")
     assert "shared-drive: last run" in text and "R-D/broken-drawing.pdf" in text

@@ -232,8 +232,10 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
             click.echo("  problems by reason:")
         for g in info["problem_groups"]:
             click.echo(f"  {g['count']:>6}  {g['kind']}: {_printable(g['reason'])}")
+        if info["problems"]:
+            click.echo("  records with problems:")
         for p in info["problems"]:
-            click.echo(f"  {p['kind']}: {_printable(p['external_id'])}: {_printable(p['reason'])}")
+            click.echo(f"    {p['kind']}: {_printable(p['external_id'])}: {_printable(p['reason'])}")
 
 
 _UNPRINTABLE = re.compile(

@@ -164,7 +164,7 @@ def test_status_groups_reasons_and_escapes_hostile_file_names(tmp_path: Path) ->
     assert group["kind"] == "skipped" and group["count"] == 3 and "image" in group["reason"]
     text = CliRunner().invoke(cli, [*config, "status"], obj={}).stdout
     assert "\x1b" not in text and "\x07" not in text
-    assert not any(line.startswith("  failed: forged") for line in text.splitlines())
+    assert not any(line.lstrip().startswith("failed: forged") for line in text.splitlines())
     assert "evil\\n  failed: forged.pdf: all good\\x1b[2J\\x1b]0;pwned\\x07.jpg" in text
     assert f"       3  skipped: {group['reason']}" in text.splitlines()
 

@@ -4,13 +4,17 @@
 
 Sniffing looks at the first 8 KB only, so a file with a long text header and a binary body (FITS, .p7m,
 .webarchive, .cbor) reaches a text parser and comes out as text full of U+FFFD and control characters.
-`check_text` skips a document whose text is mostly such content; `remove_blobs` cuts binary runs and
-base64 blobs (e.g. images inside Word 2003 XML) out of otherwise normal text.
+`check_text` skips (UnsupportedFormat) a text that is binary content:
+- at least 10% of its characters are U+FFFD or control characters, or
+- binary runs / base64 blobs cover at least half of it and fewer than 200 visible characters remain
+  beside them (a blob with a label: a .p7m, a base64 dump).
+Otherwise `remove_blobs` (called by normalize) cuts binary runs and base64 blobs out of the text, e.g. the
+images inside a Word 2003 XML document, and the rest is indexed.
 
 A file is judged by what most of it is: a FITS-like file (an ASCII header followed by binary data) is
 skipped, because its data is almost always far larger than its header and the header is keyword cards
-describing that data, not a document anyone searches for. Only when the text part is the larger one is the
-binary part cut out and the text indexed.
+describing that data, not a document anyone searches for. Only when the text part is the larger one (a
+short binary tail) is the binary part cut out and the header text indexed.
 """
 
 from __future__ import annotations

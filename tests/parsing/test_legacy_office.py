@@ -12,6 +12,7 @@ import pytest
 from kmingest.parsing import ParseError, ParseLimits, UnsupportedFormat, parse_bytes
 
 from .builders import ole2
+from .compound_files import ppt97, word97
 
 FILES = Path(__file__).parents[2].parent / "shared" / "data" / "files" / "unstructured"
 DOC = ole2("WordDocument")
@@ -33,10 +34,38 @@ def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **scripts: str) -> No
     monkeypatch.setenv("PATH", str(folder))
 
 
+needs_tools = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("antiword", "catdoc", "catppt")),
+    reason="needs antiword, catdoc and catppt (apt-get install antiword catdoc)",
+)
 needs_antiword = pytest.mark.skipif(
     shutil.which("antiword") is None or not FILES.is_dir(),
     reason="needs antiword and catdoc (apt-get install antiword catdoc) and ../shared/data/files",
 )
+MANUAL = "质量手册\n第一章 总则：扭矩扳手每季度校准一次。\nTorque wrench calibration"
+
+
+@needs_tools
+def test_chinese_word_97_document_through_antiword() -> None:
+    content = parse_bytes(word97(MANUAL), "manual.doc")
+    assert content.doc_type == "doc"
+    assert content.text == MANUAL
+
+
+@needs_tools
+def test_chinese_word_97_document_through_catdoc_when_antiword_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catdoc = shutil.which("catdoc")
+    assert catdoc is not None
+    tools(tmp_path, monkeypatch, antiword="exit 1", catdoc=f'exec {catdoc} "$@"')
+    assert parse_bytes(word97(MANUAL), "manual.doc").text == MANUAL
+
+
+@needs_tools
+def test_chinese_powerpoint_97_through_catppt() -> None:
+    content = parse_bytes(ppt97(["季度质量评审", "不合格品率下降 12%"]), "review.ppt")
+    assert (content.doc_type, content.text) == ("ppt", "季度质量评审\n不合格品率下降 12%")
 
 
 @needs_antiword

@@ -1,9 +1,9 @@
-"""Outlook .msg: headers and body from the MAPI property streams (the real messages of the shared
-files) and the compressed-RTF body format (LZFu) that many messages carry instead of plain text."""
+"""Outlook .msg: headers and body from the MAPI property streams, in messages built here as compound
+files and in the real messages of the shared files, and the compressed-RTF body format (LZFu) that many
+messages carry instead of plain text."""
 
 from __future__ import annotations
 
-import io
 import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from kmingest.models import ParsedContent
-from kmingest.parsing import ParseError, ParseLimits, outlook, parse_bytes
+from kmingest.parsing import ParseError, parse_bytes, sniff
 from kmingest.parsing.outlook import decompress_rtf
+
+from .compound_files import compound_file
 
 FILES = Path(__file__).parents[2].parent / "shared" / "data" / "files" / "unstructured"
 needs_files = pytest.mark.skipif(not FILES.is_dir(), reason=f"{FILES} is not available")
@@ -74,28 +76,6 @@ def test_damaged_message_fails_with_a_stable_reason() -> None:
     assert "0x" not in str(caught.value)
 
 
-class _CompoundFile:
-    """Stands in for olefile.OleFileIO: the named streams of one message (olefile cannot write files)."""
-
-    def __init__(self, streams: dict[str, bytes]) -> None:
-        self.streams = streams
-
-    def __enter__(self) -> _CompoundFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def exists(self, name: str) -> bool:
-        return name in self.streams
-
-    def openstream(self, name: str) -> io.BytesIO:
-        return io.BytesIO(self.streams[name])
-
-    def listdir(self) -> list[list[str]]:
-        return [name.split("/") for name in self.streams]
-
-
 def _properties(codepage: int) -> bytes:
     """__properties_version1.0: a 32-byte header, then PR_MESSAGE_CODEPAGE and PR_CLIENT_SUBMIT_TIME."""
     submitted = (datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC) - datetime(1601, 1, 1, tzinfo=UTC)) // timedelta(
@@ -108,14 +88,14 @@ def _properties(codepage: int) -> bytes:
     )
 
 
-def _message(monkeypatch: pytest.MonkeyPatch, streams: dict[str, bytes]) -> ParsedContent:
-    monkeypatch.setattr(outlook.olefile, "OleFileIO", lambda _stream: _CompoundFile(streams))
-    return outlook.parse_msg(b"", "mail.msg", ParseLimits())
+def _message(streams: dict[str, bytes]) -> ParsedContent:
+    data = compound_file(streams)
+    assert sniff(data, "mail.bin") == "msg"
+    return parse_bytes(data, "mail.msg")
 
 
-def test_8bit_streams_use_the_message_code_page(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_8bit_streams_use_the_message_code_page() -> None:
     content = _message(
-        monkeypatch,
         {
             "__properties_version1.0": _properties(936),
             "__substg1.0_0037001E": "质量周报".encode("gbk"),
@@ -138,6 +118,6 @@ def test_html_body_then_compressed_rtf_body_when_there_is_no_plain_text(
         "__substg1.0_0037001F": "Hi".encode("utf-16-le"),
         "__substg1.0_10130102": b"<p>Shift <b>starts</b> at 6</p>",
     }
-    assert _message(monkeypatch, html).text.endswith("Shift starts at 6")
+    assert _message(html).text.endswith("Shift starts at 6")
     rtf = {"__substg1.0_10090102": lzfu(rb"{\rtf1\ansi\ansicpg936 \'d6\'ca\'c1\'bf report\par}")}
-    assert _message(monkeypatch, rtf).text == "质量 report"
+    assert _message(rtf).text == "质量 report"

@@ -7,6 +7,7 @@ import pytest
 from kmingest.parsing import sniff
 
 from .builders import ole2, pdf_bytes, policy_docx, staff_xlsx
+from .compound_files import compound_file
 
 
 def test_office_zips_are_told_apart_by_member_names_not_extension() -> None:
@@ -97,3 +98,14 @@ def test_a_workbook_is_told_from_a_document_by_its_root_stream_not_by_text_insid
 )
 def test_unreadable_zip_trusts_the_office_extension(name: str, expected: str) -> None:
     assert sniff(b"PK\x03\x04" + b"\x00" * 40, name) == expected
+
+
+def test_embedded_objects_do_not_change_what_an_ole2_file_is() -> None:
+    workbook_with_a_word_object = compound_file(
+        {"Workbook": b"\x09\x08", "MBD0001/WordDocument": b"\xec\xa5", "MBD0001/1Table": b""}
+    )
+    assert sniff(workbook_with_a_word_object, "budget.xls") == "xls"
+    document_with_a_chart = compound_file(
+        {"WordDocument": b"\xec\xa5", "ObjectPool/_1234/Workbook": b"\x09\x08", "1Table": b""}
+    )
+    assert sniff(document_with_a_chart, "report.doc") == "doc"

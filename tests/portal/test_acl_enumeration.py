@@ -13,16 +13,14 @@ highlighted snippet is a passage of a document the user may read. An empty ACL i
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import os
 import re
 import shutil
 import uuid
-import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,16 +30,13 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from kmingest.config import Config, IndexConfig, load_config
+from kmingest.config import Config, load_config
 from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, IndexBackend, SearchRequest
 from kmingest.index.elastic import ElasticIndex
-from kmingest.index.embedded import EmbeddedIndex
-from kmingest.index.es_schema import make_client
 from kmingest.portal import create_app
 from kmingest.workspace import Workspace
-from tests.index.contract import ext_ids, index_docs, make_doc, query
-from tests.portal.conftest import REPO
+from tests.portal.acl_truth import expected_acls, principals_of
 
 ES_URL = os.environ.get("KMINGEST_ES_URL", "http://127.0.0.1:9200")
 QUERIES = ("", "valve", "calibration torque", "salary bands", "discount approval", "质量", "离心泵", "薪酬管理",
@@ -49,81 +44,7 @@ QUERIES = ("", "valve", "calibration torque", "salary bands", "discount approval
 DRILL_QUERIES = ("valve", "质量")  # every facet value of these is opened as a filter, in every mode
 MODES = ("bm25", "vector", "hybrid")
 SECRET = "enumeration-session-secret-0123456789abcdef0123456789abcdef"
-CRM_FILES = {"account": ("accounts.csv", "account_id"), "contact": ("contacts.csv", "contact_id"),
-             "opportunity": ("opportunities.jsonl", "id"), "activity": ("activities.jsonl", "id"),
-             "ticket": ("tickets.jsonl", "id")}  # fmt: skip
 HREF_RE = re.compile(r'href="/documents/([^"?#]+)')
-
-
-# ---- ACLs from the raw exports ---------------------------------------------------------------------------
-def _crm_visibility(folder: Path) -> dict[str, str]:
-    """ "<table>:<id>" -> the raw visibility value; the first row of a repeated id wins, broken rows are
-    left out."""
-    out: dict[str, str] = {}
-    for table, (name, key) in CRM_FILES.items():
-        path = folder / name
-        if name.endswith(".csv"):
-            with path.open(encoding="utf-8", newline="") as f:
-                rows: list[dict[str, Any]] = list(csv.DictReader(f))
-        else:
-            rows = []
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError:
-                    continue
-        for row in rows:
-            if isinstance(row, dict) and row.get(key):
-                out.setdefault(f"{table}:{row[key]}", str(row.get("visibility", "")))
-    return out
-
-
-def _oa_acls(folder: Path, department_map: dict[str, str]) -> dict[str, frozenset[str]]:
-    out: dict[str, frozenset[str]] = {}
-    for doc in ET.parse(folder / "manifest.xml").getroot().iter("document"):
-        acl: set[str] = set()
-        for allow in doc.iter("allow"):
-            kind, value = allow.get("type"), (allow.text or "").strip()
-            if kind == "public":
-                acl.add("public")
-            elif kind == "dept":
-                acl.add(f"dept:{department_map.get(value, value)}")
-            else:
-                acl.add(f"{kind}:{value}")
-        out.setdefault(str(doc.get("id")), frozenset(acl))
-    return out
-
-
-def expected_acls(project: Path) -> Callable[[str, str], frozenset[str] | None]:
-    """(source, external id) -> its readers, from the exports and kmingest.yaml (None: not exported)."""
-    data = yaml.safe_load((project / "kmingest.yaml").read_text(encoding="utf-8"))
-    sources = {s["name"]: s for s in data["sources"]}
-    crm = _crm_visibility(project / sources["crm"]["path"])
-    crm_map = {k: frozenset(v) for k, v in sources["crm"]["acl_map"].items()}
-    oa = _oa_acls(project / sources["oa"]["path"], sources["oa"].get("department_map", {}))
-    files = project / sources["shared-drive"]["path"]
-
-    def acl_of(source: str, external_id: str) -> frozenset[str] | None:
-        if source == "crm":
-            return crm_map.get(crm[external_id]) if external_id in crm else None
-        if source == "oa":
-            return oa.get(external_id)
-        if source == "shared-drive":
-            sidecar = files / f"{external_id}.meta.json"
-            meta = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
-            return frozenset(meta.get("acl", sources["shared-drive"].get("acl", ["public"])))
-        if source == "erp":  # the ERP export has no access column: the source's default
-            return frozenset(sources["erp"].get("acl", ["public"]))
-        return None
-
-    return acl_of
-
-
-def principals_of(project: Path) -> dict[str, frozenset[str]]:
-    access = yaml.safe_load((project / "kmingest.yaml").read_text(encoding="utf-8"))["access"]
-    return {name: frozenset({"public", f"user:{name}", *(f"dept:{d}" for d in u.get("departments", ())),
-                             *(f"group:{g}" for g in u.get("groups", ()))})
-            for name, u in access["users"].items()}  # fmt: skip
 
 
 # ---- the portal on one backend ---------------------------------------------------------------------------
@@ -343,39 +264,3 @@ def test_html_pages_show_only_readable_documents(setup: Setup) -> None:
                     assert (response.status_code, response.text) == (404, missing.text), (user, doc_id)
     finally:
         client.cookies.clear()
-
-
-# ---- fail closed: an empty ACL ---------------------------------------------------------------------------
-@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.integration)])
-def fresh_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexBackend]:
-    index: IndexBackend
-    if request.param == "embedded":
-        index = EmbeddedIndex(tmp_path / "index.db")
-    else:
-        client = make_client(IndexConfig(backend="elasticsearch", url=ES_URL))
-        index = ElasticIndex(client, f"kmingest-acl-{uuid.uuid4().hex[:8]}")
-    try:
-        yield index
-    finally:
-        if isinstance(index, ElasticIndex):
-            index.layout.drop()
-        index.close()
-
-
-def test_an_empty_acl_is_readable_by_admins_only(fresh_index: IndexBackend, embedder: Embedder) -> None:
-    text = "The restructuring plan for line four moves the valve assembly to the new hall in 2027."
-    nobody = make_doc("nobody", "Restructuring plan line four", text, department="HR", acl=())
-    everyone = make_doc("everyone", "Line four valve assembly", "Line four assembles valve bodies.")
-    index_docs(fresh_index, embedder, [nobody, everyone])
-    callers = {user: Caller(p) for user, p in principals_of(REPO).items()} | {"anonymous": Caller.anonymous()}
-    for user, caller in callers.items():
-        for mode in MODES:
-            result = query(fresh_index, embedder, "restructuring plan line four valve", caller, mode)
-            assert ext_ids(result) == ["everyone"] and result.total == 1, (user, mode)
-            assert {v: n for name in result.facets for v, n in result.facets[name]} == {
-                "Quality": 1, "oa": 1, "policy": 1}, (user, mode)  # fmt: skip
-        assert fresh_index.get_document(nobody.doc_id, caller) is None, user
-    admin = Caller(frozenset({"public", "user:km-admin"}), admin=True)
-    assert fresh_index.get_document(nobody.doc_id, admin) is not None
-    found = query(fresh_index, embedder, "restructuring plan", admin, "bm25")
-    assert "nobody" in ext_ids(found)

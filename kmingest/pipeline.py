@@ -97,6 +97,10 @@ class Scan:
 
     seen: set[str] = field(default_factory=set)
     newest: datetime | None = None
+    covered: set[str] = field(default_factory=set)  # id prefixes an unreadable folder/file hid (not gone)
+
+    def hides(self, external_id: str) -> bool:
+        return any(external_id.startswith(prefix) for prefix in self.covered)
 
 
 @dataclass
@@ -154,9 +158,14 @@ class SourceRun:
                 why = (
                     item.reason if isinstance(item, ExtractError) else "name is not valid Unicode; rename it"
                 )
-                item = ExtractError(item.external_id.encode("utf-8", "backslashreplace").decode("utf-8"), why)
+                covers = item.covers if isinstance(item, ExtractError) else None
+                item = ExtractError(
+                    item.external_id.encode("utf-8", "backslashreplace").decode("utf-8"), why, covers
+                )
             if isinstance(item, ExtractError):
                 scan.seen.add(item.external_id)
+                if item.covers is not None:
+                    scan.covered.add(item.covers)
                 self.stats.failed += 1
                 self.state.add_dead_letter(name, item.external_id, stable_reason(item.reason), self.run_id)
                 continue
@@ -187,16 +196,21 @@ class SourceRun:
             yield Pending(item, digest, before is None)
 
     def finish(self, scan: Scan) -> None:
-        """After every batch was written: on a full sync delete what the source no longer has, then
-        commit the checkpoint. Safe to repeat."""
+        """After every batch was written: delete what the source no longer has, then commit the checkpoint.
+        Safe to repeat. Deletions need a complete listing: a full sync, or a connector that lists everything
+        on every run (`Connector.complete_listing`, e.g. a folder: a file moved or removed since the last run
+        goes now, not at the next full sync). Ids an unreadable folder hid are kept, and a scheduled run that
+        saw nothing at all (an unmounted share looks empty) deletes nothing."""
         name = self.source.name
-        if self.full:
+        listed = self.full or (getattr(self.connector, "complete_listing", False) and bool(scan.seen))
+        if listed:
             known = self.state.known(name)
-            gone = [eid for eid in known if eid not in scan.seen]
+            gone = [eid for eid in known if eid not in scan.seen and not scan.hides(eid)]
             if gone:
                 self.index.delete([known[eid][2] for eid in gone])
                 self.state.forget(name, gone)
                 self.stats.deleted = len(gone)
+        if self.full or (listed and not scan.covered):
             self.state.prune_dead_letters(name, keep=scan.seen)
         if scan.newest is not None:
             self.state.set_checkpoint(name, scan.newest.isoformat())

@@ -85,6 +85,7 @@ def plan_run(
     manifest = {
         "source": source, "run_key": run_key, "run_id": run.run_id, "full": full, "force": force,
         "newest": scan.newest.isoformat() if scan.newest else None, "seen": sorted(scan.seen),
+        "covered": sorted(scan.covered),
         "batches": [Path(b).name for b in batches], "stats": run.stats.as_dict(),
     }  # fmt: skip
     _write_json(folder / MANIFEST, manifest)
@@ -111,7 +112,7 @@ def process_batch(ws: Workspace, batch_path: str) -> dict[str, int]:
 
 
 def finalize_run(ws: Workspace, source: str, run_key: str) -> dict[str, int]:
-    """After every batch: full-sync deletions and the checkpoint, then the run's total stats."""
+    """After every batch: deletions (SourceRun.finish) and the checkpoint, then the run's total stats."""
     folder = run_dir(ws, source, run_key)
     done = _read_json(folder / RESULT)
     if done is not None:
@@ -127,7 +128,7 @@ def finalize_run(ws: Workspace, source: str, run_key: str) -> dict[str, int]:
             setattr(total, key, getattr(total, key) + int(value))
     run.stats = total
     newest = datetime.fromisoformat(manifest["newest"]) if manifest["newest"] else None
-    run.finish(Scan(seen=set(manifest["seen"]), newest=newest))
+    run.finish(Scan(seen=set(manifest["seen"]), newest=newest, covered=set(manifest.get("covered", []))))
     ws.state.finish_run(run.run_id, "ok", total)
     _write_json(folder / RESULT, total.as_dict())
     for name in manifest["batches"]:

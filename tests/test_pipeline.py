@@ -91,20 +91,19 @@ def test_changed_file_is_reindexed_and_unchanged_chunks_come_from_the_cache(fold
         assert ws.index.stats()["documents"] == 4
 
 
-def test_full_sync_deletes_what_the_source_no_longer_has(folder: Path) -> None:
+def test_a_folder_source_deletes_removed_files_on_its_next_run(folder: Path) -> None:
     cfg = make_config(folder)
     with Workspace(cfg) as ws:
         ws.ingest(["docs"])
         (folder / "docs" / "Quality" / "calibration.md").unlink()
         (folder / "docs" / "HR" / "broken.pdf").unlink()
-        assert ws.ingest(["docs"])["docs"].deleted == 0  # incremental runs never delete
-        assert titles(ws, "torque") == ["Calibration"]
-        stats = ws.ingest(["docs"], full=True)["docs"]
+        stats = ws.ingest(["docs"])["docs"]  # a folder is listed whole on every run: no need for a full sync
         assert stats.deleted == 2
         assert titles(ws, "torque") == []
         assert ws.index.counts(Caller.system(), ["department"]) == {("HR",): 3}
         assert ws.index.stats()["chunks"] == 3
         assert "HR/broken.pdf" not in {d["external_id"] for d in ws.state.dead_letters("docs")}
+        assert ws.ingest(["docs"], full=True)["docs"].deleted == 0
 
 
 def test_fixing_a_broken_file_clears_its_dead_letter(folder: Path) -> None:
@@ -166,3 +165,20 @@ def test_switching_to_a_new_index_path_rewrites_everything_into_it(folder: Path)
     with Workspace(moved) as ws:
         assert ws.ingest(["docs"])["docs"].indexed == 4
         assert titles(ws, "torque") == ["Calibration"]
+
+
+def test_a_table_export_may_be_partial_so_only_a_full_sync_deletes_its_rows(tmp_path: Path) -> None:
+    (tmp_path / "rows").mkdir()
+    table = tmp_path / "rows" / "kb.csv"
+    table.write_text("id,text\n1,Torque wrenches are calibrated yearly.\n2,Gauges are locked away.\n")
+    data = {"state_dir": str(tmp_path / "state"), "index": {"path": str(tmp_path / "state" / "index.db")},
+            "embedding": {"cache_path": str(tmp_path / "state" / "emb.db")},
+            "sources": [{"name": "kb", "connector": "tabular", "path": str(tmp_path / "rows"),
+                         "tables": [{"name": "kb", "file": "kb.csv", "id": "id"}]}]}  # fmt: skip
+    with Workspace(parse_config(data, tmp_path / "kmingest.yaml")) as ws:
+        ws.ingest(["kb"])
+        table.write_text("id,text\n2,Gauges are locked away.\n")  # today's export holds one row
+        assert ws.ingest(["kb"])["kb"].deleted == 0
+        assert ws.index.stats()["documents"] == 2
+        assert ws.ingest(["kb"], full=True)["kb"].deleted == 1
+        assert ws.index.stats()["documents"] == 1

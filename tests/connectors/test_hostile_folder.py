@@ -123,12 +123,7 @@ def test_hostile_folder_run_exits_0_indexes_every_good_file_in_bounded_memory(tm
     assert not [h for h in anonymous.hits if "CEO" in h.title or "passwd" in h.title]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 row 19: needs SourceRun.finish to delete on complete listings "
-    "(pipeline.py, another helper's file); remove this mark when it does",
-)
-def test_file_moved_into_a_restricted_folder_leaves_its_old_public_id_on_a_scheduled_run(
+def test_file_moved_into_a_restricted_folder_loses_its_old_public_id_on_a_scheduled_run(
     tmp_path: Path,
 ) -> None:
     docs = tmp_path / "docs"
@@ -152,3 +147,35 @@ def test_file_moved_into_a_restricted_folder_leaves_its_old_public_id_on_a_sched
     assert hr == ["HR/plan.txt"]
     assert anonymous == [], "the moved file is still public at its old id"
     assert stats.deleted == 1
+
+
+def test_a_folder_that_cannot_be_listed_or_a_share_that_looks_empty_deletes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    (docs / "HR").mkdir(parents=True)
+    (docs / "HR" / "policy.txt").write_text("Leave policy: twenty days a year.")
+    (docs / "notes.txt").write_text("Canteen opens at seven.")
+    config = write_config(tmp_path, docs)
+    cfg = parse_config(json.loads(config.read_text()), config)
+    with Workspace(cfg) as ws:
+        assert ws.ingest(["files"])["files"].indexed == 2
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if Path(os.fsdecode(path)).name == "HR":  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with Workspace(cfg) as ws:
+        stats = ws.ingest(["files"])["files"]
+        assert (stats.deleted, stats.failed) == (0, 1)  # HR/ unreadable: its files are hidden, not gone
+        assert ws.index.stats()["documents"] == 2
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    (docs / "HR" / "policy.txt").unlink()
+    (docs / "notes.txt").unlink()  # the folder is empty, as an unmounted share looks
+    with Workspace(cfg) as ws:
+        assert ws.ingest(["files"])["files"].deleted == 0
+        assert ws.index.stats()["documents"] == 2
+        assert ws.ingest(["files"], full=True)["files"].deleted == 2  # a full sync trusts an empty listing

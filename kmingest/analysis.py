@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -223,3 +224,17 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+def densest_window(spans: Sequence[tuple[int, int]], width: int) -> int:
+    """Index of the span that starts the window of `width` characters holding the most span starts (the
+    first such; -1 when there are none): the passage to show. `spans` sorted by start, as highlight_spans
+    returns them. Two pointers: linear in the number of spans (a page may hold tens of thousands)."""
+    best, best_count, end = -1, 0, 0
+    for i, (start, _) in enumerate(spans):
+        end = max(end, i)
+        while end < len(spans) and spans[end][0] - start < width:
+            end += 1
+        if end - i > best_count:
+            best, best_count = i, end - i
+    return best

@@ -1,5 +1,5 @@
-from kmingest.analysis import analyze, highlight_spans, query_terms
-from kmingest.index.base import densest_window, make_snippet
+from kmingest.analysis import analyze, densest_window, highlight_spans, query_terms
+from kmingest.index.base import make_snippet
 
 
 def test_latin_terms_are_lowercased_stemmed_and_stopwords_dropped() -> None:
@@ -87,3 +87,4 @@ def test_densest_window_is_the_first_window_with_the_most_match_starts() -> None
     for width in (1, 10, 21, 240, 1000):
         assert densest_window(spans, width) == brute(width)
     assert densest_window(spans, 240) == 2  # the first of the two windows holding three matches
+    assert densest_window([], 240) == -1

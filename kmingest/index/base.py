@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.analysis import highlight_spans
+from kmingest.analysis import densest_window, highlight_spans
 from kmingest.index.fusion import Method
 from kmingest.models import PUBLIC, Chunk, Document
 
@@ -199,19 +199,6 @@ def spaces_mismatch(
 
     return IndexError_(f"{where} was built with embedding models {show(stored)}, not {show(wanted)}; "
                        f"fix: set embedding.models back, or {fix}")  # fmt: skip
-
-
-def densest_window(spans: Sequence[tuple[int, int]], width: int) -> int:
-    """Index of the span that starts the window of `width` characters holding the most span starts (the
-    first such); `spans` sorted by start. Two pointers: linear in the number of spans."""
-    best, best_count, end = 0, 0, 0
-    for i, (start, _) in enumerate(spans):
-        end = max(end, i)
-        while end < len(spans) and spans[end][0] - start < width:
-            end += 1
-        if end - i > best_count:
-            best, best_count = i, end - i
-    return best
 
 
 def make_snippet(text: str, query: str, width: int = 240) -> str:

@@ -245,18 +245,19 @@ class EmbeddedIndex:
 
     def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:
         with self._lock:
+            # the ACL first, and the same work for a missing and a forbidden id (nothing else is read)
+            found = self._db.execute("SELECT rid, acl FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            acl = json.loads(found[1]) if found is not None else []
+            if found is None or not allowed(acl, caller):
+                return None
             cols = ("doc_id", "source", "external_id", "system", "title", "department", "doc_type",
-                    "updated_at", "author", "url", "acl", "content_hash", "text", "metadata")  # fmt: skip
+                    "updated_at", "author", "url", "content_hash", "text", "metadata")  # fmt: skip
             row = self._db.execute(
-                f"SELECT {', '.join(cols)} FROM documents WHERE doc_id = ?", (doc_id,)
+                f"SELECT {', '.join(cols)} FROM documents WHERE rid = ?", (found[0],)
             ).fetchone()
-            if row is None:
-                return None
             doc: dict[str, object] = dict(zip(cols, row, strict=True))
-            doc["acl"] = json.loads(str(doc["acl"]))
+            doc["acl"] = acl
             doc["metadata"] = json.loads(str(doc["metadata"]))
-            if not allowed(doc["acl"], caller):  # type: ignore[arg-type]
-                return None
             doc["chunks"] = self._db.execute(
                 "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.rid = c.doc_rid WHERE d.doc_id = ?",
                 (doc_id,),

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
 from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from kmingest.analysis import highlight_spans
+from kmingest.analysis import densest_window, highlight_spans
 
 _MARK_RE = re.compile(r"(</?mark>)")
 _TAG_RE = re.compile(r"<[^>]*>")
@@ -64,21 +63,8 @@ def snippet_spans(snippet_html: str) -> list[tuple[int, int]]:
     return spans
 
 
+PASSAGE_CHARS = 400  # the window of the document page's densest passage
 MAX_MARKS = 500  # <mark> elements on one document page; further matches are counted, not marked
-
-
-def best_span_index(spans: Sequence[tuple[int, int]], width: int = 400) -> int:
-    """The match that starts the densest window of matches (the most match starts within `width`
-    characters from it; the first such match on a tie): the passage to bring into view. `spans` are
-    sorted by start, as highlight_spans returns them; one pass with two pointers, so linear time."""
-    best, best_count, end = -1, 0, 0
-    for i, (start, _) in enumerate(spans):
-        end = max(end, i)
-        while end < len(spans) and spans[end][0] - start < width:
-            end += 1
-        if end - i > best_count:
-            best, best_count = i, end - i
-    return best
 
 
 def marked_range(matches: int, best: int, cap: int = MAX_MARKS) -> range:
@@ -92,7 +78,7 @@ def highlight_full_text(text: str, query: str) -> tuple[Markup, int]:
     At most MAX_MARKS matches around that passage are marked (a page with tens of thousands of matches
     stays small and quick). Returns the markup and the number of matches (marked or not)."""
     spans = highlight_spans(text, query) if query.strip() else []
-    best = best_span_index(spans)
+    best = densest_window(spans, PASSAGE_CHARS)
     out: list[str] = []
     pos = 0
     for i in marked_range(len(spans), best):

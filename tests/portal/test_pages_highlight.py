@@ -9,7 +9,8 @@ from typing import overload
 
 import pytest
 
-from kmingest.portal.render import MAX_MARKS, best_span_index, highlight_full_text
+from kmingest.analysis import densest_window
+from kmingest.portal.render import MAX_MARKS, PASSAGE_CHARS, highlight_full_text
 
 
 class CountingSpans(Sequence[tuple[int, int]]):
@@ -52,14 +53,14 @@ def test_best_span_matches_the_definition_on_random_spans() -> None:
     for _ in range(200):
         starts = sorted(rng.sample(range(3000), rng.randint(0, 40)))
         spans = [(s, s + 1) for s in starts]
-        assert best_span_index(spans) == brute_force_best(spans), spans
+        assert densest_window(spans, PASSAGE_CHARS) == brute_force_best(spans), spans
 
 
 def test_best_span_reads_each_span_a_bounded_number_of_times() -> None:
     reads = {}
     for n in (20_000, 40_000):
         spans = CountingSpans([(i * 5, i * 5 + 3) for i in range(n)])
-        assert best_span_index(spans) == 0  # every window holds 80 starts: the first one wins
+        assert densest_window(spans, PASSAGE_CHARS) == 0  # every window holds 80 starts: the first one wins
         reads[n] = spans.reads
     assert reads[20_000] <= 3 * 20_000  # quadratic would be 400 million reads
     assert reads[40_000] <= 2.2 * reads[20_000]  # twice the matches, about twice the work

@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kmingest.sqlite_files import open_shared
+
 NO_DEPARTMENT = "(none)"
 MAX_QUERY_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -67,16 +69,11 @@ def normalize_query(query: str) -> str:
 
 class QueryLog:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # no fsync per logged search (the commits serialise across portal workers); WAL stays consistent,
-        # a power cut may lose the last queries' analytics, never the index
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+        # no fsync per logged search (the commits serialise across portal workers): a power cut may lose
+        # the last queries' analytics, never the index
+        self._db = open_shared(path, SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(queries)")}
         if "owner" not in columns:  # a log written before queries had owners: their clicks stay unbound
             with contextlib.suppress(sqlite3.OperationalError):  # another process added it meanwhile

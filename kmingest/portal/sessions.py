@@ -17,10 +17,11 @@ import hashlib
 import hmac
 import json
 import secrets
-import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from kmingest.sqlite_files import open_shared
 
 SESSION_COOKIE = "kmingest_session"
 SCHEMA = """
@@ -76,13 +77,9 @@ class SessionStore:
     """Sessions in SQLite; safe for the threads of one process and for several processes."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_shared(path, SCHEMA)
 
     def create(self, user: str, hours: float, now: float | None = None) -> tuple[str, float]:
         """A new session for `user`: (session id, expiry as a Unix time)."""

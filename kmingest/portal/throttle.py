@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from starlette.requests import Request
 
 from kmingest.config import PortalConfig, SignInLimits
+from kmingest.sqlite_files import open_shared
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sign_in_failures (key TEXT NOT NULL, at REAL NOT NULL);
@@ -69,13 +69,9 @@ def client_address(request: Request, networks: tuple[Network, ...]) -> str:
 
 class SignInThrottle:
     def __init__(self, path: Path, limits: SignInLimits) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.limits = limits
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_shared(path, SCHEMA)
 
     def _keys(self, user: str, address: str) -> list[tuple[str, int]]:
         return [(f"user:{user.casefold()}", self.limits.user_failures),

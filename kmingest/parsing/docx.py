@@ -5,8 +5,10 @@ Each story part is streamed: body blocks are visited in document order and freed
 document.xml never becomes one tree (XML per block is capped; max_chars stops the text). Paragraphs
 with "Heading N" or "Title" styles open sections, tables become "cell | cell" rows (merged cells once),
 text boxes follow their paragraph as their own paragraphs (read once), altChunk parts (HTML, MHT, text,
-an imported Word document) are parsed in place. After the body, outside any section: footnotes, endnotes (not the separator
-notes), then page headers/footers once.
+an imported Word document) are parsed in place. After the body, outside any section: footnotes, endnotes (not
+the separator notes), then page headers/footers once. The core properties give metadata title, author,
+last_modified_by, created_at and updated_at (ooxml_package.core_metadata); the title is the core title, else
+the first heading (the pipeline's title policy decides whether a core title is used: template titles are common).
 """
 
 from __future__ import annotations
@@ -16,16 +18,12 @@ import email.policy
 import posixpath
 import re
 from collections.abc import Callable
-from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from docx.opc.coreprops import CoreProperties
-from docx.oxml.parser import parse_xml
-
 from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
-from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
+from kmingest.parsing.builder import TextBuilder, tidy_lines
 from kmingest.parsing.docx_text import (
     ALT_CHUNK,
     CONTAINERS,
@@ -40,14 +38,13 @@ from kmingest.parsing.docx_text import (
 from kmingest.parsing.encoding import decode_text
 from kmingest.parsing.guard import check_chars, check_zip
 from kmingest.parsing.html import html_to_content
-from kmingest.parsing.ooxml_package import Package, Relationship, drop_used
+from kmingest.parsing.ooxml_package import Package, Relationship, core_metadata, drop_used
 
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _STRICT_W = "{http://purl.oclc.org/ooxml/wordprocessingml/main}"
 _NOTES = (w("footnote"), w("endnote"))
 _STORIES = {w(name) for name in ("body", "hdr", "ftr", "footnote", "endnote")}
 _SEPARATOR_NOTES = {"separator", "continuationSeparator", "continuationNotice"}
-_MAX_CORE_BYTES = 1024 * 1024
 
 Emit = Callable[[int, str], None]
 
@@ -199,27 +196,12 @@ def _check_main_root(root: Any) -> None:
 
 
 def _core_metadata(package: Package) -> dict[str, Any]:
-    target = next((rel.target for rel in package.rels("") if rel.kind == "core-properties"), "")
-    if not target or not package.has(target):
-        return {}
-    try:
-        props = CoreProperties(parse_xml(package.read(target, _MAX_CORE_BYTES)))  # type: ignore[arg-type]
-        fields = {
-            "author": props.author,
-            "title": props.title,
-            "subject": props.subject,
-            "keywords": props.keywords,
-            "last_modified_by": props.last_modified_by,
-            "created": props.created,
-            "modified": props.modified,
-        }
-    except Exception:  # a broken core-properties part must not cost us the text
-        return {}
-    return {
-        key: value.isoformat() if isinstance(value, datetime) else squash(value)
-        for key, value in fields.items()
-        if value and (isinstance(value, datetime) or squash(str(value)))
-    }
+    """Core properties in the document-metadata shape (author, created_at, updated_at, ...); "created"
+    stays as the earlier name of created_at."""
+    metadata: dict[str, Any] = dict(core_metadata(package))
+    if "created_at" in metadata:
+        metadata["created"] = metadata["created_at"]
+    return metadata
 
 
 def parse_docx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:

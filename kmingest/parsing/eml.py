@@ -1,5 +1,8 @@
 """E-mail (.eml, RFC 822 / MIME) -> body text; subject as title; from/to/cc/date/attachments in metadata.
 
+In the document-metadata shape the pipeline reads, From is the author, To and Cc the recipients (a list of
+addresses) and Date the updated_at (ISO 8601 with offset): mail keeps the date it was sent, not the file's.
+
 The body is the text/plain parts (else the text/html parts through the HTML parser). Payloads are decoded
 from their bytes with the declared charset when it works, else with encoding.decode_text, so broken MIME
 headers and wrong charsets still give readable text. Attachments are listed by name, never parsed.
@@ -10,10 +13,11 @@ from __future__ import annotations
 import email
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import parsedate_to_datetime
+from email.utils import formataddr, getaddresses, parsedate_to_datetime
 from typing import Any
 
 from kmingest.models import ParsedContent
@@ -75,13 +79,30 @@ def _parts(message: Message) -> Iterator[Message]:
 
 
 def _date(message: Message) -> str | None:
+    """The Date header as ISO 8601 (UTC when it names no zone), else as written, else None."""
     raw = _header(message, "date")
     if not raw:
         return None
+    when = sent_at(raw)
+    return when.isoformat() if when is not None else raw
+
+
+def sent_at(raw: str) -> datetime | None:
+    """An RFC 822 / 2822 date as an aware datetime (UTC for "-0000" or no zone); None when unreadable."""
     try:
-        return parsedate_to_datetime(raw).isoformat()
+        when = parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
-        return raw
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def recipients(*values: str) -> list[str]:
+    """Each address of To/Cc header values once, as "Name <address>" or the bare address."""
+    found: dict[str, None] = {}
+    for name, address in getaddresses([value for value in values if value]):
+        if address or name:
+            found.setdefault(formataddr((name, address)) if name and address else address or name)
+    return list(found)
 
 
 def parse_eml(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
@@ -111,6 +132,9 @@ def parse_eml(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
             builder.paragraph(html_to_content(markup, limits, "eml").text)
     metadata: dict[str, Any] = {key: _header(message, key) for key in _ADDRESS_HEADERS}
     metadata |= {"date": _date(message), "message_id": _header(message, "message-id")}
+    sent = sent_at(_header(message, "date"))
+    metadata |= {"author": metadata["from"], "recipients": recipients(metadata["to"], metadata["cc"])}
+    metadata["updated_at"] = sent.isoformat() if sent is not None else None
     metadata["attachments"] = attachments
     metadata = {key: value for key, value in metadata.items() if value}
     return builder.build("eml", _header(message, "subject") or None, metadata)

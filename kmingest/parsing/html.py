@@ -2,13 +2,17 @@
 
 Boilerplate (scripts, styles, navigation, page header/footer, asides, hidden elements) is removed; h1-h6
 open sections; paragraphs, list items and data-table rows ("cell | cell") become blocks; layout tables
-(tables holding headings or other tables) are walked like ordinary containers.
+(tables holding headings or other tables) are walked like ordinary containers. <meta> tags give metadata
+author, description, created_at (article:published_time, dcterms.created, date, ...) and updated_at
+(article:modified_time, dcterms.modified, last-modified, ...; else created_at), dates as ISO 8601 with offset.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from bs4 import BeautifulSoup
 from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
@@ -30,12 +34,59 @@ _BLANK_RUN = re.compile(r"\n[^\S\n]*\n\s*")
 _WHITESPACE = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_MODIFIED = (
+    "article:modified_time",
+    "og:updated_time",
+    "dcterms.modified",
+    "dc.date.modified",
+    "last-modified",
+)
+_CREATED = (
+    "article:published_time",
+    "dcterms.created",
+    "dcterms.issued",
+    "dc.date.created",
+    "date",
+    "dc.date",
+)
 
 
 def _meta(head: Tag | None, name: str) -> str | None:
     tag = head.find("meta", attrs={"name": re.compile(f"^{name}$", re.I)}) if head is not None else None
     content = tag.get("content") if isinstance(tag, Tag) else None
     return (squash(content) or None) if isinstance(content, str) else None
+
+
+def _meta_date(head: Tag | None, names: tuple[str, ...]) -> str | None:
+    """The first of the named <meta> dates (name=, property= or http-equiv=) that parses, as ISO 8601 with
+    offset (UTC when it names none): ISO 8601 / W3CDTF, or an HTTP (RFC 822) date."""
+    if head is None:
+        return None
+    wanted = {name.lower() for name in names}
+    found: dict[str, str] = {}
+    for tag in head.find_all("meta"):
+        key = next((str(tag.get(a)) for a in ("name", "property", "http-equiv") if tag.has_attr(a)), "")
+        content = tag.get("content")
+        if key.lower() in wanted and isinstance(content, str):
+            found.setdefault(key.lower(), content.strip())
+    for name in names:
+        when = _when(found.get(name.lower(), ""))
+        if when is not None:
+            return when.isoformat()
+    return None
+
+
+def _when(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -145,6 +196,8 @@ def html_to_content(markup: str, limits: ParseLimits, doc_type: str = "html") ->
     title = squash(title_tag.get_text(" ")) if isinstance(title_tag, Tag) else ""
     lang = soup.html.get("lang") if soup.html is not None else None
     metadata = {"lang": lang, "description": _meta(head, "description"), "author": _meta(head, "author")}
+    metadata["created_at"] = _meta_date(head, _CREATED)
+    metadata["updated_at"] = _meta_date(head, _MODIFIED) or metadata["created_at"]
     builder = TextBuilder(limits.max_chars)
     walker = _Walker(builder)
     walker.walk(soup)

@@ -16,13 +16,13 @@ header bytes (old Chinese clients) as UTF-8, else GB18030.
 
 from __future__ import annotations
 
-import email
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header
+from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 
 MAILBOX_SUFFIXES = (".mbox", ".box")
@@ -138,8 +138,9 @@ class MessageHeaders:
 
 
 def read_headers(data: bytes) -> MessageHeaders:
-    """Subject, From, Message-ID and Date of one message, decoded (compat32 keeps raw 8-bit bytes)."""
-    message = email.message_from_bytes(data, policy=policy.compat32)
+    """Subject, From, Message-ID and Date of one message, decoded (compat32 keeps raw 8-bit bytes); only the
+    header block is parsed, the body is not read."""
+    message = BytesHeaderParser(policy=policy.compat32).parsebytes(data)
 
     def get(name: str) -> str:  # the stored value: raw 8-bit bytes stay surrogate-escaped, not replaced
         return decode_header_value(next((str(v) for k, v in message.raw_items() if k.lower() == name), None))

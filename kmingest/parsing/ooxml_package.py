@@ -5,15 +5,19 @@ type opens (docm, dotx, dotm, strict OOXML) and memory stays bounded: a part is 
 a byte cap (`parse`), and a large story is streamed (`iterparse`) while the caller clears what it has
 used; between two `XmlStream.release` calls at most `max_unit_bytes` of XML may be read, so one
 element can never grow a tree of unbounded size. guard.check_zip has already bounded the declared sizes.
+`core_metadata` reads the core properties (docx, xlsx, pptx) into the document-metadata shape the pipeline
+reads: author, created_at, updated_at (ISO 8601 with offset), title.
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from typing import IO, Any
 from urllib.parse import unquote
 
@@ -170,15 +174,28 @@ class Package:
         return self._types.get(name.lower()) or self._types.get(extension, "")
 
 
+_DC, _DCTERMS, _CP = (
+    "{http://purl.org/dc/elements/1.1/}",
+    "{http://purl.org/dc/terms/}",
+    "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}",
+)
 _CORE_FIELDS = {
-    "{http://purl.org/dc/elements/1.1/}title": "title",
-    "{http://purl.org/dc/elements/1.1/}creator": "creator",
-    "{http://purl.org/dc/terms/}created": "created",
+    f"{_DC}title": "title",
+    f"{_DC}creator": "creator",
+    f"{_DC}subject": "subject",
+    f"{_CP}keywords": "keywords",
+    f"{_CP}lastModifiedBy": "last_modified_by",
+    f"{_DCTERMS}created": "created",
+    f"{_DCTERMS}modified": "modified",
 }
+_W3CDTF = re.compile(
+    r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?)?)?)?\s*(Z|[+-]\d\d:?\d\d)?$"
+)
 
 
 def core_properties(package: Package) -> dict[str, str]:
-    """title, creator and created (W3CDTF text) from the core-properties part, where present."""
+    """title, creator, subject, keywords, last_modified_by, created and modified (W3CDTF text) from the
+    core-properties part, where present and not blank."""
     target = next((rel.target for rel in package.rels("") if rel.kind == "core-properties"), "")
     if not target or not package.has(target):
         return {}
@@ -187,6 +204,45 @@ def core_properties(package: Package) -> dict[str, str]:
         text = " ".join((node.text or "").split())
         if text:
             found[_CORE_FIELDS[node.tag]] = text
+    return found
+
+
+def w3cdtf(text: str) -> datetime | None:
+    """A W3CDTF date ("2017-03-01", "2017-03-01T08:30:00Z", "...+08:00") as an aware datetime (UTC when it
+    names no offset); None when it is not one (core properties hold whatever a generator wrote)."""
+    match = _W3CDTF.match(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    tz = UTC
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        return datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+                        int(second or 0), tzinfo=tz)  # fmt: skip
+    except ValueError:  # month 13, hour 25, offset over 24 h
+        return None
+
+
+def core_metadata(package: Package) -> dict[str, str]:
+    """The core properties in the document-metadata shape the pipeline reads: title, author (creator),
+    last_modified_by, subject, keywords, created_at and updated_at (ISO 8601 with offset). A field that
+    cannot be read is left out; a broken core-properties part gives {} (it must not cost us the text)."""
+    try:
+        core = core_properties(package)
+    except ParseError:
+        return {}
+    found: dict[str, str] = {
+        k: core[k] for k in ("title", "subject", "keywords", "last_modified_by") if k in core
+    }
+    if "creator" in core:
+        found["author"] = core["creator"]
+    for key, name in (("created", "created_at"), ("modified", "updated_at")):
+        when = w3cdtf(core.get(key, ""))
+        if when is not None:
+            found[name] = when.isoformat()
     return found
 
 

@@ -5,6 +5,8 @@
 (PR_MESSAGE_CODEPAGE / PR_INTERNET_CPID, else detected), 0102 binary. The body is the plain-text body,
 else the HTML body, else the compressed RTF body (LZFu, MS-OXRTFCP) through rtf.py. Attachments are
 listed by name, not parsed. An encrypted message (S/MIME or PGP, no readable body) fails with a reason.
+Metadata author (the sender), recipients (To and Cc display names) and updated_at (the submit time, else the
+delivery time, ISO 8601 UTC) are the document-metadata shape the pipeline reads.
 """
 
 from __future__ import annotations
@@ -179,5 +181,14 @@ def parse_msg(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
         builder.paragraph(block)
     if attachments:
         builder.paragraph("Attachments: " + ", ".join(attachments))
-    metadata = {key.lower(): value for key, value in headers.items() if value and key != "Subject"}
+    metadata: dict[str, Any] = {
+        key.lower(): value for key, value in headers.items() if value and key != "Subject"
+    }
+    if sender:
+        metadata["author"] = sender
+    to_and_cc = [squash(name) for value in (headers["To"], headers["Cc"]) for name in value.split(";")]
+    if any(to_and_cc):
+        metadata["recipients"] = list(dict.fromkeys(name for name in to_and_cc if name))
+    if headers["Date"]:
+        metadata["updated_at"] = headers["Date"]
     return builder.build("msg", subject or None, metadata)

@@ -1,8 +1,10 @@
 """PDF -> text, one block per page (pypdf, pure Python; no OCR, so scanned pages yield nothing).
 
 Encrypted files (RC4, AES-128, AES-256; AES through the `cryptography` package) are opened with the
-empty user password when possible, else fail with a reason. The page count is checked against `max_pdf_pages` before any text is extracted; a page whose extraction
-crashes is skipped and counted in metadata["pages_failed"].
+empty user password when possible, else fail with a reason. The page count is checked against
+`max_pdf_pages` before any text is extracted; a page whose extraction crashes is skipped and counted in
+metadata["pages_failed"]. The Info dictionary gives metadata title, author, subject, creator (the producing
+application), created_at (/CreationDate) and updated_at (/ModDate), dates as ISO 8601 with offset.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import PurePath
 from typing import Any
 
@@ -26,6 +29,7 @@ if logging.getLogger("pypdf").level == logging.NOTSET:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _BLANK_RUN = re.compile(r"\n\s*\n")
+_PDF_DATE = re.compile(r"(?:D:)?(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?\s*(?:([Zz+-])(\d\d)?'?(\d\d)?'?)?")
 _JUNK_TITLE = re.compile(r"^(untitled.*|microsoft word - .*|.*\.(docx?|pdf|indd|qxd|jpe?g|png|tiff?))$", re.I)
 _NO_AES = "pdf: encrypted with AES, cannot decrypt (the 'cryptography' package is not installed)"
 _NEEDS_PASSWORD = "pdf: encrypted, no password: opening it needs a user password; remove the password"
@@ -62,13 +66,32 @@ def _info(reader: PdfReader) -> dict[str, Any]:
             continue
         if isinstance(value, str) and squash(value):
             out[key] = squash(value)
-    try:
-        created = info.creation_date
-        if created is not None:
-            out["created"] = created.isoformat()
-    except Exception:
-        pass
+    for key, name in (("/CreationDate", "created_at"), ("/ModDate", "updated_at")):
+        try:
+            when = pdf_date(str(info.get(key) or ""))
+        except Exception:  # an indirect object that does not resolve
+            continue
+        if when is not None:
+            out[name] = when.isoformat()
     return out
+
+
+def pdf_date(text: str) -> datetime | None:
+    """A PDF date ("D:20170301083000+08'00'", also without "D:", seconds or offset; "Z" is UTC) as an
+    aware datetime (UTC when it names no offset); None when it is not one."""
+    match = _PDF_DATE.match(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    tz = UTC
+    if sign in ("+", "-") and zone_hours:
+        offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
+        tz = timezone(-offset if sign == "-" else offset) if offset < timedelta(hours=24) else UTC
+    try:
+        return datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+                        int(second or 0), tzinfo=tz)  # fmt: skip
+    except ValueError:  # month 13, day 32
+        return None
 
 
 def parse_pdf(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:

@@ -3,7 +3,8 @@
 Every row becomes a line "Header1: v1; Header2: v2" using the first non-empty row as the header, so a
 passage cut out of a long sheet still says what each value is. A leading one-cell row followed by a wider
 row is a caption, not a header. Each xlsx sheet is a section named after the sheet; the sheets' page
-headers and footers follow once, outside the sections.
+headers and footers follow once, outside the sections. An xlsx's core properties (read from the package,
+not openpyxl) give the title, and metadata author, created_at and updated_at.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder
 from kmingest.parsing.encoding import decode_text
 from kmingest.parsing.fields import field_value
-from kmingest.parsing.ooxml_package import Package, core_properties
+from kmingest.parsing.ooxml_package import Package, core_metadata
 from kmingest.parsing.ooxml_sheets import (
     STRICT_MAIN,
     StrictWorkbook,
@@ -90,9 +91,7 @@ def _add_sheet(builder: TextBuilder, title: str, rows: Iterable[Sequence[object]
         _add_rows(builder, chain([first], lines))
 
 
-def _read_with_openpyxl(
-    data: bytes, builder: TextBuilder, limits: ParseLimits
-) -> tuple[dict[str, Any], str | None]:
+def _read_with_openpyxl(data: bytes, builder: TextBuilder, limits: ParseLimits) -> dict[str, Any]:
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheets: list[str] = []
     try:
@@ -103,34 +102,21 @@ def _read_with_openpyxl(
             if hasattr(sheet, "reset_dimensions"):
                 sheet.reset_dimensions()  # a stale A1:XFD1048576 would pad every row to 16384 cells
             _add_sheet(builder, sheet.title, sheet.iter_rows(values_only=True), limits.max_sheet_rows)
-        props = workbook.properties
-        metadata: dict[str, Any] = {"sheets": sheets}
-        if props is not None and props.creator:
-            metadata["author"] = props.creator
-        if props is not None and props.created:
-            metadata["created"] = props.created.isoformat()
-        title = props.title if props is not None else None
     finally:
         workbook.close()
-    return metadata, title
+    return {"sheets": sheets}
 
 
 def _read_strict(
     package: Package, workbook: str, root: Any, builder: TextBuilder, limits: ParseLimits
-) -> tuple[dict[str, Any], str | None]:
+) -> dict[str, Any]:
     """A strict OOXML workbook (openpyxl reads none of its cells)."""
     reader = StrictWorkbook(package, workbook, root, limits.max_chars)
     sheets = [sheet for sheet in workbook_sheets(package, workbook, root) if sheet.kind == "worksheet"]
     for sheet in sheets:
         if sheet.part:
             _add_sheet(builder, sheet.title, reader.rows(sheet.part), limits.max_sheet_rows)
-    core = core_properties(package)
-    metadata: dict[str, Any] = {"sheets": [sheet.title for sheet in sheets], "strict_ooxml": True}
-    if core.get("creator"):
-        metadata["author"] = core["creator"]
-    if core.get("created"):
-        metadata["created"] = core["created"].removesuffix("Z")
-    return metadata, core.get("title")
+    return {"sheets": [sheet.title for sheet in sheets], "strict_ooxml": True}
 
 
 def parse_xlsx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
@@ -140,9 +126,13 @@ def parse_xlsx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
         workbook = package.main_part("xl/workbook.xml")
         root = package.parse(workbook)
         if root_namespace(root) == STRICT_MAIN:
-            metadata, title = _read_strict(package, workbook, root, builder, limits)
+            metadata = _read_strict(package, workbook, root, builder, limits)
         else:
-            metadata, title = _read_with_openpyxl(data, builder, limits)
+            metadata = _read_with_openpyxl(data, builder, limits)
+        # core properties read directly: openpyxl invents created = now for a file without them
+        core = core_metadata(package)
+        title = core.pop("title", None)
+        metadata |= core
         page_texts = dict.fromkeys(
             text
             for sheet in workbook_sheets(package, workbook, root)

@@ -3,14 +3,14 @@
 `parse_bytes` sniffs the zip (ppt/ members) and runs the zip-bomb guard first. Each slide's title is a
 heading (or "Slide N" when it has none); the other shapes follow in reading order (top to bottom, then left
 to right; group shapes are opened), tables become "cell | cell" rows, and the speaker notes close the
-slide as "Notes: ...". Charts and pictures carry no text here.
+slide as "Notes: ...". Charts and pictures carry no text here. The core properties (read from the package:
+ooxml_package.core_metadata) give metadata title, author, created_at and updated_at.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from pptx.enum.shapes import PP_PLACEHOLDER
@@ -22,6 +22,8 @@ from pptx.shapes.group import GroupShape
 from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
+from kmingest.parsing.ooxml_package import Package as OoxmlPackage
+from kmingest.parsing.ooxml_package import core_metadata
 
 # python-pptx knows .pptx/.pptm/.ppsx/.potx main parts; macro-enabled shows and templates are the same XML
 for _macro_main in ("slideshow", "template"):
@@ -88,20 +90,13 @@ def _notes(slide: Any) -> str:
     return tidy_lines(frame.text) if frame is not None else ""
 
 
-def _metadata(presentation: Any, slide_count: int) -> dict[str, Any]:
-    props = presentation.core_properties
-    fields = {
-        "author": props.author,
-        "title": props.title,
-        "subject": props.subject,
-        "created": props.created,
-    }
-    metadata: dict[str, Any] = {"slides": slide_count}
-    for key, value in fields.items():
-        if isinstance(value, datetime):
-            metadata[key] = value.isoformat()
-        elif isinstance(value, str) and squash(value):
-            metadata[key] = squash(value)
+def _metadata(data: bytes, slide_count: int) -> dict[str, Any]:
+    """Core properties read from the package itself: python-pptx invents a part for a file without one
+    (title "PowerPoint Presentation", modified = now). A template's default title is left out."""
+    with OoxmlPackage(data, "pptx") as package:
+        metadata: dict[str, Any] = {"slides": slide_count, **core_metadata(package)}
+    if str(metadata.get("title", "")).lower() in _DEFAULT_TITLES:
+        del metadata["title"]
     return metadata
 
 
@@ -124,8 +119,5 @@ def parse_pptx(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
             builder.paragraph(text)
         if notes:
             builder.paragraph(f"Notes: {notes}")
-    metadata = _metadata(presentation, len(slides))
-    core_title = metadata.get("title")
-    if isinstance(core_title, str) and core_title.lower() in _DEFAULT_TITLES:
-        core_title = None
-    return builder.build("pptx", core_title or next((t for t in titles if t), None), metadata)
+    metadata = _metadata(data, len(slides))
+    return builder.build("pptx", metadata.get("title") or next((t for t in titles if t), None), metadata)

@@ -152,14 +152,19 @@ class SourceConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-    connector: str
-    path: Path | None = None
-    system: str | None = None
-    department: str | None = None
-    acl: tuple[str, ...] = (PUBLIC,)
-    schedule: str | None = "@daily"
-    dag: DagConfig = DagConfig()
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+                      description="the source's name: in ids, `kmingest ingest NAME` and the DAG id")  # fmt: skip
+    connector: str = Field(description="a built-in connector (below) or a plugin's (connectors list)")
+    path: Path | None = Field(default=None, description="the export folder (relative: to the config file)")
+    system: str | None = Field(default=None, description="the source system's name shown with each "
+                               "document (and its `portal.source_links` key); default: the connector name")  # fmt: skip
+    department: str | None = Field(default=None, description="department of records that name none; "
+                                   "default: `unassigned`")  # fmt: skip
+    acl: tuple[str, ...] = Field(default=(PUBLIC,), description="readers of records that carry no ACL: "
+                                 "`public`, `dept:<name>`, `user:<login>`, `group:<name>`; `[]`: admins only")  # fmt: skip
+    schedule: str | None = Field(default="@daily", description="Airflow schedule of the source's DAG "
+                                 "(cron or preset); null: triggered by hand only")  # fmt: skip
+    dag: DagConfig = Field(default=DagConfig(), description="how Airflow runs the source's DAG (keys below)")
 
     @property
     def options(self) -> dict[str, Any]:

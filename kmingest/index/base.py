@@ -7,6 +7,10 @@ Search semantics, the same on every backend (one implementation: index/hybrid.py
 - hits are documents (best chunk per document), ranked by fusing the two rankings (mode "hybrid", see
   index/fusion.py), or by one of them (mode "bm25" / "vector");
 - an empty query lists documents newest first (browse), with the same filters, ACL and facets;
+- exact duplicates (same `text_fingerprint`) are one result: the copy ranked first is the hit and lists the
+  other copies the caller may read (within the same filters) as `SearchHit.duplicates`; later copies are
+  not hits of their own. `total`, facets and range counts count such groups, so a filter shows as many
+  results as its facet said (a document without text is a group of its own);
 - nothing a caller may not read is ever returned, counted or highlighted.
 """
 
@@ -95,6 +99,19 @@ class SemanticQuery:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Another readable copy of a hit's text (same fingerprint): where else the same content is."""
+
+    doc_id: str
+    title: str
+    source: str
+    system: str
+    department: str
+    external_id: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class SearchHit:
     doc_id: str
     score: float
@@ -108,6 +125,7 @@ class SearchHit:
     updated_at: datetime | None = None
     url: str | None = None
     external_id: str = ""
+    duplicates: tuple[Location, ...] = ()  # the other readable copies, by source then external id
 
 
 @dataclass
@@ -141,6 +159,12 @@ class DocumentFacts:
 def text_fingerprint(text: str) -> str:
     """Hash of a document's text with case and whitespace normalised (finds the same content twice)."""
     return hashlib.sha256(" ".join(text.split()).lower().encode("utf-8")).hexdigest()[:32]
+
+
+def group_fingerprint(text: str) -> str | None:
+    """The duplicate group key of a document's text: its fingerprint, None for a text of only whitespace
+    (documents without text are never duplicates of each other)."""
+    return text_fingerprint(text) if text.strip() else None
 
 
 class IndexBackend(Protocol):

@@ -3,10 +3,12 @@
 Chunks and documents live in two aliased indices (index/es_schema.py). Writes are bulk requests with
 retries and exponential backoff on 429; any item that still fails raises, so nothing is dropped silently
 and the pipeline does not advance its checkpoint. Search runs the shared sequence (index/hybrid.py) over
-`_Scope`: a BM25 query and a kNN query on the query's vector field, each with the filters and the
-caller's ACL, fused client-side (no licensed features); totals and facets come from one aggregation
-request over the union of both, also ACL-filtered. Snippets use the same highlighter as the embedded
-backend.
+index/elastic_search.py: a BM25 query and a kNN query on the query's vector field, each with the filters
+and the caller's ACL, fused client-side (no licensed features); totals and facets come from one
+aggregation request over the union of both, also ACL-filtered. Snippets use the same highlighter as the
+embedded backend. Every document and chunk carries its text `fingerprint` (keyword) for collapsing
+duplicates; an index created before it gets the field added to its mapping on the first write
+(`Layout.add_fingerprint`), and its older documents count as groups of their own until `kmingest reindex`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from kmingest.analysis import analyze, query_terms
 from kmingest.index.base import (
     FACET_FIELDS,
     Caller,
-    DateRange,
     DocumentFacts,
     Filters,
     IndexError_,
@@ -32,27 +33,17 @@ from kmingest.index.base import (
     SemanticQuery,
     allowed,
     check_group_by,
+    group_fingerprint,
     make_snippet,
     spaces_mismatch,
     text_fingerprint,
 )
+from kmingest.index.elastic_search import ElasticScope
 from kmingest.index.es_schema import Layout, vector_field
-from kmingest.index.hybrid import Facets, Key, Match, run_search
+from kmingest.index.hybrid import run_search
 from kmingest.models import PUBLIC, chunk_id
 
 BM25_FIELDS = ["title_terms^1.5", "section_terms", "body_terms"]
-DOC_FIELDS = (
-    "doc_id",
-    "source",
-    "external_id",
-    "system",
-    "department",
-    "doc_type",
-    "acl",
-    "updated_at",
-    "url",
-    "title",
-)
 
 
 class IndexWriteError(IndexError_):
@@ -70,6 +61,7 @@ class ElasticIndex:
         name = self.layout.alias if version is None else (lambda kind: self.layout.physical(kind, version))
         self.chunks = name("chunks")
         self.docs = name("documents")
+        self._fingerprint_mapped = False  # checked on the first write (an index older than fingerprints)
 
     # ---- bookkeeping -------------------------------------------------------------------------------
     def _exists(self) -> bool:
@@ -126,6 +118,9 @@ class ElasticIndex:
         if not items:
             return
         previous = self._previous_counts([doc.doc_id for doc, _, _ in items])
+        if not self._fingerprint_mapped and self._exists():
+            self.layout.add_fingerprint([self.chunks, self.docs])
+            self._fingerprint_mapped = True
 
         def actions() -> Iterator[dict[str, Any]]:
             for doc, chunks, vectors in items:
@@ -135,6 +130,9 @@ class ElasticIndex:
                           "system": doc.system, "department": doc.department, "doc_type": doc.doc_type,
                           "acl": list(doc.acl), "updated_at": doc.updated_at.isoformat() if doc.updated_at else None,
                           "url": doc.url, "title": doc.title}  # fmt: skip
+                fingerprint = group_fingerprint(doc.text)
+                if fingerprint is not None:
+                    shared["fingerprint"] = fingerprint
                 yield {"_op_type": "index", "_index": self.docs, "_id": doc.doc_id,
                        "_source": {**shared, "author": doc.author, "content_hash": doc.content_hash,
                                    "text": doc.text, "metadata": doc.metadata, "chunk_count": len(chunks)}}  # fmt: skip
@@ -205,26 +203,8 @@ class ElasticIndex:
     ) -> SearchResult:
         if not self._exists():
             return SearchResult(hits=[], total=0, facets={f: [] for f in FACET_FIELDS})
-        return run_search(_Scope(self, self._filters(request.filters, caller), request), request, semantic)
-
-    def browse(self, request: SearchRequest, flt: list[dict[str, Any]]) -> SearchResult:
-        aggs: dict[str, Any] = {f: {"terms": {"field": f, "size": 100}} for f in FACET_FIELDS}
-        if request.count_ranges:
-            aggs["ranges"] = {"filters": {"filters": [_date_range(r) for r in request.count_ranges]}}
-        resp = self.client.search(index=self.docs, query={"bool": {"filter": flt}}, aggs=aggs, track_total_hits=True,
-                                  sort=[{"updated_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}],
-                                  from_=request.offset, size=request.limit, source_includes=[*DOC_FIELDS, "text"])  # fmt: skip
-        hits = []
-        for h in resp["hits"]["hits"]:
-            src = h["_source"]
-            hits.append(self._hit({**src, "section": "", "text": src["text"][:1000]}, "", 0.0))
-        facets = {f: sorted(((b["key"], int(b["doc_count"])) for b in resp["aggregations"][f]["buckets"]),
-                            key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
-        ranges = None
-        if request.count_ranges:
-            ranges = [int(b["doc_count"]) for b in resp["aggregations"]["ranges"]["buckets"]]
-        total = int(resp["hits"]["total"]["value"])
-        return SearchResult(hits=hits, total=total, facets=facets, range_counts=ranges)
+        flt = self._filters(request.filters, caller)
+        return run_search(ElasticScope(self, flt, request), request, semantic)
 
     @staticmethod
     def _hit(src: dict[str, Any], query: str, score: float) -> SearchHit:
@@ -307,98 +287,3 @@ class ElasticIndex:
 
     def close(self) -> None:
         self.client.close()
-
-
-def _date_range(date_range: DateRange) -> dict[str, Any]:
-    """The updated_at filter of one range, as the search's own date filter writes it."""
-    lo, hi = date_range
-    return {"range": {"updated_at": {k: v.isoformat() for k, v in (("gte", lo), ("lte", hi)) if v}}}
-
-
-class _Scope:
-    """One search with the filters and the caller's ACL as an ES filter list (index/hybrid.py)."""
-
-    def __init__(self, index: ElasticIndex, flt: list[dict[str, Any]], request: SearchRequest) -> None:
-        self.index, self.client, self.flt, self.request = index, index.client, flt, request
-
-    def lexical(self, query: str) -> list[Match]:
-        lexical_q = self.index._lexical_query(query)
-        if lexical_q is None:
-            return []
-        resp = self.client.search(index=self.index.chunks, query={"bool": {"must": lexical_q, "filter": self.flt}},
-                                  collapse={"field": "doc_id"}, size=self.request.lexical_k,
-                                  source_includes=["doc_id"])  # fmt: skip
-        return [(h["_source"]["doc_id"], h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
-
-    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
-        """k distinct documents: asks for more chunks until k documents are found or the space runs out."""
-        want = k * 4
-        while True:
-            knn = {"field": vector_field(semantic.space), "query_vector": [float(x) for x in semantic.vector],
-                   "k": want, "num_candidates": min(10_000, max(100, 2 * want)), "filter": self.flt}  # fmt: skip
-            if semantic.min_similarity is not None:
-                knn["similarity"] = semantic.min_similarity  # the raw cosine similarity, as embedded
-            resp = self.client.search(index=self.index.chunks, knn=knn, size=want, source_includes=["doc_id"])
-            found: dict[str, Match] = {}
-            for h in resp["hits"]["hits"]:
-                doc = h["_source"]["doc_id"]
-                if doc not in found:  # ES scores cosine as (1 + cos) / 2
-                    found[doc] = (doc, h["_id"], 2.0 * float(h["_score"]) - 1.0)
-            if len(found) >= k or len(resp["hits"]["hits"]) < want or want >= 10_000:
-                return list(found.values())[:k]
-            want = min(10_000, want * 4)
-
-    def _union(self, lexical: Sequence[Match], nearest: Sequence[Match], query: str) -> dict[str, Any] | None:
-        """A query for every chunk of the lexical matches and the nearest documents, ACL-filtered."""
-        should: list[dict[str, Any]] = []
-        lexical_q = self.index._lexical_query(query) if lexical else None
-        if lexical_q is not None:
-            should.append(lexical_q)
-        if nearest:
-            should.append({"terms": {"doc_id": [d for d, _, _ in nearest]}})
-        return {"bool": {"should": should, "minimum_should_match": 1, "filter": self.flt}} if should else None
-
-    def union_counts(
-        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
-    ) -> tuple[int, Facets]:
-        """Distinct documents (and facets) over all lexical matches + the nearest documents, ACL-filtered."""
-        union = self._union(lexical, nearest, query)
-        if union is None:
-            return 0, {f: [] for f in FACET_FIELDS}
-        aggs: dict[str, Any] = {f: {"terms": {"field": f, "size": 100},
-                                    "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}} for f in FACET_FIELDS}  # fmt: skip
-        aggs["total"] = {"cardinality": {"field": "doc_id", "precision_threshold": 40000}}
-        resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)
-        out = resp["aggregations"]
-        facets = {f: sorted(((b["key"], int(b["docs"]["value"])) for b in out[f]["buckets"]),
-                            key=lambda p: (-p[1], p[0])) for f in FACET_FIELDS}  # fmt: skip
-        return int(out["total"]["value"]), facets
-
-    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
-                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
-        if semantic is None or len(nearest) < request.vector_k:
-            # every neighbour above the floor is in the union: a range filter keeps exactly its part
-            union = self._union(lexical, nearest, request.query)
-            if union is None:
-                return [0 for _ in request.count_ranges]
-            aggs = {"ranges": {"filters": {"filters": [_date_range(r) for r in request.count_ranges]},
-                               "aggs": {"docs": {"cardinality": {"field": "doc_id"}}}}}  # fmt: skip
-            resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)
-            return [int(b["docs"]["value"]) for b in resp["aggregations"]["ranges"]["buckets"]]
-        counts = []  # the k nearest within a range may be others: search each range's neighbours
-        for date_range in request.count_ranges:
-            scoped = _Scope(self.index, [*self.flt, _date_range(date_range)], request)
-            ranged = scoped.nearest(semantic, request.vector_k)
-            counts.append(scoped.union_counts(lexical, ranged, request.query)[0])  # lexical: re-run in range
-        return counts
-
-    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
-        if not page:
-            return []
-        found = self.client.mget(index=self.index.chunks, ids=[str(c) for _, c, _ in page],
-                                 source_excludes=["vector_*", "*_terms"])["docs"]  # fmt: skip
-        sources = {d["_id"]: d["_source"] for d in found if d.get("found")}
-        return [self.index._hit(sources[c], query, s) for _, c, s in page if c in sources]
-
-    def browse(self, request: SearchRequest) -> SearchResult:
-        return self.index.browse(request, self.flt)

@@ -4,7 +4,9 @@ Tables: documents (metadata + full text), doc_acl (principal -> document), chunk
 space and float32 vector blob, BM25 term vector: see index/lexical.py) and vocab. Writes are one
 transaction per `upsert`/`delete` call. Searches filter and rank in numpy over a snapshot of document
 attributes, vectors and postings (see index/snapshot.py), reloaded when the index generation changes; the
-search sequence itself is index/hybrid.py, asking this module's `_Scope`.
+search sequence itself is index/hybrid.py, asking index/embedded_search.py. Each document keeps its text
+fingerprint (index/base.py `group_fingerprint`, "" for no text) for collapsing duplicates: written on
+upsert, added to an index of an earlier version by `_migrate` on open.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from kmingest.index.base import (
     Caller,
@@ -32,13 +33,15 @@ from kmingest.index.base import (
     SearchResult,
     SemanticQuery,
     allowed,
+    group_fingerprint,
     make_snippet,
     spaces_mismatch,
     text_fingerprint,
 )
-from kmingest.index.hybrid import Facets, Key, Match, run_search
-from kmingest.index.lexical import Vocabulary, chunk_terms, query_term_ids
-from kmingest.index.snapshot import Mask, Snapshot, load_snapshot
+from kmingest.index.embedded_search import EmbeddedScope
+from kmingest.index.hybrid import run_search
+from kmingest.index.lexical import Vocabulary, chunk_terms
+from kmingest.index.snapshot import Snapshot, load_snapshot
 from kmingest.models import PUBLIC
 
 SCHEMA = """
@@ -47,7 +50,7 @@ CREATE TABLE IF NOT EXISTS documents (
     rid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, external_id TEXT NOT NULL,
     system TEXT NOT NULL, title TEXT NOT NULL, department TEXT NOT NULL, doc_type TEXT NOT NULL,
     updated_at TEXT, updated_ts REAL, author TEXT, url TEXT, acl TEXT NOT NULL, content_hash TEXT NOT NULL,
-    text TEXT NOT NULL, metadata TEXT NOT NULL);
+    text TEXT NOT NULL, metadata TEXT NOT NULL, fingerprint TEXT);
 CREATE TABLE IF NOT EXISTS doc_acl (principal TEXT NOT NULL, rid INTEGER NOT NULL,
     PRIMARY KEY (principal, rid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_acl_rid ON doc_acl (rid);
@@ -89,6 +92,25 @@ class EmbeddedIndex:
             elif stored != SCHEMA_VERSION:
                 raise IndexError_(f"{self.path}: index format {stored} is not {SCHEMA_VERSION} "
                                   "(fix: delete the file, then `kmingest ingest --all --full --force`)")  # fmt: skip
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Format 3 without fingerprints (before duplicate collapsing): add the column and fill it once.
+        Rows that a process of the earlier version writes later are fingerprinted when a snapshot loads."""
+        if self._meta("fingerprints") is not None:
+            return
+        with self._db:
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+            if "fingerprint" not in columns:
+                try:
+                    self._db.execute("ALTER TABLE documents ADD COLUMN fingerprint TEXT")
+                except sqlite3.OperationalError as err:  # another process added it first
+                    if "duplicate column" not in str(err):
+                        raise
+            rows = self._db.execute("SELECT rid, text FROM documents WHERE fingerprint IS NULL").fetchall()
+            self._db.executemany("UPDATE documents SET fingerprint = ? WHERE rid = ?",
+                                 [(group_fingerprint(text) or "", rid) for rid, text in rows])  # fmt: skip
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('fingerprints', '1')")
 
     @property
     def index_id(self) -> str:
@@ -151,14 +173,15 @@ class EmbeddedIndex:
                     raise ValueError(f"{doc.doc_id}: {len(chunks)} chunks but {len(vectors)} vectors")
                 cur = self._db.execute(
                     "INSERT INTO documents (doc_id, source, external_id, system, title, department, doc_type,"
-                    " updated_at, updated_ts, author, url, acl, content_hash, text, metadata)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " updated_at, updated_ts, author, url, acl, content_hash, text, metadata, fingerprint)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         doc.doc_id, doc.source, doc.external_id, doc.system, doc.title, doc.department,
                         doc.doc_type, doc.updated_at.isoformat() if doc.updated_at else None,
                         doc.updated_at.timestamp() if doc.updated_at else None, doc.author, doc.url,
                         json.dumps(sorted(doc.acl)), doc.content_hash, doc.text,
                         json.dumps(doc.metadata, default=str, ensure_ascii=False),
+                        group_fingerprint(doc.text) or "",
                     ),
                 )  # fmt: skip
                 rid = cur.lastrowid
@@ -211,7 +234,9 @@ class EmbeddedIndex:
         self, request: SearchRequest, caller: Caller, semantic: SemanticQuery | None = None
     ) -> SearchResult:
         with self._read() as snap:
-            return run_search(_Scope(self, snap, snap.mask(request.filters, caller)), request, semantic)
+            return run_search(
+                EmbeddedScope(self, snap, snap.mask(request.filters, caller)), request, semantic
+            )
 
     def _hit(
         self, snap: Snapshot, doc_index: int, chunk_rid: int | None, query: str, score: float
@@ -300,85 +325,4 @@ class EmbeddedIndex:
             self._db.close()
 
 
-def _members(lexical: Sequence[Match], nearest: Sequence[Match]) -> list[int]:
-    """Snapshot positions of the documents in a result set, in index order."""
-    return sorted({int(d) for d, _, _ in lexical} | {int(d) for d, _, _ in nearest})
-
-
-class _Scope:
-    """One search over one snapshot, with the filters and the caller's ACL as a mask (index/hybrid.py)."""
-
-    def __init__(self, index: EmbeddedIndex, snap: Snapshot, mask: Mask) -> None:
-        self.index, self.snap, self.mask = index, snap, mask
-        self._scores: dict[str, npt.NDArray[np.float32]] = {}  # per space: every chunk's cosine
-
-    def _similarities(self, semantic: SemanticQuery) -> npt.NDArray[np.float32] | None:
-        """The query's cosine with every chunk of its space, computed once per search."""
-        vectors = self.snap.spaces.get(semantic.space)
-        if vectors is None:
-            return None
-        if semantic.space not in self._scores:
-            self._scores[semantic.space] = vectors.scores(semantic.vector)
-        return self._scores[semantic.space]
-
-    def lexical(self, query: str) -> list[Match]:
-        snap = self.snap
-        term_ids = query_term_ids(self.index._vocab, query)
-        if not term_ids or len(snap.chunk_rids) == 0:
-            return []
-        scores = snap.postings.scores(term_ids)
-        hit = np.flatnonzero((scores > 0) & self.mask[snap.chunk_doc])
-        if len(hit) == 0:
-            return []
-        hit = hit[np.argsort(-scores[hit], kind="stable")]
-        docs = snap.chunk_doc[hit]
-        _, first = np.unique(docs, return_index=True)  # best chunk of each document
-        first.sort()
-        best = hit[first]
-        return list(
-            zip(docs[first].tolist(), snap.chunk_rids[best].tolist(), scores[best].tolist(), strict=True)
-        )
-
-    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
-        scores = self._similarities(semantic)
-        return self.snap.nearest(
-            semantic.space, semantic.vector, self.mask, k, semantic.min_similarity, scores
-        )
-
-    def union_counts(
-        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
-    ) -> tuple[int, Facets]:
-        members = _members(lexical, nearest)
-        return len(members), self.snap.facets(members)
-
-    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
-                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
-        # one similarity pass for every range: each range's nearest = its k most similar documents
-        snap = self.snap
-        best = None
-        if semantic is not None:
-            best = snap.best_similarity(semantic.space, semantic.vector, self.mask, semantic.min_similarity,
-                                        self._similarities(semantic))  # fmt: skip
-        lex_docs = np.array([d for d, _, _ in lexical], dtype=np.int64)
-        counts = []
-        for lo, hi in request.count_ranges:
-            in_range = snap.range_mask(lo, hi)
-            docs = set(lex_docs[in_range[lex_docs]].tolist())
-            if best is not None:
-                cand = np.flatnonzero(in_range & np.isfinite(best))
-                if len(cand) > request.vector_k:
-                    cand = cand[np.argpartition(-best[cand], request.vector_k - 1)[: request.vector_k]]
-                docs |= set(cand.tolist())
-            counts.append(len(docs))
-        return counts
-
-    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
-        return [self.index._hit(self.snap, int(d), c, query, s) for d, c, s in page]
-
-    def browse(self, request: SearchRequest) -> SearchResult:
-        ranked = self.snap.browse(self.mask)
-        page = ranked[request.offset : request.offset + request.limit]
-        hits = [self.index._hit(self.snap, d, None, "", 0.0) for d in page]
-        ranges = [int((self.mask & self.snap.range_mask(lo, hi)).sum()) for lo, hi in request.count_ranges]
-        return SearchResult(hits=hits, total=len(ranked), facets=self.snap.facets(ranked),
-                            range_counts=ranges if request.count_ranges else None)  # fmt: skip
+_Scope = EmbeddedScope  # the name bench/fusion_sweep.py imports

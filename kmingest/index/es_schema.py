@@ -1,7 +1,9 @@
 """Elasticsearch index layout: mappings from mappings/*.json (the single source of truth), versioned
 physical indices behind aliases (`<prefix>-chunks` -> `<prefix>-chunks-v<N>`), one dense_vector field per
 vector space (model profile) made from the mapping's `vector` template, the spaces recorded in the chunk
-index's _meta, and the client built from config plus credentials from the environment.
+index's _meta, and the client built from config plus credentials from the environment. Both kinds carry a
+`fingerprint` keyword (duplicate groups, index/base.py), added here where a mapping file lacks it and put
+into the mapping of an index created before it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kmingest.config import IndexConfig
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 KINDS = ("chunks", "documents")
+FINGERPRINT = {"type": "keyword"}  # the text fingerprint of the document (index/base.py group_fingerprint)
 
 
 def vector_field(space: str) -> str:
@@ -31,6 +34,7 @@ def load_mapping(kind: str, spaces: Mapping[str, int]) -> dict[str, Any]:
     body: dict[str, Any] = json.loads((MAPPINGS_DIR / f"{kind}.json").read_text(encoding="utf-8"))
     body.pop("_comment", None)
     props = body["mappings"]["properties"]
+    props.setdefault("fingerprint", FINGERPRINT)
     template = props.pop("vector", None)
     if template is not None:
         for space, dims in spaces.items():
@@ -83,6 +87,14 @@ class Layout:
             actions.append({"add": {"index": physical, "alias": self.alias(kind)}})
         if point_aliases:
             self.client.indices.update_aliases(actions=actions)
+
+    def add_fingerprint(self, indices: list[str]) -> None:
+        """Add the fingerprint field to indices created before it (their mappings are strict); a no-op
+        where it is there."""
+        for index in indices:
+            for body in self.client.indices.get_mapping(index=index).values():
+                if "fingerprint" not in body["mappings"].get("properties", {}):
+                    self.client.indices.put_mapping(index=index, properties={"fingerprint": FINGERPRINT})
 
     def swap(self, version: int) -> int | None:
         """Point both aliases at v<version> in one atomic request; returns the version they left."""

@@ -3,7 +3,9 @@
 Loaded from SQLite once per index generation (every write bumps it): document attributes as integer codes,
 an inverted ACL list (principal -> documents), the chunk vectors as one float32 matrix per vector space
 (model profile) and the BM25 postings. All filters and the ACL are applied as one boolean mask over
-documents before anything is ranked or counted.
+documents before anything is ranked or counted. Duplicate groups (same text fingerprint, index/base.py)
+are integer codes too, with the documents of each group in one run, so folding a page's duplicates and
+counting groups touch only documents that have copies.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.index.base import FACET_FIELDS, GROUP_FIELDS, Caller, Filters, check_group_by
+from kmingest.index.base import (
+    FACET_FIELDS,
+    GROUP_FIELDS,
+    Caller,
+    Filters,
+    check_group_by,
+    group_fingerprint,
+)
 from kmingest.index.lexical import Postings
 from kmingest.models import PUBLIC
 
@@ -48,6 +57,41 @@ class SpaceVectors:
 
 
 @dataclass
+class Groups:
+    """Duplicate groups: a code per document (a document without text has a code of its own)."""
+
+    codes: IntArray
+    members: IntArray  # documents ordered by group code
+    starts: IntArray  # where each code's run begins in `members` (one more entry: the end)
+    shared: Mask  # per document: its group has other documents
+
+    @classmethod
+    def build(cls, fingerprints: Sequence[str | None]) -> Groups:
+        table: dict[str, int] = {}
+        codes = np.array([-1 if fp is None else table.setdefault(fp, len(table)) for fp in fingerprints],
+                         dtype=np.int64)  # fmt: skip
+        alone = np.flatnonzero(codes < 0)
+        codes[alone] = len(table) + np.arange(len(alone))
+        sizes = np.bincount(codes, minlength=len(table) + len(alone))
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return cls(codes, np.argsort(codes, kind="stable"), starts, sizes[codes] > 1)
+
+    def count(self, docs: IntArray) -> int:
+        """Distinct groups among these documents."""
+        shared = docs[self.shared[docs]]
+        return len(docs) - len(shared) + len(np.unique(self.codes[shared]))
+
+    def copies(self, doc: int, mask: Mask) -> IntArray:
+        """The other documents of `doc`'s group within the mask, in index order."""
+        if not self.shared[doc]:
+            return np.arange(0)
+        code = self.codes[doc]
+        run = self.members[self.starts[code] : self.starts[code + 1]]
+        found: IntArray = run[mask[run] & (run != doc)]
+        return found
+
+
+@dataclass
 class Snapshot:
     generation: int
     doc_rids: IntArray
@@ -59,6 +103,7 @@ class Snapshot:
     chunk_doc: IntArray
     spaces: dict[str, SpaceVectors]
     postings: Postings
+    groups: Groups
     _range_masks: dict[tuple[float | None, float | None], Mask] = field(default_factory=dict, init=False)
 
     @property
@@ -177,10 +222,18 @@ class Snapshot:
         return [int(i) for i in idx[np.lexsort((idx, -ts))]]
 
     def facets(self, members: Sequence[int]) -> dict[str, list[tuple[str, int]]]:
+        """Per facet value: the duplicate groups among `members` with a document of that value."""
         out: dict[str, list[tuple[str, int]]] = {}
         sel = np.asarray(members, dtype=np.int64)
+        shared = sel[self.groups.shared[sel]]
         for name in FACET_FIELDS:
-            counts = np.bincount(self.codes[name][sel], minlength=len(self.values[name]))
+            size = len(self.values[name])
+            counts = np.bincount(self.codes[name][sel], minlength=size)
+            if len(shared):  # copies with the same value count once
+                values = self.codes[name][shared]
+                per_value = np.unique(values * len(self.groups.starts) + self.groups.codes[shared])
+                counts -= np.bincount(values, minlength=size)
+                counts += np.bincount(per_value // len(self.groups.starts), minlength=size)
             pairs = [(self.values[name][i], int(n)) for i, n in enumerate(counts) if n]
             out[name] = sorted(pairs, key=lambda p: (-p[1], p[0]))
         return out
@@ -197,7 +250,7 @@ class Snapshot:
 
 def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
     rows = db.execute(
-        "SELECT rid, department, system, doc_type, source, updated_ts FROM documents ORDER BY rid"
+        "SELECT rid, department, system, doc_type, source, updated_ts, fingerprint FROM documents ORDER BY rid"
     ).fetchall()
     doc_rids = np.array([r[0] for r in rows], dtype=np.int64)
     codes: dict[str, IntArray] = {}
@@ -232,6 +285,23 @@ def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
     postings = Postings.build(
         [r[4] for r in chunk_rows], [r[5] for r in chunk_rows], [r[6] for r in chunk_rows]
     )
+    groups = Groups.build(_fingerprints(db, rows))
     return Snapshot(
-        generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, spaces, postings
+        generation, doc_rids, codes, values, updated, acl, chunk_rids, chunk_doc, spaces, postings, groups
     )
+
+
+def _fingerprints(db: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> list[str | None]:
+    """Each document's stored fingerprint ("" for no text); computed from the text where a writer of an
+    earlier version left it NULL."""
+    found: list[str | None] = [None if r[6] is None else str(r[6]) or None for r in rows]
+    missing = [i for i, r in enumerate(rows) if r[6] is None]
+    for start in range(0, len(missing), 500):
+        part = missing[start : start + 500]
+        marks = ",".join("?" * len(part))
+        texts = dict(
+            db.execute(f"SELECT rid, text FROM documents WHERE rid IN ({marks})", [rows[i][0] for i in part])
+        )
+        for i in part:
+            found[i] = group_fingerprint(str(texts.get(rows[i][0], "")))
+    return found

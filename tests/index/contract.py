@@ -245,3 +245,54 @@ def test_range_counts_are_what_each_date_filter_returns(loaded, embedder) -> Non
                     for lo, hi in ranges]  # fmt: skip
         assert result.range_counts == expected, (text, mode, k)
     assert query(loaded, embedder, "valve").range_counts is None  # only when asked for
+
+
+FORKLIFT = "Forklift drivers renew their licence every three years at the plant safety office."
+COPIES = [
+    make_doc("inbox/1", "Forklift licence", FORKLIFT, department="HR", updated=datetime(2026, 5, 1, tzinfo=UTC)),
+    # the same text with other case and line breaks: the same fingerprint
+    make_doc("archive/1", "RE: Forklift licence", FORKLIFT.upper().replace(" at ", "\n at "),
+             department="Production", updated=datetime(2026, 5, 2, tzinfo=UTC)),
+    make_doc("sales/1", "Forklift licence", FORKLIFT, acl=("dept:Sales",), updated=datetime(2026, 5, 3, tzinfo=UTC)),
+    make_doc("fleet", "Forklift fleet", "The forklift fleet is leased; the lease renews every three years.",
+             updated=datetime(2026, 4, 1, tzinfo=UTC)),
+]  # fmt: skip
+
+
+def test_exact_duplicates_collapse_into_one_hit_that_lists_the_readable_copies(backend, embedder) -> None:  # type: ignore[no-untyped-def]
+    index_docs(backend, embedder, COPIES)
+    for mode in ("hybrid", "bm25", "vector"):
+        result = query(backend, embedder, "forklift licence renewal", caller=HANA_HR, mode=mode)
+        found = ext_ids(result)
+        assert "sales/1" not in found  # not readable: neither a hit ...
+        copy_hits = [h for h in result.hits if h.external_id in ("inbox/1", "archive/1")]
+        assert len(copy_hits) == 1, (mode, found)  # one hit for both readable copies
+        head = copy_hits[0]
+        other = "archive/1" if head.external_id == "inbox/1" else "inbox/1"
+        assert [d.external_id for d in head.duplicates] == [other]  # ... nor listed
+        assert head.duplicates[0].source == "contract" and head.duplicates[0].doc_id == document_id(
+            "contract", other
+        )
+        assert result.total == len(result.hits)  # totals count groups, as the page shows them
+    as_sales = query(backend, embedder, "forklift licence renewal", caller=ALICE_SALES, mode="bm25")
+    head = next(h for h in as_sales.hits if h.external_id != "fleet")
+    others = {"inbox/1", "archive/1", "sales/1"} - {head.external_id}
+    assert sorted(d.external_id for d in head.duplicates) == sorted(others)
+    assert (as_sales.total, len(as_sales.hits)) == (2, 2)
+
+
+def test_pages_browse_and_facets_count_duplicate_groups(backend, embedder) -> None:  # type: ignore[no-untyped-def]
+    index_docs(backend, embedder, COPIES)
+    pages = [backend.search(SearchRequest(query="forklift", mode="bm25", limit=1, offset=n), HANA_HR)
+             for n in (0, 1, 2)]  # fmt: skip
+    assert sorted(h.external_id in ("inbox/1", "archive/1") for p in pages for h in p.hits) == [False, True]
+    assert [p.total for p in pages] == [2, 2, 2]
+    browse = query(backend, embedder, "", caller=HANA_HR)
+    assert ext_ids(browse) == ["archive/1", "fleet"]  # newest readable copy first; sales/1 is not readable
+    assert [d.external_id for d in browse.hits[0].duplicates] == ["inbox/1"]
+    assert browse.total == 2
+    assert dict(browse.facets["department"]) == {"HR": 1, "Production": 1, "Quality": 1}
+    production = query(backend, embedder, "forklift licence", caller=HANA_HR, mode="bm25",
+                       filters=Filters(departments=("Production",)))  # fmt: skip
+    assert ext_ids(production) == ["archive/1"] and production.total == 1
+    assert production.hits[0].duplicates == ()  # the HR copy is outside the filter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from kmingest.index.embedded import EmbeddedIndex
 from tests.index.contract import *  # noqa: F403  (the contract tests)
-from tests.index.contract import CORPUS, index_docs, query
+from tests.index.contract import COPIES, CORPUS, HANA_HR, index_docs, query
 
 
 @pytest.fixture
@@ -76,3 +77,22 @@ def test_document_facts_come_from_one_committed_state_while_another_process_rewr
     assert len(seen) == len(docs)  # a coverage report during an ingest loses nothing
     writer.close()
     reader.close()
+
+
+def test_an_index_from_before_fingerprints_is_migrated_and_collapses(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "index.db"
+    first = EmbeddedIndex(path)
+    index_docs(first, embedder, COPIES)
+    first.close()
+    with sqlite3.connect(path) as db:  # what the previous version of this format wrote
+        db.execute("ALTER TABLE documents DROP COLUMN fingerprint")
+        db.execute("DELETE FROM meta WHERE key = 'fingerprints'")
+    again = EmbeddedIndex(path)
+    result = query(again, embedder, "forklift licence", caller=HANA_HR, mode="bm25")
+    assert len([h for h in result.hits if h.external_id in ("inbox/1", "archive/1")]) == 1
+    with sqlite3.connect(path) as db:  # a writer of the previous version leaves the new column empty
+        db.execute("UPDATE documents SET fingerprint = NULL")
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+    result = query(again, embedder, "forklift licence", caller=HANA_HR, mode="bm25")
+    assert [len(h.duplicates) for h in result.hits if h.external_id != "fleet"] == [1]
+    again.close()

@@ -1,0 +1,140 @@
+"""One search of the embedded index (index/embedded.py) over one snapshot (index/snapshot.py): the
+primitive questions of the shared hybrid sequence (index/hybrid.py `Scope`) answered in numpy, with the
+filters and the caller's ACL as one boolean mask over the snapshot's documents.
+
+Duplicates: a document's group is its fingerprint code in the snapshot (`Groups`); counts are groups;
+the copies listed under a hit are the other documents of its group inside the mask, read from SQLite only
+for the page's hits that have any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from kmingest.index.base import Location, SearchHit, SearchRequest, SearchResult, SemanticQuery
+from kmingest.index.hybrid import Copies, Facets, Key, Match, collapse, with_copies
+from kmingest.index.lexical import query_term_ids
+from kmingest.index.snapshot import Mask, Snapshot
+
+if TYPE_CHECKING:
+    from kmingest.index.embedded import EmbeddedIndex
+
+LOCATION_COLUMNS = "rid, doc_id, title, source, system, department, external_id, url"
+
+
+def _members(lexical: Sequence[Match], nearest: Sequence[Match]) -> npt.NDArray[np.int64]:
+    """Snapshot positions of the documents in a result set, in index order."""
+    docs = {int(d) for d, _, _ in lexical} | {int(d) for d, _, _ in nearest}
+    return np.array(sorted(docs), dtype=np.int64)
+
+
+class EmbeddedScope:
+    """One search over one snapshot, with the filters and the caller's ACL as a mask (index/hybrid.py)."""
+
+    def __init__(self, index: EmbeddedIndex, snap: Snapshot, mask: Mask) -> None:
+        self.index, self.snap, self.mask = index, snap, mask
+        self._scores: dict[str, npt.NDArray[np.float32]] = {}  # per space: every chunk's cosine
+
+    def _similarities(self, semantic: SemanticQuery) -> npt.NDArray[np.float32] | None:
+        """The query's cosine with every chunk of its space, computed once per search."""
+        vectors = self.snap.spaces.get(semantic.space)
+        if vectors is None:
+            return None
+        if semantic.space not in self._scores:
+            self._scores[semantic.space] = vectors.scores(semantic.vector)
+        return self._scores[semantic.space]
+
+    def lexical(self, query: str) -> list[Match]:
+        snap = self.snap
+        term_ids = query_term_ids(self.index._vocab, query)
+        if not term_ids or len(snap.chunk_rids) == 0:
+            return []
+        scores = snap.postings.scores(term_ids)
+        hit = np.flatnonzero((scores > 0) & self.mask[snap.chunk_doc])
+        if len(hit) == 0:
+            return []
+        hit = hit[np.argsort(-scores[hit], kind="stable")]
+        docs = snap.chunk_doc[hit]
+        _, first = np.unique(docs, return_index=True)  # best chunk of each document
+        first.sort()
+        best = hit[first]
+        return list(
+            zip(docs[first].tolist(), snap.chunk_rids[best].tolist(), scores[best].tolist(), strict=True)
+        )
+
+    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
+        scores = self._similarities(semantic)
+        return self.snap.nearest(
+            semantic.space, semantic.vector, self.mask, k, semantic.min_similarity, scores
+        )
+
+    def union_counts(
+        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
+    ) -> tuple[int, Facets]:
+        members = _members(lexical, nearest)
+        return self.snap.groups.count(members), self.snap.facets(members.tolist())
+
+    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
+                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
+        # one similarity pass for every range: each range's nearest = its k most similar documents
+        snap = self.snap
+        best = None
+        if semantic is not None:
+            best = snap.best_similarity(semantic.space, semantic.vector, self.mask, semantic.min_similarity,
+                                        self._similarities(semantic))  # fmt: skip
+        lex_docs = np.array([d for d, _, _ in lexical], dtype=np.int64)
+        counts = []
+        for lo, hi in request.count_ranges:
+            in_range = snap.range_mask(lo, hi)
+            docs = set(lex_docs[in_range[lex_docs]].tolist())
+            if best is not None:
+                cand = np.flatnonzero(in_range & np.isfinite(best))
+                if len(cand) > request.vector_k:
+                    cand = cand[np.argpartition(-best[cand], request.vector_k - 1)[: request.vector_k]]
+                docs |= set(cand.tolist())
+            counts.append(snap.groups.count(np.fromiter(docs, dtype=np.int64, count=len(docs))))
+        return counts
+
+    def groups(self, docs: Sequence[Key]) -> list[Hashable]:
+        return list(self.snap.groups.codes[np.asarray(docs, dtype=np.int64)].tolist())
+
+    def copies(self, docs: Sequence[Key]) -> Copies:
+        others = {int(d): self.snap.groups.copies(int(d), self.mask) for d in docs}
+        others = {d: found for d, found in others.items() if len(found)}
+        if not others:
+            return {}
+        wanted = {*others, *(int(c) for found in others.values() for c in found)}
+        rids = self.snap.doc_rids[np.array(sorted(wanted), dtype=np.int64)].tolist()
+        where: dict[int, Location] = {}
+        for start in range(0, len(rids), 500):
+            part = rids[start : start + 500]
+            rows = self.index._db.execute(
+                f"SELECT {LOCATION_COLUMNS} FROM documents WHERE rid IN ({','.join('?' * len(part))})", part
+            )
+            where |= {int(r[0]): Location(*r[1:]) for r in rows}
+        out: Copies = {}
+        for doc, found in others.items():
+            locations = [where[rid] for rid in self.snap.doc_rids[found].tolist() if rid in where]
+            out[where[int(self.snap.doc_rids[doc])].doc_id] = tuple(
+                sorted(locations, key=lambda loc: (loc.source, loc.external_id, loc.doc_id))
+            )
+        return out
+
+    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
+        return [self.index._hit(self.snap, int(d), c, query, s) for d, c, s in page]
+
+    def browse(self, request: SearchRequest) -> SearchResult:
+        ranked = self.snap.browse(self.mask)
+        scored = [(d, 0.0) for d in ranked]
+        page = collapse(lambda top: scored[:top], self.groups, request.offset, request.limit)
+        hits = [self.index._hit(self.snap, d, None, "", 0.0) for d, _ in page]
+        hits = with_copies(hits, self.copies([d for d, _ in page]) if page else {})
+        groups = self.snap.groups
+        ranges = [groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)))
+                  for lo, hi in request.count_ranges]  # fmt: skip
+        return SearchResult(hits=hits, total=groups.count(np.asarray(ranked, dtype=np.int64)),
+                            facets=self.snap.facets(ranked), range_counts=ranges if request.count_ranges else None)  # fmt: skip

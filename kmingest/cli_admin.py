@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import click
 
 from kmingest.config import ConfigError, load_config
 from kmingest.connectors import ExtractError, available_connectors, build_connector
-from kmingest.connectors.base import ConnectorConfigError
+from kmingest.connectors.base import Connector, ConnectorConfigError
+from kmingest.models import SourceRecord
 from kmingest.parsing.base import ParseError
 from kmingest.pipeline import Skip, to_document
 
@@ -29,10 +31,37 @@ def list_connectors() -> None:
         click.echo(f"{name:<12} {origin}")
 
 
+def mapped_fields(item: SourceRecord | ExtractError) -> dict[str, object]:
+    """What a record maps to (department, date, ACL, title...), or the error of a row that failed."""
+    if isinstance(item, ExtractError):
+        return {"external_id": item.external_id, "error": item.reason}
+    return {"external_id": item.external_id, "title": item.title, "department": item.department,
+            "acl": list(item.acl), "updated_at": item.updated_at.isoformat() if item.updated_at else None,
+            "author": item.author, "metadata": item.metadata}  # fmt: skip
+
+
+def _first_records(connector: Connector, rows: int) -> Iterator[SourceRecord | ExtractError]:
+    """`rows` mapped records per table (connectors with a `sample` method), else the first `rows` items."""
+    sample = getattr(connector, "sample", None)
+    return sample(rows) if sample else islice(connector.extract(), rows)
+
+
+def _preview_line(item: SourceRecord | ExtractError) -> str:
+    fields = mapped_fields(item)
+    if "error" in fields:
+        return f"  {fields['external_id']}: error: {fields['error']}"
+    shown = ("title", "department", "updated_at", "acl", "author")
+    return f"  {fields['external_id']}: " + ", ".join(f"{k}={json.dumps(fields[k], ensure_ascii=False)}"
+                                                     for k in shown)  # fmt: skip
+
+
 @connectors.command()
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
-def validate(config_file: Path) -> None:
-    """Check CONFIG_FILE: YAML schema, each source's connector and options, its files and columns."""
+@click.option("--rows", type=click.IntRange(0, 100), default=3, show_default=True,
+              help="mapped rows shown per table (per source for non-tabular connectors); 0: none")  # fmt: skip
+def validate(config_file: Path, rows: int) -> None:
+    """Check CONFIG_FILE: YAML schema, each source's connector and options, its files and columns; warn
+    about empty or repeated header cells; show how the first rows map (title, department, date, ACL)."""
     try:
         cfg = load_config(config_file)
     except ConfigError as err:
@@ -45,10 +74,17 @@ def validate(config_file: Path) -> None:
             check = getattr(connector, "check", None)
             if check:
                 check()
+            warnings: list[str] = getattr(connector, "header_problems", list)()
+            preview = [_preview_line(item) for item in _first_records(connector, rows)] if rows else []
         except ConnectorConfigError as err:
             problems.append(str(err))
             continue
         click.echo(f"ok: sources[{source.name}] ({source.connector})")
+        for warning in warnings:
+            click.echo(f"warning: {warning}")
+        if preview:
+            click.echo("  first rows as mapped (check title, department, updated_at, acl):")
+            click.echo("\n".join(preview))
     for p in problems:
         click.echo(f"error: {p}", err=True)
     if problems:
@@ -69,18 +105,14 @@ def preview(ctx: click.Context, source: str, limit: int) -> None:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
     for item in items:
-        out: dict[str, object]
-        if isinstance(item, ExtractError):
-            out = {"external_id": item.external_id, "error": item.reason}
-        else:
-            out = {"external_id": item.external_id, "title": item.title, "department": item.department,
-                   "acl": list(item.acl), "updated_at": item.updated_at.isoformat() if item.updated_at else None}  # fmt: skip
+        out = mapped_fields(item)
+        if isinstance(item, SourceRecord):
             try:
                 doc = to_document(item, item.content_hash(), cfg.limits.parse_limits())
                 out |= {"title": doc.title, "doc_type": doc.doc_type, "text": doc.text[:300]}
             except (ParseError, Skip) as err:
                 out["parse"] = str(err)
-        click.echo(json.dumps(out, ensure_ascii=False))
+        click.echo(json.dumps(out, ensure_ascii=False, default=str))
 
 
 @click.command()

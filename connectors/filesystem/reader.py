@@ -39,17 +39,33 @@ MAX_LINE_BYTES = 1024 * 1024
 
 
 class FilesystemOptions(ConnectorOptions):
-    include: tuple[str, ...] = ("*",)
-    exclude: tuple[str, ...] = ()
-    sidecar_suffix: str = ".meta.json"
-    department_from_folder: bool = False
-    department_map: dict[str, str] = Field(default_factory=dict)  # raw (sidecar/folder) -> portal name
-    follow_symlinks: bool = False  # folder links; file links are read only when they stay inside the root
-    max_depth: int = Field(default=32, ge=0)
-    max_file_mb: float = Field(default=50, gt=0)
-    name_encoding: str = "auto"  # file names that are not UTF-8: auto = UTF-8, then GB18030, else escaped
-    split_mailboxes: bool = True  # mbox / Foxmail .box: one record per message (read_mailbox)
-    max_mailbox_mb: float = Field(default=4096, gt=0)  # a mailbox is streamed; each message <= max_file_mb
+    include: tuple[str, ...] = Field(default=("*",), description="glob patterns (fnmatch) a file's name or "
+                                     "its path below the source folder must match, e.g. `[\"*.pdf\", "
+                                     "\"policies/*\"]`; dot files are never read")  # fmt: skip
+    exclude: tuple[str, ...] = Field(default=(), description="glob patterns (name or path) of files not read, "
+                                     "even when `include` matches")  # fmt: skip
+    sidecar_suffix: str = Field(default=".meta.json", description="a file `<name><suffix>` beside a file "
+                                "holds its metadata as JSON (title, department, acl, author, updated_at, url, "
+                                "doc_type, others kept as metadata); not indexed itself")  # fmt: skip
+    department_from_folder: bool = Field(default=False, description="the first folder below the source path "
+                                         "names the department when the sidecar gives none")  # fmt: skip
+    department_map: dict[str, str] = Field(default_factory=dict, description="raw department (sidecar or "
+                                           "folder) -> portal department")  # fmt: skip
+    follow_symlinks: bool = Field(default=False, description="enter folder links (only those that stay inside "
+                                  "the source folder; loops and second links to a folder read already are "
+                                  "skipped); file links are read when they stay inside, refused otherwise")  # fmt: skip
+    max_depth: int = Field(default=32, ge=0, description="folders deeper than this below the source path "
+                           "are not entered")  # fmt: skip
+    max_file_mb: float = Field(default=50, gt=0, description="a larger file is refused (a dead letter) from "
+                               "its size, before it is read")  # fmt: skip
+    name_encoding: str = Field(default="auto", description="how file names that are not UTF-8 are decoded "
+                               "(shares written by old Windows clients): `auto` tries UTF-8, then GB18030; "
+                               "or any Python codec (`big5`, `cp932`...); undecodable bytes become `\\xNN`")  # fmt: skip
+    split_mailboxes: bool = Field(default=True, description="an mbox file (`.mbox`, or an mbox envelope line "
+                                  "first) or a Foxmail `.box` becomes one record per message "
+                                  "(`<path>#<Message-ID>`); false: the file is one record")  # fmt: skip
+    max_mailbox_mb: float = Field(default=4096, gt=0, description="a mailbox is streamed one message at a "
+                                  "time; each message is held to `max_file_mb`")  # fmt: skip
 
     @field_validator("name_encoding")
     @classmethod

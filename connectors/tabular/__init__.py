@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 from connectors.tabular.mapper import RowMapper
 from connectors.tabular.options import TableSpec, TabularOptions
-from connectors.tabular.reader import TableFileError, read_header, read_table
+from connectors.tabular.reader import TableFileError, header_problems, read_header, read_table
 from kmingest.connectors.base import Connector, ConnectorConfigError, ExtractError
 from kmingest.models import SourceRecord
 
@@ -64,18 +65,62 @@ class TabularConnector(Connector):
         for table in self.tabular.tables:
             for path in self._files(table):
                 try:
-                    header = read_header(path, table.format, table.encoding, table.sheet, limits)
+                    header = read_header(path, table.layout(), limits)
                 except TableFileError:
                     continue  # refused as a whole: reported for that file by extract, the others go on
                 if not header:
                     continue  # JSON Lines (checked per row) or an empty file
-                missing = [c for c in table.columns() if c not in header]
+                where = f"table {table.name!r} in sources[{self.source.name}]"
+                missing = [c for c in table.named_columns() if c not in header]
                 if missing:
+                    shown = ", ".join(repr(h) if h else "(unnamed)" for h in header)
                     raise ConnectorConfigError(
                         f"{path}: column(s) {', '.join(map(repr, missing))} not in the header "
-                        f"(columns: {', '.join(header)}) (fix: correct table {table.name!r} in "
-                        f"sources[{self.source.name}])"
+                        f"(columns: {shown}) (fix: correct {where}; a file without a header row needs "
+                        "`columns:`)"
                     )
+                doubled = [c for c in table.named_columns() if header.count(c) > 1]
+                if doubled:
+                    raise ConnectorConfigError(
+                        f"{path}: column(s) {', '.join(map(repr, doubled))} appear more than once in the "
+                        f"header, so {where} is ambiguous (fix: name every column with `columns:` and "
+                        "`skip_rows: 1`)"
+                    )
+
+    def header_problems(self) -> list[str]:
+        """Empty or repeated header cells of each table's files (warnings: such a column is not read)."""
+        assert self.source.path is not None
+        limits = self.tabular.limits(self.source.path)
+        problems = []
+        for table in self.tabular.tables:
+            if table.columns:
+                continue  # the header row, if any, is not used
+            for path in self._files(table):
+                try:
+                    header = read_header(path, table.layout(), limits)
+                except TableFileError:
+                    continue
+                rel = path.relative_to(self.source.path).as_posix()
+                problems += [f"sources[{self.source.name}] table {table.name!r}: {rel}: {p}"
+                             for p in header_problems(header)]  # fmt: skip
+        return problems
+
+    def sample(self, rows_per_table: int) -> Iterator[SourceRecord | ExtractError]:
+        """The first mapped records (or row errors) of each table's first file: a preview of the mapping."""
+        self.check()
+        root = self.source.path
+        assert root is not None
+        limits = self.tabular.limits(root)
+        for table in self.tabular.tables:
+            mapper = RowMapper(table, self.tabular, self.source, self.system)
+            path = self._files(table)[0]
+            rel = path.relative_to(root).as_posix()
+            try:
+                _, rows = read_table(path, table.layout(), limits)
+            except TableFileError as err:
+                yield ExtractError(f"{table.name}:{rel}", f"{rel}: {err}")
+                continue
+            yield from islice(mapper.records(rows, rel), rows_per_table)
 
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
         self.check()
@@ -87,7 +132,7 @@ class TabularConnector(Connector):
             for path in self._files(table):
                 rel = path.relative_to(root).as_posix()
                 try:
-                    _, rows = read_table(path, table.format, table.encoding, table.sheet, limits)
+                    _, rows = read_table(path, table.layout(), limits)
                 except TableFileError as err:
                     # its rows were not read: `covers` keeps them from looking deleted to a full sync
                     yield ExtractError(f"{table.name}:{rel}", f"{rel}: {err}", covers=f"{table.name}:")

@@ -1,9 +1,14 @@
 """Maps rows of a tabular export to SourceRecords: id, title, text fields, department and ACL through the
-source's mapping tables, dates with an explicit time zone, and row groups (one document per id).
+source's mapping tables, dates (ISO, or the table's `date_format`/`date_pattern`) with an explicit time zone,
+the row filter (`where`), the language column, and row groups (one document per id).
+
+Only named columns are read: a column the table does not configure is never a fallback (an unnamed pandas
+index column once became every row's department and date).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -21,16 +26,22 @@ def parse_offset(value: str) -> timezone:
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
 
 
-def to_datetime(value: Any, tz: timezone) -> datetime | None:
-    """A cell or string as an aware datetime; None for empty; ValueError for text that is not a date."""
+def to_datetime(value: Any, tz: timezone, fmt: str | None = None) -> datetime | None:
+    """A cell or string as an aware datetime; None for empty; ValueError for text that is not a date.
+    `fmt`: a strptime format for text cells (default: ISO 8601, `/` accepted for `-`)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
         when = value
     elif isinstance(value, date):
         when = datetime(value.year, value.month, value.day)
+    elif fmt:
+        when = datetime.strptime(str(value).strip(), fmt)
     else:
-        when = datetime.fromisoformat(str(value).strip().replace("/", "-"))
+        text = str(value).strip().replace("/", "-")
+        if len(text) > 10 and text[10] not in "T ":  # fromisoformat takes any separator: 2023-03-31.0002
+            raise ValueError(f"{text!r}: date and time are not separated by 'T' or a space")
+        when = datetime.fromisoformat(text)
     return when if when.tzinfo else when.replace(tzinfo=tz)
 
 
@@ -49,10 +60,40 @@ def render(template: str, values: dict[str, Any]) -> str:
     return template.format_map(_Cells({k: _text(v) for k, v in values.items()})).strip()
 
 
+def cell(values: dict[str, Any], column: str | None) -> Any:
+    """The value of a configured column; None when the table names no column (never the unnamed one)."""
+    return values.get(column) if column else None
+
+
 class RowMapper:
     def __init__(self, table: TableSpec, options: TabularOptions, source: SourceConfig, system: str) -> None:
         self.table, self.options, self.source, self.system = table, options, source, system
         self.tz = parse_offset(options.timezone)
+        self.date_cut = re.compile(table.date_pattern) if table.date_pattern else None
+        self.allowed = {c: {v} if isinstance(v, str) else set(v) for c, v in table.where.items()}
+
+    def wanted(self, row: Row) -> bool:
+        """The row filter (`where`): every named column holds one of its allowed values."""
+        return all(_text(row.values.get(c)) in values for c, values in self.allowed.items())
+
+    def updated_at(self, row: Row) -> datetime | None:
+        """The row's date; ValueError naming the column, the value and the options that fix it."""
+        column = self.table.updated_at
+        value = cell(row.values, column)
+        if self.date_cut is not None and isinstance(value, str) and value.strip():
+            found = self.date_cut.search(value)
+            if found is None:
+                raise ValueError(f"date column {column!r}: {value!r} does not match date_pattern "
+                                 f"{self.table.date_pattern!r} (fix: correct date_pattern of table "
+                                 f"{self.table.name!r})")  # fmt: skip
+            value = found.group(1) if found.groups() else found.group(0)
+        try:
+            return to_datetime(value, self.tz, self.table.date_format)
+        except ValueError:
+            expected = f"date_format {self.table.date_format!r}" if self.table.date_format else "ISO 8601"
+            raise ValueError(f"date column {column!r}: {_text(value)!r} is not a date ({expected} expected) "
+                             f"(fix: set date_format (strptime, e.g. %Y-%m-%d) or date_pattern of table "
+                             f"{self.table.name!r}, or correct `updated_at`)") from None  # fmt: skip
 
     def external_id(self, row: Row) -> str:
         return "|".join(_text(row.values.get(c)) for c in self.table.id_columns)
@@ -74,7 +115,7 @@ class RowMapper:
         """The most restrictive combination: who may read every row. `public` is everyone, so it drops
         out of an intersection with anything narrower; rows with no reader in common give () (admins only:
         an ACL lists alternatives, it cannot say "in HR and in Sales")."""
-        acls = [self.acl(_text(row.values.get(self.table.acl or ""))) for row in rows]
+        acls = [self.acl(_text(cell(row.values, self.table.acl))) for row in rows]
         narrow = [acl for acl in acls if PUBLIC not in acl]  # a public row narrows nothing
         if not narrow:
             return acls[0]
@@ -83,7 +124,7 @@ class RowMapper:
     def group_department(self, rows: list[Row]) -> str:
         """The department most rows name (first row on a tie). Department is for filters and coverage, not
         for access: the ACL above decides who may read the group."""
-        names = [_text(r.values.get(self.table.department or "")) for r in rows]
+        names = [_text(cell(r.values, self.table.department)) for r in rows]
         counts = {n: names.count(n) for n in names}
         return self.department(max(names, key=lambda n: counts[n]))
 
@@ -98,7 +139,7 @@ class RowMapper:
     def record(self, rows: list[Row], source_file: str) -> SourceRecord:
         first = rows[0].values
         ext_id = self.external_id(rows[0])
-        body_cols = self.table.body or [c for c in first if c not in self.table.id_columns]
+        body_cols = self.table.body or [c for c in first if c and c not in self.table.id_columns]
         if len(rows) == 1:
             fields: dict[str, Any] = {c: first.get(c) for c in body_cols}
         else:  # a group: columns equal in every row once, then one line per row with the varying ones
@@ -107,8 +148,10 @@ class RowMapper:
             fields = {c: first.get(c) for c in shared}
             for i, r in enumerate(rows, start=1):
                 fields[f"#{i}"] = {c: r.values.get(c) for c in varying}
-        updated = max((d for r in rows if (d := to_datetime(r.values.get(self.table.updated_at or ""), self.tz))),
-                      default=None)  # fmt: skip
+        updated = max((d for r in rows if (d := self.updated_at(r))), default=None)
+        metadata: dict[str, Any] = {"file": source_file, "lines": [r.line for r in rows]}
+        if lang := _text(cell(first, self.table.language)):
+            metadata["lang"] = lang
         return SourceRecord(
             source=self.source.name,
             external_id=f"{self.table.name}:{ext_id}",
@@ -118,10 +161,10 @@ class RowMapper:
             department=self.group_department(rows),
             acl=self.group_acl(rows),
             updated_at=updated,
-            author=_text(first.get(self.table.author or "")) or None,
+            author=_text(cell(first, self.table.author)) or None,
             url=render(self.table.url, first) if self.table.url else None,
             doc_type=self.table.doc_type or self.table.name,
-            metadata={"file": source_file, "lines": [r.line for r in rows]},
+            metadata=metadata,
         )
 
     def records(
@@ -144,6 +187,8 @@ class RowMapper:
                 yield ExtractError(
                     f"{self.table.name}:{source_file}:line-{item.line}", f"{source_file}: {item.reason}"
                 )
+                continue
+            if not self.wanted(item):
                 continue
             missing = [c for c in self.table.id_columns if not _text(item.values.get(c))]
             if missing:

@@ -1,15 +1,21 @@
-"""Typed options of the tabular connector (and its erp/crm presets): which files, which columns."""
+"""Typed options of the tabular connector (and its erp/crm presets): which files, how to read them (layout),
+which columns map to what. Every field's `description` is its documentation: docs/connectors.md's options
+reference is generated from it (kmingest.connectors.docs)."""
 
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from connectors.tabular.reader import TableLimits
+from connectors.tabular.reader import FileLayout, TableLimits
 from kmingest.connectors.base import ConnectorOptions
 from kmingest.parsing.base import ParseLimits
+
+Column = str  # a column name as the header (or `columns`) spells it
 
 
 class TableSpec(BaseModel):
@@ -21,48 +27,143 @@ class TableSpec(BaseModel):
         pattern=r"^[A-Za-z0-9_.-]+$", description="short name; prefixes ids and is the doc type"
     )
     file: str = Field(description="file name or glob, relative to the source path")
-    format: Literal["auto", "csv", "tsv", "xlsx", "jsonl"] = "auto"
-    encoding: str = "auto"
-    sheet: str | None = None
-    id: tuple[str, ...] = Field(description="column(s) that identify a record")
-    title: str | None = None  # a column, or a template like "{物料名称} {规格型号}"
-    body: tuple[str, ...] = ()  # columns that form the text; default: all but the id
-    department: str | None = None
-    acl: str | None = None
-    updated_at: str | None = None
-    author: str | None = None
-    url: str | None = None  # template, e.g. "https://crm.example/tickets/{id}"
-    doc_type: str | None = None
-    group_rows: bool = False  # consecutive rows with the same id form one document
+    format: Literal["auto", "csv", "tsv", "xlsx", "jsonl"] = Field(
+        default="auto", description="`auto`: from the extension (.csv, .tsv, .xlsx, .jsonl/.ndjson/.json)"
+    )
+    encoding: str = Field(default="auto", description="CSV/TSV/JSON Lines text encoding (`gb18030`, `big5`, "
+                          "`utf-16`...); `auto`: UTF-8 when every byte decodes, else GB18030")  # fmt: skip
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1,
+                                  description="CSV/TSV cell separator (one character, e.g. `;` or `|`); "
+                                  "default: `,` for csv, tab for tsv")  # fmt: skip
+    quotechar: str = Field(default='"', min_length=1, max_length=1,
+                           description="CSV/TSV quote character around cells holding the delimiter")  # fmt: skip
+    sheet: str | None = Field(default=None, description=".xlsx: the sheet to read (default: the first)")
+    columns: tuple[Column, ...] = Field(default=(), description="names of the columns, in file order, for a "
+                                        "file without a header row (CSV/TSV/XLSX); the first row is then "
+                                        "data. To replace a broken header, add `skip_rows: 1`")  # fmt: skip
+    skip_rows: int = Field(default=0, ge=0, le=1000, description="lines (xlsx: rows) to drop before the "
+                           "header, or before the data when `columns` is set")  # fmt: skip
+    id: tuple[Column, ...] = Field(description="column(s) that identify a record (a list: composite id)")
+    title: str | None = Field(default=None, description="a column, or a template over columns like "
+                              '"{物料名称} {规格型号}"; default: "<table name> <id>"')  # fmt: skip
+    body: tuple[Column, ...] = Field(default=(), description="columns that form the text; default: every "
+                                     "named column but the id (an unnamed header cell is never read)")  # fmt: skip
+    department: Column | None = Field(default=None, description="column with the department (mapped through "
+                                      "`department_map`); default: the source's `department`")  # fmt: skip
+    acl: Column | None = Field(default=None, description="column whose values are looked up in `acl_map`; "
+                               "default: the source's `acl` for every row")  # fmt: skip
+    updated_at: Column | None = Field(default=None, description="date column: ISO 8601, `YYYY/MM/DD`, an "
+                                      ".xlsx date cell, or what `date_format` says; default: no date")  # fmt: skip
+    date_format: str | None = Field(default=None, description="strptime format of `updated_at`, e.g. "
+                                    "`%d.%m.%Y %H:%M`; the whole cell (or the `date_pattern` cut) must match")  # fmt: skip
+    date_pattern: str | None = Field(default=None, description="regular expression that cuts the date out of "
+                                     "the `updated_at` cell (its first group, else the whole match), e.g. "
+                                     r"`^\d{4}-\d{2}-\d{2}` for `2023-03-31.0002`")  # fmt: skip
+    author: Column | None = Field(default=None, description="column with the author; default: none")
+    language: Column | None = Field(default=None, description="column with the row's language (e.g. `en`, "
+                                    "`zh-CN`), kept as the document's `lang` metadata")  # fmt: skip
+    url: str | None = Field(
+        default=None, description='link template, e.g. "https://crm.example/tickets/{id}"'
+    )
+    doc_type: str | None = Field(default=None, description="document type; default: the table name")
+    where: dict[Column, str | tuple[str, ...]] = Field(default_factory=dict, description="row filter: "
+                                                       "`{column: value}` or `{column: [values]}`; only rows "
+                                                       "matching every entry (trimmed text) are read")  # fmt: skip
+    group_rows: bool = Field(default=False, description="consecutive rows with the same id form one document")
 
     @field_validator("id", "body", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("id", "body", "columns")
+    @classmethod
+    def _named(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not c.strip() for c in value):
+            raise ValueError("a column name is empty (fix: name every column)")
+        doubled = sorted({c for c in value if value.count(c) > 1})
+        if doubled:
+            raise ValueError(f"column(s) {', '.join(map(repr, doubled))} named twice (fix: name each once)")
+        return value
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _filter_values(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        return {k: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for k, v in value.items()}  # fmt: skip
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r} (fix: auto, utf-8, gb18030, big5...)") from None
+        return value
+
+    @field_validator("date_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise ValueError(
+                    f"not a regular expression ({err}) (fix: e.g. ^\\d{{4}}-\\d{{2}}-\\d{{2}})"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableSpec:
+        if self.columns:
+            unknown = [c for c in self.named_columns() if c not in self.columns]
+            if unknown:
+                raise ValueError(f"column(s) {', '.join(map(repr, unknown))} not in `columns` "
+                                 f"({', '.join(self.columns)}) (fix: correct the name or `columns`)")  # fmt: skip
+        if (self.date_format or self.date_pattern) and not self.updated_at:
+            raise ValueError("date_format/date_pattern without `updated_at` (fix: name the date column)")
+        return self
+
     @property
     def id_columns(self) -> tuple[str, ...]:
         return self.id
 
-    def columns(self) -> list[str]:
+    def named_columns(self) -> list[str]:
         """Every column this spec names (checked against the file's header)."""
-        named = [*self.id, *self.body, self.department, self.acl, self.updated_at, self.author]
+        named = [*self.id, *self.body, self.department, self.acl, self.updated_at, self.author, self.language]
+        named += list(self.where)
         if self.title and "{" not in self.title:
             named.append(self.title)
-        return [c for c in named if c]
+        return list(dict.fromkeys(c for c in named if c))
+
+    def layout(self) -> FileLayout:
+        return FileLayout(self.format, self.encoding, self.sheet, self.delimiter, self.quotechar,
+                          self.columns, self.skip_rows)  # fmt: skip
 
 
 class TabularOptions(ConnectorOptions):
-    tables: tuple[TableSpec, ...] = ()
-    department_map: dict[str, str] = Field(default_factory=dict)
-    acl_map: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # a value [] means admins only
-    timezone: str = Field(default="+00:00", pattern=r"^[+-]\d{2}:\d{2}$")
+    tables: tuple[TableSpec, ...] = Field(default=(), description="the export's tables (keys below)")
+    department_map: dict[str, str] = Field(default_factory=dict,
+                                           description="raw department value -> portal department")  # fmt: skip
+    acl_map: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="access value -> readers (`public`, `dept:<name>`, `user:<login>`, "
+        "`group:<name>`); a value `[]` means admins only; a value not listed fails its row")  # fmt: skip
+    timezone: str = Field(default="+00:00", pattern=r"^[+-]\d{2}:\d{2}$",
+                          description="UTC offset for dates without one in the export")  # fmt: skip
     # Limits (docs/connectors.md, "Security"): a file over one is refused for itself, a row for itself.
-    max_file_mb: float = Field(default=200, gt=0)  # checked with stat before anything is read
-    max_row_kb: float = Field(default=1024, gt=0)  # characters of one row (or JSON line)
-    max_uncompressed_mb: float = Field(default=200, gt=0)  # .xlsx: sum of the zip members' sizes
-    max_compression_ratio: float = Field(default=200, gt=1)  # .xlsx: per zip member (zip bombs)
-    max_seconds_per_file: float = Field(default=120, gt=0)  # .xlsx: loading and reading one file
+    max_file_mb: float = Field(default=200, gt=0, description="an export file over it is refused as a whole "
+                               "(checked with stat before anything is read); other files are read")  # fmt: skip
+    max_row_kb: float = Field(default=1024, gt=0, description="characters of one row (or JSON line); a "
+                              "larger row fails with its line number")  # fmt: skip
+    max_uncompressed_mb: float = Field(default=200, gt=0,
+                                       description=".xlsx: sum of the zip members' sizes")  # fmt: skip
+    max_compression_ratio: float = Field(default=200, gt=1,
+                                         description=".xlsx: per zip member; higher is a zip bomb")  # fmt: skip
+    max_seconds_per_file: float = Field(default=120, gt=0,
+                                        description=".xlsx: loading the workbook and reading its rows")  # fmt: skip
 
     def limits(self, root: Path) -> TableLimits:
         return TableLimits(

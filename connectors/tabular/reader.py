@@ -45,6 +45,33 @@ class TableFileError(Exception):
 
 
 @dataclass(frozen=True)
+class FileLayout:
+    """How a file is laid out (TableSpec.layout): format, text encoding, CSV dialect, header."""
+
+    format: str = "auto"
+    encoding: str = "auto"
+    sheet: str | None = None
+    delimiter: str | None = None  # None: "," for csv, tab for tsv
+    quotechar: str = '"'
+    columns: tuple[str, ...] = ()  # names for a file without a header row
+    skip_rows: int = 0  # rows dropped before the header (or before the data, with `columns`)
+
+
+def header_problems(header: list[str]) -> list[str]:
+    """Empty and repeated header cells: an empty one is never read, a repeated name keeps the last cell."""
+    problems = []
+    for i, name in enumerate(header, start=1):
+        if not name:
+            problems.append(f"header cell {i} is empty (a pandas index?): that column is not read "
+                            "(fix: if it holds data, name every column with `columns:` and `skip_rows: 1`)")  # fmt: skip
+    for name in dict.fromkeys(n for n in header if n and header.count(n) > 1):
+        places = ", ".join(str(i) for i, n in enumerate(header, start=1) if n == name)
+        problems.append(f"column {name!r} appears in header cells {places}: only the last one is read "
+                        "(fix: name every column with `columns:` and `skip_rows: 1`)")  # fmt: skip
+    return problems
+
+
+@dataclass(frozen=True)
 class TableLimits:
     root: Path  # files must lie inside it
     max_row_chars: int = 1024 * 1024
@@ -108,13 +135,17 @@ def _row_size_error(line: int, values: Any, max_chars: int) -> RowError | None:
                           "(max_row_kb); row not read")  # fmt: skip
 
 
-def read_csv(data: bytes, delimiter: str, encoding: str, limits: TableLimits) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
+def read_csv(data: bytes, layout: FileLayout, delimiter: str, limits: TableLimits) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
     errors: dict[int, RowError] = {}
-    reader = csv.reader(_decoded_lines(data, _encoding(data, encoding), errors), delimiter=delimiter)
+    lines = _decoded_lines(data, _encoding(data, layout.encoding), errors)
+    reader = csv.reader(lines, delimiter=layout.delimiter or delimiter, quotechar=layout.quotechar)
     try:
-        header = [h.strip() for h in next(reader, [])]
+        for _ in range(layout.skip_rows):
+            next(reader, None)
+        header = list(layout.columns) or [h.strip() for h in next(reader, [])]
     except csv.Error as err:
         raise TableFileError(f"header row: {err}") from None
+    named_by = "`columns` names" if layout.columns else "the header has"
 
     def rows() -> Iterator[Row | RowError]:
         start = reader.line_num + 1
@@ -135,7 +166,7 @@ def read_csv(data: bytes, delimiter: str, encoding: str, limits: TableLimits) ->
             if not any(c.strip() for c in record):
                 continue
             if len(record) != len(header):
-                yield RowError(line, f"line {line}: {len(record)} columns, the header has {len(header)}")
+                yield RowError(line, f"line {line}: {len(record)} columns, {named_by} {len(header)}")
                 continue
             too_big = _row_size_error(line, record, limits.max_row_chars)
             if too_big:
@@ -147,7 +178,7 @@ def read_csv(data: bytes, delimiter: str, encoding: str, limits: TableLimits) ->
     return header, rows()
 
 
-def read_xlsx(data: bytes, sheet: str | None, limits: TableLimits, name: str) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
+def read_xlsx(data: bytes, layout: FileLayout, limits: TableLimits, name: str) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
     import openpyxl
 
     seconds = limits.parse.max_seconds
@@ -161,17 +192,20 @@ def read_xlsx(data: bytes, sheet: str | None, limits: TableLimits, name: str) ->
         raise TableFileError(str(time_limit_error(seconds))) from None
     except Exception as err:
         raise ConnectorConfigError(f"{name}: not a readable .xlsx file ({type(err).__name__})") from None
+    sheet = layout.sheet
     if sheet is not None and sheet not in book.sheetnames:
         book.close()
         raise ConnectorConfigError(f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)} "
                                    "(fix: correct `sheet`)")  # fmt: skip
     ws = book[sheet] if sheet else book.worksheets[0]
     it = ws.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+    for _ in range(layout.skip_rows):
+        next(it, None)
+    header = list(layout.columns) or [str(h).strip() if h is not None else "" for h in next(it, ())]
 
     def rows() -> Iterator[Row | RowError]:
         spent = 0.0  # time inside this generator only: the pipeline's work between rows does not count
-        n = 1
+        n = layout.skip_rows + (0 if layout.columns else 1)
         try:
             while True:
                 started = time.monotonic()
@@ -226,27 +260,27 @@ def read_jsonl(data: bytes, encoding: str, limits: TableLimits) -> tuple[list[st
     return [], rows()
 
 
-def read_header(path: Path, fmt: str, encoding: str, sheet: str | None, limits: TableLimits) -> list[str]:
-    """Only the header row (for the up-front column check)."""
-    fmt = detect_format(path, fmt)
+def read_header(path: Path, layout: FileLayout, limits: TableLimits) -> list[str]:
+    """Only the header row, or `columns` (for the up-front column check)."""
+    fmt = detect_format(path, layout.format)
     if fmt == "jsonl":
         return []
-    header, rows = read_table(path, fmt, encoding, sheet, limits)
+    header, rows = read_table(path, layout, limits)
     if fmt == "xlsx":
         next(rows, None)  # start the generator so that close() runs its finally: closing the workbook
     rows.close()  # type: ignore[attr-defined]
     return header
 
 
-def read_table(
-    path: Path, fmt: str, encoding: str, sheet: str | None, limits: TableLimits
-) -> tuple[list[str], Iterator[Row | RowError]]:
+def read_table(path: Path, layout: FileLayout, limits: TableLimits) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
     """(header, rows); JSON Lines have no header (their keys are checked per row). TableFileError when the
     file is refused as a whole."""
-    fmt = detect_format(path, fmt)
+    fmt = detect_format(path, layout.format)
+    if fmt == "jsonl" and layout.columns:
+        raise ConnectorConfigError(f"{path}: JSON Lines rows name their own keys (fix: remove `columns`)")
     data = load(path, limits)
     if fmt == "xlsx":
-        return read_xlsx(data, sheet, limits, str(path))
+        return read_xlsx(data, layout, limits, str(path))
     if fmt == "jsonl":
-        return read_jsonl(data, encoding, limits)
-    return read_csv(data, "\t" if fmt == "tsv" else ",", encoding, limits)
+        return read_jsonl(data, layout.encoding, limits)
+    return read_csv(data, layout, "\t" if fmt == "tsv" else ",", limits)

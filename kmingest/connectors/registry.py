@@ -5,9 +5,11 @@ entry-point group for plugins installed as packages. Admins add a source without
 from __future__ import annotations
 
 import importlib
+import typing
+from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kmingest.config import SourceConfig
 from kmingest.connectors.base import Connector, ConnectorConfigError
@@ -52,6 +54,38 @@ def connector_class(name: str) -> type[Connector]:
     )
 
 
+def _nested_model(annotation: object) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as `tuple[TableSpec, ...]` or `DagConfig | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def valid_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The keys allowed where `loc` (a pydantic error location, ending in the bad key) points."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            continue  # a list index or a dict key: the item model stays the same
+        nested = _nested_model(field.annotation)
+        if nested is None:
+            return []
+        model = nested
+    return sorted(model.model_fields)
+
+
+def _unknown_key_fix(options: type[BaseModel], loc: Sequence[int | str]) -> str:
+    keys = ", ".join(valid_keys(options, loc))
+    if len(loc) > 1:
+        return f"remove it or check its spelling; valid keys here: {keys}"
+    common = ", ".join(sorted(SourceConfig.model_fields))
+    return f"remove it or check its spelling; this connector's keys: {keys}; common source keys: {common}"
+
+
 def build_connector(source: SourceConfig, where: str = "config") -> Connector:
     """Instantiate the source's connector with its options validated; errors name file, key and fix."""
     try:
@@ -64,7 +98,9 @@ def build_connector(source: SourceConfig, where: str = "config") -> Connector:
         problems = []
         for e in err.errors():
             key = ".".join(str(p) for p in e["loc"])
-            fix = "remove it or check its spelling" if e["type"] == "extra_forbidden" else "correct the value"
-            problems.append(f"{where}: sources[{source.name}].{key}: {e['msg']} (fix: {fix})")
+            unknown = e["type"] == "extra_forbidden"
+            fix = _unknown_key_fix(cls.Options, e["loc"]) if unknown else "correct the value"
+            hint = "" if "(fix: " in e["msg"] else f" (fix: {fix})"
+            problems.append(f"{where}: sources[{source.name}].{key}: {e['msg']}{hint}")
         raise ConnectorConfigError("\n".join(problems)) from None
     return cls(source, options)

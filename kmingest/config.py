@@ -165,6 +165,28 @@ class SourceConfig(BaseModel):
     schedule: str | None = Field(default="@daily", description="Airflow schedule of the source's DAG "
                                  "(cron or preset); null: triggered by hand only")  # fmt: skip
     dag: DagConfig = Field(default=DagConfig(), description="how Airflow runs the source's DAG (keys below)")
+    limits: LimitsConfig | None = Field(
+        default=None,
+        description="Parse limits for this source only (max_file_mb, max_chars, max_uncompressed_mb, "
+        "max_seconds_per_file); a key not set here keeps the global `limits` value",
+    )
+    near_empty_chars: int | None = Field(
+        default=None, ge=0,
+        description="Coverage: documents of this source with fewer characters of text count as near-empty "
+        "(default: the global coverage.near_empty_chars)",
+    )  # fmt: skip
+    retry_failed: int = Field(
+        default=3, ge=0,
+        description="Runs that retry a record whose last outcome was failed while its content is unchanged "
+        "(a changed record is always processed); 0: wait for a change or --force",
+    )  # fmt: skip
+
+    def parse_limits(self, defaults: LimitsConfig) -> ParseLimits:
+        """The global limits with the keys this source sets replaced."""
+        if self.limits is None:
+            return defaults.parse_limits()
+        own = {key: getattr(self.limits, key) for key in self.limits.model_fields_set}
+        return defaults.model_copy(update=own).parse_limits()
 
     @property
     def options(self) -> dict[str, Any]:

@@ -8,27 +8,28 @@ committed only after its index write succeeded; the checkpoint only after the wh
 
 Every per-record step runs under one error boundary: a record that fails to parse is recorded with its
 reason; an unexpected exception in parse, chunk, embed or index becomes a failed record naming the stage and
-the exception type (retried next run). When a batch's embed or index write raises, its records are retried
-one by one so a poisoned record fails alone; when all of them fail, the cause is not a record (index down,
-disk full) and the run fails. Stats count outcomes once committed, so stats and saved records agree.
+the exception type. A failed record (any kind) is retried by the next runs even when its content is
+unchanged (a file still being written, a time limit hit under load), up to the source's `retry_failed` runs
+in a row; then it waits for a change of content or `--force`. A failing batch write is retried record by
+record (kmingest/batch_write.py). Stats count outcomes once committed, so stats and saved records agree.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
+from kmingest.batch_write import BatchWrite, Ready
 from kmingest.chunking import chunk_document
 from kmingest.config import ChunkingConfig, SourceConfig
 from kmingest.connectors.base import Connector, ExtractError
+from kmingest.document_metadata import TitleFrom, choose_title, document_author, document_date
 from kmingest.embedding import Embedder
 from kmingest.index.base import IndexBackend
-from kmingest.models import Chunk, Document, SourceRecord
+from kmingest.models import Document, SourceRecord
 from kmingest.parsing import parse_bytes, parse_fields
 from kmingest.parsing.base import ParseError, ParseLimits, UnsupportedFormat
 from kmingest.parsing.binary import check_text
@@ -45,8 +46,15 @@ class Skip(Exception):
     """The record holds nothing to index (unsupported format, no text)."""
 
 
-def to_document(record: SourceRecord, content_hash: str, limits: ParseLimits) -> Document:
-    """Parse a record into a Document with normalised text; raises ParseError (failed) or Skip (skipped)."""
+class Interrupted(BaseException):
+    """The process was asked to stop (SIGTERM): the run is recorded as interrupted, not failed."""
+
+
+def to_document(
+    record: SourceRecord, content_hash: str, limits: ParseLimits, title_from: TitleFrom = "auto"
+) -> Document:
+    """Parse a record into a Document with normalised text; raises ParseError (failed) or Skip (skipped).
+    Date, author and title: the connector's or the document's own (document_metadata)."""
     try:
         if record.content is not None:
             parsed = parse_bytes(record.content, record.filename or record.external_id, limits)
@@ -60,28 +68,27 @@ def to_document(record: SourceRecord, content_hash: str, limits: ParseLimits) ->
     parsed = normalize_content(parsed)
     if not parsed.text.strip():
         raise Skip("no text extracted (empty, or only images)")
-    fallback = Path(record.filename).stem if record.filename else record.external_id
+    updated_at, date_source = document_date(record, parsed.metadata)
+    author, author_source = document_author(record, parsed.metadata)
+    provenance = {"date_source": date_source, "author_source": author_source}
     return Document(
         doc_id=record.doc_id,
         source=record.source,
         external_id=record.external_id,
         system=record.system,
-        title=clean_text(record.title or parsed.title or fallback).strip()[:500],
+        title=clean_text(choose_title(record, parsed, title_from)).strip()[:500],
         text=parsed.text,
         sections=parsed.sections,
         doc_type=record.doc_type or parsed.doc_type,
         department=record.department,
         acl=record.acl,
         content_hash=content_hash,
-        updated_at=record.updated_at,
-        author=clean_value(record.author) or _str(parsed.metadata.get("author")),
+        updated_at=updated_at,
+        author=author,
         url=clean_value(record.url),
-        metadata={**parsed.metadata, **{k: clean_value(v) for k, v in record.metadata.items()}},
+        metadata={**parsed.metadata, **{k: clean_value(v) for k, v in record.metadata.items()}}
+        | {key: origin for key, origin in provenance.items() if origin},
     )
-
-
-def _str(value: object) -> str | None:
-    return None if value in (None, "") else str(value)
 
 
 @dataclass
@@ -89,6 +96,7 @@ class Pending:
     record: SourceRecord
     content_hash: str
     is_new: bool
+    failures: int = 0  # failed runs in a row on this same content before this one
 
 
 @dataclass
@@ -104,7 +112,7 @@ class Scan:
 
 
 @dataclass
-class SourceRun:
+class SourceRun(BatchWrite):
     """Runs one source; `progress` is called with the number of records handled so far."""
 
     source: SourceConfig
@@ -126,6 +134,9 @@ class SourceRun:
         started = time.monotonic()
         try:
             self._run()
+        except (Interrupted, KeyboardInterrupt) as err:
+            self.state.finish_run(self.run_id, "interrupted", self.stats, f"interrupted: {err or 'Ctrl-C'}")
+            raise
         except BaseException as err:
             self.state.finish_run(self.run_id, "failed", self.stats, f"{type(err).__name__}: {err}")
             raise
@@ -149,7 +160,10 @@ class SourceRun:
         the rest, dead-letters unreadable items, and fills `scan` with what it saw."""
         name = self.source.name
         known = self.state.known(name)
-        since = None if self.full else self.state.checkpoint_time(name)
+        failures = self.state.failures(name)
+        retry = any(n <= self.source.retry_failed for n in failures.values())
+        # records to retry may be older than the checkpoint: then the export is read whole
+        since = None if self.full or retry else self.state.checkpoint_time(name)
         for item in self.connector.extract(since):
             self.stats.seen += 1
             if self.progress:
@@ -186,14 +200,18 @@ class SourceRun:
                 self.state.add_dead_letter(name, item.external_id, reason, self.run_id)
                 continue
             before = known.get(item.external_id)
-            if before and before[0] == digest and not self.force:
+            same = before is not None and before[0] == digest
+            failed_before = failures.get(item.external_id, 0) if same else 0
+            if same and not self.force and (not failed_before or failed_before > self.source.retry_failed):
                 self.stats.unchanged += 1
                 continue
-            if before:
+            if failed_before and not self.force:
+                self.stats.retried += 1
+            elif before:
                 self.stats.updated += 1
             else:
                 self.stats.new += 1
-            yield Pending(item, digest, before is None)
+            yield Pending(item, digest, before is None, failed_before)
 
     def finish(self, scan: Scan) -> None:
         """After every batch was written: delete what the source no longer has, then commit the checkpoint.
@@ -224,7 +242,7 @@ class SourceRun:
         for p in batch:
             stage = "parse"
             try:
-                doc = to_document(p.record, p.content_hash, self.limits)
+                doc = to_document(p.record, p.content_hash, self.limits, self.source.title_from)
                 stage = "chunk"
                 cfg = self.chunking
                 ready.append(Ready(p, doc, chunk_document(doc, cfg.target_tokens, cfg.max_tokens,
@@ -247,60 +265,19 @@ class SourceRun:
         self.state.commit_records(self.source.name, self.run_id, list(outcomes.values()))
         self.stats.count(outcomes.values())  # only once committed: stats and saved records agree
 
-    def _write(self, ready: list[Ready]) -> list[tuple[Ready, str, Exception]]:
-        """Embed and index; on an error retry one by one. Returns the records that failed alone."""
-        batch_error = self._embed_and_upsert(ready) if ready else None
-        if batch_error is None:
-            return []
-        failures: list[tuple[Ready, str, Exception]] = []
-        for r in ready if len(ready) > 1 else ():
-            error = self._embed_and_upsert([r])
-            if error is not None:
-                failures.append((r, *error))
-        if len(ready) > 1 and len(failures) < len(ready):
-            return failures  # retried one by one: only the poisoned records failed
-        names = ", ".join(repr(_name(r.pending.record)) for r in ready[:3])
-        log.error("%s: %s failed for every record of a batch (%s%s): %s", self.source.name, batch_error[0],
-                  names, ", ..." if len(ready) > 3 else "", describe(batch_error[1]))  # fmt: skip
-        raise batch_error[1]  # not a record's fault: fail the run, commit nothing
-
-    def _embed_and_upsert(self, ready: list[Ready]) -> tuple[str, Exception] | None:
-        """Embed and index; returns the stage that raised and its error, or None when all was written."""
-        stage = "embed"
-        try:
-            before_computed, before_cached = self.embedder.computed, self.embedder.cached
-            vectors = self.embedder.embed([c for r in ready for c in r.chunks])
-            self.stats.embedded += self.embedder.computed - before_computed
-            self.stats.embedding_cache_hits += self.embedder.cached - before_cached
-            items, offset = [], 0
-            for r in ready:
-                items.append((r.doc, r.chunks, vectors[offset : offset + len(r.chunks)]))
-                offset += len(r.chunks)
-            stage = "index"
-            self.index.upsert(items)
-        except Exception as err:
-            return stage, err
-        return None
-
     def _unexpected(self, p: Pending, stage: str, err: Exception) -> RecordOutcome:
-        """A failed record for an exception no stage expected; no content hash, so the next run retries it."""
+        """A failed record for an exception no stage expected (retried by the next runs, as every failure)."""
         reason = f"{stage}: unexpected error: {describe(err)}"
         log.warning("%s: failed %r: %s", self.source.name, _name(p.record), reason)
         log.debug("%s: traceback of %r", self.source.name, _name(p.record), exc_info=err)
-        return dataclasses.replace(_outcome(p, "failed", reason), content_hash="")
-
-
-@dataclass
-class Ready:
-    """A parsed and chunked record, waiting for its embedding and index write."""
-
-    pending: Pending
-    doc: Document
-    chunks: list[Chunk]
+        return _outcome(p, "failed", reason)
 
 
 def _outcome(p: Pending, status: Status, reason: str | None, chunks: int = 0) -> RecordOutcome:
-    return RecordOutcome(p.record.external_id, p.record.doc_id, p.content_hash, status, reason, chunks)
+    failures = p.failures + 1 if status == "failed" else 0
+    return RecordOutcome(
+        p.record.external_id, p.record.doc_id, p.content_hash, status, reason, chunks, failures
+    )
 
 
 def _name(record: SourceRecord) -> str:

@@ -2,21 +2,25 @@
 and the dead-letter list. One SQLite file beside the index (`state_dir/state.db`), shared by all backends.
 
 The runner writes here only after the index write it describes has succeeded, so a crash can repeat work
-(idempotent upserts) but never skip it. `group_problems` groups skip/failure reasons by kind (numbers and
-quoted names removed) for `kmingest status`.
+(idempotent upserts) but never skip it. A failed record keeps its reason and `failures` (failed runs in a row
+on the same content), so the next run can retry it. A run records the pid and host of its process; a run
+still "running" whose process is gone is marked "interrupted" by the next run or `kmingest status`.
+`group_problems` groups skip/failure reasons by kind (numbers and quoted names removed) for `kmingest status`.
+Columns added later are added to older state files when they are opened (`_migrate`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from kmingest.run_history import RunHistory, now
 
 Status = Literal["indexed", "skipped", "failed"]
 
@@ -24,16 +28,22 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     source TEXT NOT NULL, external_id TEXT NOT NULL, doc_id TEXT NOT NULL, content_hash TEXT NOT NULL,
     status TEXT NOT NULL, reason TEXT, chunks INTEGER NOT NULL DEFAULT 0, run_id INTEGER NOT NULL,
-    PRIMARY KEY (source, external_id)) WITHOUT ROWID;
+    failures INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (source, external_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (source TEXT PRIMARY KEY, value TEXT, committed_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, full_sync INTEGER NOT NULL,
-    started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, stats TEXT NOT NULL, error TEXT);
+    started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, stats TEXT NOT NULL, error TEXT,
+    pid INTEGER, host TEXT);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (
     source TEXT NOT NULL, external_id TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL,
     run_id INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (source, external_id)) WITHOUT ROWID;
 """
+# columns newer than the first schema: added to existing state files by StateStore._migrate
+ADDED_COLUMNS = {
+    "records": {"failures": "INTEGER NOT NULL DEFAULT 0"},
+    "runs": {"pid": "INTEGER", "host": "TEXT"},
+}
 
 
 def _storable(text: str) -> str:
@@ -57,15 +67,12 @@ def group_problems(problems: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"kind": kind, "reason": reason, "count": n} for (kind, reason), n in ranked]
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 @dataclass
 class RunStats:
     seen: int = 0
     new: int = 0
     updated: int = 0
+    retried: int = 0  # failed last time, content unchanged: processed again
     unchanged: int = 0
     deleted: int = 0
     skipped: int = 0
@@ -98,28 +105,10 @@ class RecordOutcome:
     status: Status
     reason: str | None = None
     chunks: int = 0
+    failures: int = 0  # failed runs in a row on this content (0 unless status is "failed")
 
 
-@dataclass
-class RunInfo:
-    run_id: int
-    source: str
-    full_sync: bool
-    started_at: str
-    finished_at: str | None
-    status: str
-    stats: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
-
-
-_RUN_COLUMNS = "SELECT run_id, source, full_sync, started_at, finished_at, status, stats, error FROM runs"
-
-
-def _run_info(r: tuple[Any, ...]) -> RunInfo:
-    return RunInfo(r[0], r[1], bool(r[2]), r[3], r[4], r[5], json.loads(r[6]), r[7])
-
-
-class StateStore:
+class StateStore(RunHistory):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -127,6 +116,15 @@ class StateStore:
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=60)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        for table, columns in ADDED_COLUMNS.items():
+            have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            with self._db:
+                for name, kind in columns.items():
+                    if name not in have:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def bind_index(self, index_id: str) -> bool:
         """Remember which index the records describe. When the index was recreated (another id), forget
@@ -149,13 +147,21 @@ class StateStore:
         )
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
+    def failures(self, source: str) -> dict[str, int]:
+        """external_id -> failed runs in a row, for the records whose last outcome was "failed"."""
+        rows = self._db.execute(
+            "SELECT external_id, failures FROM records WHERE source = ? AND status = 'failed'", (source,)
+        )
+        return {r[0]: max(int(r[1]), 1) for r in rows}
+
     def commit_records(self, source: str, run_id: int, outcomes: Sequence[RecordOutcome]) -> None:
         at = now()
         with self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO records (source, external_id, doc_id, content_hash, status, reason, "
+                "chunks, run_id, failures) VALUES (?,?,?,?,?,?,?,?,?)",
                 [(source, o.external_id, o.doc_id, o.content_hash, o.status,
-                  o.reason and _storable(o.reason), o.chunks, run_id) for o in outcomes],
+                  o.reason and _storable(o.reason), o.chunks, run_id, o.failures) for o in outcomes],
             )  # fmt: skip
             self._db.executemany(
                 "DELETE FROM dead_letters WHERE source = ? AND external_id = ?",
@@ -217,43 +223,6 @@ class StateStore:
     def set_checkpoint(self, source: str, value: str | None) -> None:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", (source, value, now()))
-
-    # ---- runs --------------------------------------------------------------------------------------
-    def start_run(self, source: str, full_sync: bool) -> int:
-        with self._db:
-            cur = self._db.execute(
-                "INSERT INTO runs (source, full_sync, started_at, status, stats) VALUES (?, ?, ?, 'running', '{}')",
-                (source, int(full_sync), now()),
-            )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
-
-    def finish_run(self, run_id: int, status: str, stats: RunStats, error: str | None = None) -> None:
-        with self._db:
-            self._db.execute(
-                "UPDATE runs SET finished_at = ?, status = ?, stats = ?, error = ? WHERE run_id = ?",
-                (now(), status, json.dumps(stats.as_dict()), error, run_id),
-            )
-
-    def runs(self, source: str | None = None, limit: int = 20) -> list[RunInfo]:
-        sql = _RUN_COLUMNS + (" WHERE source = ?" if source else "") + " ORDER BY run_id DESC LIMIT ?"
-        args: tuple[Any, ...] = (source, limit) if source else (limit,)
-        return [_run_info(r) for r in self._db.execute(sql, args)]
-
-    def run(self, run_id: int) -> RunInfo | None:
-        row = self._db.execute(_RUN_COLUMNS + " WHERE run_id = ?", (run_id,)).fetchone()
-        return None if row is None else _run_info(row)
-
-    def restart_run(self, run_id: int) -> None:
-        """A scheduler retried the first step of a run: it is running again."""
-        with self._db:
-            self._db.execute(
-                "UPDATE runs SET status = 'running', finished_at = NULL, error = NULL WHERE run_id = ?",
-                (run_id,),
-            )
-
-    def sources(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM runs ORDER BY source")]
 
     def close(self) -> None:
         self._db.close()

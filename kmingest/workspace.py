@@ -102,7 +102,7 @@ class Workspace:
         connector = build_connector(source, str(self.config.source_file or "config"))
         return SourceRun(
             source=source, connector=connector, index=self.index, embedder=self.embedder, state=self.state,
-            chunking=self.config.chunking, limits=self.config.limits.parse_limits(), full=full, force=force,
+            chunking=self.config.chunking, limits=source.parse_limits(self.config.limits), full=full, force=force,
             progress=progress,
         )  # fmt: skip
 

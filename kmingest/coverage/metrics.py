@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -99,8 +99,14 @@ class Metrics:
 
 
 def compute_metrics(
-    facts: Iterable[DocumentFacts], problems: Sequence[Problem], as_of: datetime, near_empty_chars: int
+    facts: Iterable[DocumentFacts],
+    problems: Sequence[Problem],
+    as_of: datetime,
+    near_empty_chars: int,
+    near_empty_by_source: Mapping[str, int] | None = None,
 ) -> Metrics:
+    """`near_empty_by_source`: a source's own near-empty threshold (`sources[].near_empty_chars`)."""
+    own = near_empty_by_source or {}
     docs = list(facts)
     sources_of: dict[str, set[str]] = defaultdict(set)
     for f in docs:
@@ -113,7 +119,7 @@ def compute_metrics(
         acc.documents += 1
         acc.chunks += f.chunks
         acc.embedded += f.embedded_chunks > 0
-        acc.near_empty += f.text_chars < near_empty_chars
+        acc.near_empty += f.text_chars < own.get(f.source, near_empty_chars)
         acc.duplicates += len(sources_of.get(f.text_fingerprint, ())) > 1
         acc.no_department += f.department == UNASSIGNED_DEPARTMENT
         age = age_days(f.updated_at, as_of)

@@ -52,7 +52,8 @@ def build_report(
     as_of = as_of or generated
     facts = {f.doc_id: f for f in ws.index.document_facts(Caller.system())}
     problems = collect_problems(config, ws.state, attribute=cov.attribute_problems)
-    metrics = compute_metrics(facts.values(), problems, as_of, cov.near_empty_chars)
+    own = {s.name: s.near_empty_chars for s in config.sources if s.near_empty_chars is not None}
+    metrics = compute_metrics(facts.values(), problems, as_of, cov.near_empty_chars, own)
     areas = []
     if cov.knowledge_map is not None:
         kmap = load_knowledge_map(cov.knowledge_map)

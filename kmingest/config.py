@@ -165,6 +165,14 @@ class SourceConfig(BaseModel):
     schedule: str | None = Field(default="@daily", description="Airflow schedule of the source's DAG "
                                  "(cron or preset); null: triggered by hand only")  # fmt: skip
     dag: DagConfig = Field(default=DagConfig(), description="how Airflow runs the source's DAG (keys below)")
+    title_from: Literal["auto", "property", "heading", "filename"] = Field(
+        default="auto",
+        description="Where a document's title comes from when the connector gives none: `property` (the "
+        "file's title property: Word/PowerPoint core title, PDF /Title, mail subject, html <title>), "
+        "`heading` (the document's first heading or title-like first line), `filename`; `auto` uses the "
+        "title property only when the document shows it in its first lines (template titles such as "
+        "a stale core title are not used), else the first heading or line",
+    )
     limits: LimitsConfig | None = Field(
         default=None,
         description="Parse limits for this source only (max_file_mb, max_chars, max_uncompressed_mb, "

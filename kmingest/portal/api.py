@@ -31,6 +31,18 @@ class FacetValue(BaseModel):
     count: int
 
 
+class Copy(BaseModel):
+    """Another readable document with the same text as the hit (an exact duplicate, e.g. the same mail
+    in another folder)."""
+
+    doc_id: str
+    title: str
+    source: str
+    external_id: str
+    url: str  # this copy in the portal
+    source_url: str | None
+
+
 class Hit(BaseModel):
     doc_id: str
     title: str
@@ -44,6 +56,7 @@ class Hit(BaseModel):
     snippet_html: str  # `snippet` escaped, with <mark> around the highlights
     url: str  # this document in the portal
     source_url: str | None  # the document in its source system
+    duplicates: list[Copy]  # the other readable copies of this text, folded into this hit
 
 
 class SearchResponse(BaseModel):
@@ -124,7 +137,11 @@ def api_search(
             source=h.source, updated_at=h.updated_at, snippet=snippet_text(h.snippet_html),
             highlights=snippet_spans(h.snippet_html), snippet_html=str(safe_snippet(h.snippet_html)),
             url=f"/documents/{h.doc_id}?q={_q(params.q)}{qid}",
-            source_url=source_link(portal, {"url": h.url, "system": h.system, "external_id": h.external_id}))
+            source_url=source_link(portal, {"url": h.url, "system": h.system, "external_id": h.external_id}),
+            duplicates=[Copy(doc_id=c.doc_id, title=c.title, source=c.source, external_id=c.external_id,
+                             url=f"/documents/{c.doc_id}?q={_q(params.q)}{qid}",
+                             source_url=source_link(portal, {"url": c.url, "system": c.system, "external_id": c.external_id}))
+                        for c in h.duplicates])
         for h in outcome.result.hits
     ]  # fmt: skip
     body = SearchResponse(query=params.q, total=outcome.result.total, page=params.page, pages=outcome.pages,

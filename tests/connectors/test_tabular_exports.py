@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from kmingest.config import SourceConfig
@@ -151,6 +152,26 @@ def test_skip_rows_with_columns_replaces_a_broken_header(tmp_path: Path) -> None
     table = {"name": "d", "file": "d.csv", "columns": ["id", "summary", "detail"], "skip_rows": 1, "id": "id"}
     records, errors = extract(tmp_path, table)
     assert errors == {} and records["d:1"].fields == {"summary": "first", "detail": "second"}
+
+
+def test_headerless_xlsx_below_a_title_row_reads_with_columns_and_skip_rows(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (
+        ["产品说明 2023"],
+        ["P-1", "zh-cn", "轻量铝合金车架", datetime(2023, 3, 31)],
+        ["P-2", "en", "Steel fork", None],
+    ):
+        sheet.append(row)
+    book.save(tmp_path / "products.xlsx")
+    table = {"name": "p", "file": "products.xlsx", "columns": ["id", "lang", "text", "changed"], "skip_rows": 1,
+             "id": "id", "language": "lang", "updated_at": "changed"}  # fmt: skip
+    records, errors = extract(tmp_path, table, timezone="+08:00")
+    assert errors == {} and sorted(records) == ["p:P-1", "p:P-2"]
+    first = records["p:P-1"]
+    assert (first.metadata["lang"], first.metadata["lines"]) == ("zh-cn", [2])
+    assert first.updated_at is not None and first.updated_at.isoformat() == "2023-03-31T00:00:00+08:00"
 
 
 def test_a_row_of_the_wrong_width_names_columns_as_the_count(tmp_path: Path) -> None:

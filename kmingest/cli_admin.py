@@ -47,12 +47,14 @@ def _first_records(connector: Connector, rows: int) -> Iterator[SourceRecord | E
 
 
 def _preview_line(item: SourceRecord | ExtractError) -> str:
+    """One line per record: the mapped fields, and where date/author/language came from when known."""
+    if isinstance(item, ExtractError):
+        return f"  {item.external_id}: error: {item.reason}"
     fields = mapped_fields(item)
-    if "error" in fields:
-        return f"  {fields['external_id']}: error: {fields['error']}"
-    shown = ("title", "department", "updated_at", "acl", "author")
-    return f"  {fields['external_id']}: " + ", ".join(f"{k}={json.dumps(fields[k], ensure_ascii=False)}"
-                                                     for k in shown)  # fmt: skip
+    shown = {k: fields[k] for k in ("title", "department", "updated_at", "acl", "author")}
+    shown |= {k: item.metadata[k] for k in ("date_source", "author_source", "lang") if k in item.metadata}
+    return f"  {item.external_id}: " + ", ".join(f"{k}={json.dumps(v, ensure_ascii=False, default=str)}"
+                                                 for k, v in shown.items())  # fmt: skip
 
 
 @connectors.command()
@@ -108,8 +110,10 @@ def preview(ctx: click.Context, source: str, limit: int) -> None:
         out = mapped_fields(item)
         if isinstance(item, SourceRecord):
             try:
-                doc = to_document(item, item.content_hash(), cfg.limits.parse_limits())
-                out |= {"title": doc.title, "doc_type": doc.doc_type, "text": doc.text[:300]}
+                doc = to_document(item, item.content_hash(), src.parse_limits(cfg.limits), src.title_from)
+                out |= {"title": doc.title, "doc_type": doc.doc_type, "text": doc.text[:300],
+                        "updated_at": doc.updated_at.isoformat() if doc.updated_at else None,
+                        "author": doc.author, "metadata": doc.metadata}  # fmt: skip
             except (ParseError, Skip) as err:
                 out["parse"] = str(err)
         click.echo(json.dumps(out, ensure_ascii=False, default=str))

@@ -109,6 +109,22 @@ def test_preview_prints_the_mapped_fields_as_json(tmp_path: Path) -> None:
         "external_id": "issue:Q-1", "title": "焊缝开裂", "department": "Quality", "acl": ["dept:Quality"],
         "updated_at": "2023-03-31T00:00:00+00:00",
     }  # fmt: skip
-    assert shown["metadata"] == {"file": "issues.csv", "lines": [2]}
+    assert {k: shown["metadata"][k] for k in ("file", "lines", "date_source")} == {
+        "file": "issues.csv", "lines": [2], "date_source": "export"
+    }  # fmt: skip
     assert "备注: second" in shown["text"]
     assert not [line for line in shown["text"].splitlines() if line.startswith(":")]  # no unnamed column
+
+
+def test_validate_preview_of_a_folder_says_where_the_date_came_from(tmp_path: Path) -> None:
+    (tmp_path / "share").mkdir()
+    (tmp_path / "share" / "memo.txt").write_text("Budget memo for Q3.", encoding="utf-8")
+    (tmp_path / "share" / "memo.txt.meta.json").write_text('{"updated_at": "2001-05-14T09:00:00+00:00"}')
+    path = tmp_path / "kmingest.yaml"
+    path.write_text("sources:\n  - {name: share, connector: filesystem, path: share, department: Finance}\n")
+    result = invoke("connectors", "validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        '  memo.txt: title=null, department="Finance", updated_at="2001-05-14T09:00:00+00:00", acl=["public"], '
+        'author=null, date_source="sidecar"'
+    )

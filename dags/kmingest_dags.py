@@ -5,7 +5,9 @@ One DAG per source, `kmingest_<source>`:  extract -> process (mapped, one task p
     process    parses, chunks, embeds and indexes one batch (in the index-write pool)
     finalize   deletes what a full sync no longer saw, commits the checkpoint, publishes the run stats
                and updates the source's Asset
-and `kmingest_coverage`, scheduled on any source Asset, which writes the coverage report.
+and `kmingest_coverage`, scheduled on any source Asset, which writes the coverage report. When a task fails
+for good (after its retries), its failure callback marks the kmingest run failed with the task's error, so
+`kmingest status` says what Airflow says.
 
 Config: $KMINGEST_CONFIG, else kmingest.yaml beside this folder. An invalid config file is an import error
 (shown in the Airflow UI with file, key and fix); a source whose connector settings cannot work fails its own
@@ -15,7 +17,7 @@ has) or {"force": true} to re-process unchanged records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -46,9 +48,26 @@ def _workspace() -> Iterator[Workspace]:
         raise AirflowFailException(f"configuration error (not retried): {err}") from err
 
 
+def _mark_run_failed(source: str) -> Callable[[Any], None]:
+    """A task's on_failure_callback: the kmingest run of this Airflow run is marked failed (if running)."""
+
+    def callback(context: Any) -> None:
+        task_id = getattr(context.get("task_instance"), "task_id", "?")
+        error = f"Airflow task {task_id} failed: {context.get('exception') or 'no exception recorded'}"
+        try:
+            run_id = staged.fail_run(load_config(CONFIG_PATH), source, str(context["run_id"]), error)
+        except Exception as err:  # a callback must not raise; say why the run history could not follow
+            print(f"kmingest: could not mark the run failed: {type(err).__name__}: {err}")
+            return
+        print(f"kmingest: run {run_id} marked failed: {error}" if run_id else "kmingest: no run was staged")
+
+    return callback
+
+
 def source_dag(spec: DagSpec) -> DAG:
     asset = Asset(name=spec.asset_name, uri=spec.asset_uri)
     default_args: dict[str, Any] = {
+        "on_failure_callback": _mark_run_failed(spec.source),
         "owner": spec.owner,
         "retries": spec.retries,
         "retry_delay": spec.retry_delay,

@@ -10,9 +10,8 @@ import html
 import json
 import logging
 import re
+import signal
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,8 @@ from kmingest.config import Config, ConfigError, load_config
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.embedding import EmbeddingError
 from kmingest.index.base import Filters, IndexError_
+from kmingest.pipeline import Interrupted
+from kmingest.progress import expected_total, progress_for
 from kmingest.workspace import Workspace
 
 
@@ -47,29 +48,6 @@ def _config(ctx: click.Context) -> Config:
     return cfg
 
 
-def _progress(name: str) -> Callable[[int], None] | None:
-    """A progress bar on a terminal; a log line every 30 s otherwise."""
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(desc=name, unit=" records", file=sys.stderr, leave=True)
-
-        def update(n: int) -> None:
-            bar.n = n
-            if n % 20 == 0:
-                bar.refresh()
-
-        return update
-    last = [time.monotonic()]
-
-    def log_line(n: int) -> None:
-        if time.monotonic() - last[0] > 30:
-            last[0] = time.monotonic()
-            logging.getLogger("kmingest").info("%s: %d records so far", name, n)
-
-    return log_line
-
-
 @click.group()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML config file.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
@@ -78,6 +56,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """kmingest: ERP/CRM/OA exports in, one searchable knowledge index out."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kmingest.progress").setLevel(min(level, logging.INFO))  # progress at any verbosity
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
@@ -106,12 +85,14 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], all_sources: bool, full
     results: dict[str, Any] = {}
     failed: dict[str, str] = {}
     config_errors = 0
+    previous_handler = signal.signal(signal.SIGTERM, _interrupt)  # the run is recorded as interrupted
     try:
         with Workspace(cfg) as ws:
             ws.check_model()  # models installed and the index's own: else one clear error, exit 2
             for name in names:  # one source failing does not stop the others
+                reporter = progress_for(name, expected_total(ws.state, name))
                 try:
-                    stats = ws.ingest([name], full=full, force=force, progress=_progress)[name]
+                    stats = ws.ingest([name], full=full, force=force, progress={name: reporter}.get)[name]
                 except (ConnectorConfigError, ConfigError) as err:
                     failed[name] = str(err)
                     config_errors += 1
@@ -119,9 +100,17 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], all_sources: bool, full
                 except Exception as err:  # the run is recorded as failed in the state store
                     failed[name] = f"run failed: {type(err).__name__}: {err}"
                     continue
+                finally:
+                    reporter.close()
                 results[name] = {**stats.as_dict(), "problems": len(ws.state.dead_letters(name))}
     except (EmbeddingError, IndexError_) as err:
         _fail(str(err))
+    except (Interrupted, KeyboardInterrupt) as err:
+        click.echo(f"interrupted ({err or 'Ctrl-C'}): the run is recorded as interrupted; run again to go on",
+                   err=True)  # fmt: skip
+        sys.exit(130 if isinstance(err, KeyboardInterrupt) else 128 + signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     if as_json:
         click.echo(json.dumps({**results, **{n: {"error": e} for n, e in failed.items()}}, indent=2))
     else:
@@ -181,6 +170,10 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
         click.echo(f"     {html.unescape(snippet)[:200]}")
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise Interrupted(f"stopped by {signal.Signals(signum).name}")
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """Dates typed without a zone are taken as UTC."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
@@ -196,6 +189,7 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
 
     cfg = _config(ctx)
     state = StateStore(cfg.state_dir / "state.db")
+    state.mark_interrupted()  # a run whose process was killed is not "running"
     names = [source] if source else sorted({s.name for s in cfg.sources} | set(state.sources()))
     report: dict[str, Any] = {}
     for name in names:
@@ -219,7 +213,8 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
         click.echo(f"{name}: last run #{last['run_id']} {last['status']} at {last['finished_at'] or last['started_at']}"
                    + (" (full sync)" if last["full_sync"] else ""))  # fmt: skip
         click.echo("  " + ", ".join(f"{k} {s.get(k, 0)}" for k in
-                                    ("seen", "new", "updated", "unchanged", "deleted", "skipped", "failed")))  # fmt: skip
+                                    ("seen", "new", "updated", "retried", "unchanged", "deleted", "skipped",
+                                     "failed")))  # fmt: skip
         counts = info["records"]
         click.echo(
             "  records: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))

@@ -5,6 +5,7 @@ separate, retryable tasks, possibly in different processes or on different worke
                             under <state_dir>/staging/<source>/<run key hash>/; return the batch paths
     process_batch(path)     parse, chunk, embed, index, commit record state (SourceRun.process)
     finalize_run(run_key)   full-sync deletions, checkpoint, run stats (SourceRun.finish)
+    fail_run(run_key)       the scheduler gave up on a step (its failure callback): the run is marked failed
 
 Only paths travel between steps, never document bodies. Every step is idempotent: a retried plan reuses its
 run id and rewrites its batches; a retried batch upserts the same documents under the same ids; a retried
@@ -24,8 +25,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kmingest.config import Config
 from kmingest.pipeline import Pending, Scan, SourceRun
-from kmingest.state import RunStats
+from kmingest.state import RunStats, StateStore
 from kmingest.workspace import Workspace
 
 log = logging.getLogger("kmingest.staged")
@@ -47,7 +49,11 @@ def staging_dir(ws: Workspace, source: str) -> Path:
 
 
 def run_dir(ws: Workspace, source: str, run_key: str) -> Path:
-    return staging_dir(ws, source) / hashlib.sha256(run_key.encode("utf-8")).hexdigest()[:16]
+    return _key_dir(ws.config.state_dir, source, run_key)
+
+
+def _key_dir(state_dir: Path, source: str, run_key: str) -> Path:
+    return state_dir / "staging" / source / hashlib.sha256(run_key.encode("utf-8")).hexdigest()[:16]
 
 
 def plan_run(
@@ -64,7 +70,7 @@ def plan_run(
         run.run_id = int(previous["run_id"])
         ws.state.restart_run(run.run_id)
     else:
-        run.run_id = ws.state.start_run(source, full)
+        run.run_id = ws.state.start_run(source, full, owned=False)  # spans processes: no pid to watch
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     _write_json(folder / MANIFEST, {"source": source, "run_key": run_key, "run_id": run.run_id})
@@ -98,10 +104,10 @@ def process_batch(ws: Workspace, batch_path: str) -> dict[str, int]:
     path = Path(batch_path)
     manifest = _manifest(path.parent)
     run = _resume(ws, manifest)
-    with path.open("rb") as fh:
-        batch: list[Pending] = pickle.load(fh)
-    ws.check_model()
     try:
+        with path.open("rb") as fh:
+            batch: list[Pending] = pickle.load(fh)
+        ws.check_model()
         run.process(batch)
     except BaseException as err:
         ws.state.finish_run(run.run_id, "failed", run.stats, f"{type(err).__name__}: {err} (in {path.name})")
@@ -135,6 +141,24 @@ def finalize_run(ws: Workspace, source: str, run_key: str) -> dict[str, int]:
         (folder / name).unlink(missing_ok=True)  # record bodies are not kept once they are indexed
     log.info("%s: run %d finished: %s", manifest["source"], run.run_id, total.as_dict())
     return total.as_dict()
+
+
+def fail_run(config: Config, source: str, run_key: str, error: str) -> int | None:
+    """A step failed for good (after its retries) or was killed: a run still "running" is marked failed with
+    the error and the counts its extraction staged (a run a step already marked keeps its own error). Opens
+    only the state store (the index may be what failed). Returns the run id; None when none was staged."""
+    manifest = _read_json(_key_dir(config.state_dir, source, run_key) / MANIFEST)
+    if manifest is None:
+        return None
+    state = StateStore(config.state_dir / "state.db")
+    try:
+        info = state.run(int(manifest["run_id"]))
+        if info is not None and info.status == "running":
+            stats = RunStats(**(info.stats or manifest.get("stats") or {}))
+            state.finish_run(info.run_id, "failed", stats, error)
+    finally:
+        state.close()
+    return None if info is None else info.run_id
 
 
 def _resume(ws: Workspace, manifest: dict[str, Any]) -> SourceRun:

@@ -89,10 +89,14 @@ class TableSpec(BaseModel):
     @field_validator("where", mode="before")
     @classmethod
     def _filter_values(cls, value: object) -> object:
+        """YAML reads `status: 1` as a number; cells are text, so numbers are compared as written."""
+
+        def text(item: object) -> object:
+            return str(item) if isinstance(item, int | float) and not isinstance(item, bool) else item
+
         if not isinstance(value, dict):
             return value
-        return {k: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-                for k, v in value.items()}  # fmt: skip
+        return {k: [text(i) for i in v] if isinstance(v, list | tuple) else text(v) for k, v in value.items()}
 
     @field_validator("encoding")
     @classmethod

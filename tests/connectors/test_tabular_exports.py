@@ -127,12 +127,16 @@ def test_headerless_tsv_ingests_with_columns_a_filter_and_a_language(tmp_path: P
     assert records["product:2|en"].updated_at == datetime(2014, 2, 8, 10, 1, 36, 827000, tzinfo=UTC)
 
 
-def test_a_single_filter_value_from_yaml_may_be_a_number(tmp_path: Path) -> None:
+def test_filter_values_from_yaml_may_be_numbers(tmp_path: Path) -> None:
     (tmp_path / "p.tsv").write_text(ERP_TSV, encoding="utf-8")
     table = {"name": "p", "file": "p.tsv", "id": "Culture", "columns": ["ProductID", "Culture", "Text", "When"],
              "where": {"ProductID": 2}}  # fmt: skip
     records, errors = extract(tmp_path, table)
     assert (sorted(records), errors) == (["p:en"], {})
+    records, errors = extract(
+        tmp_path, {**table, "id": ["ProductID", "Culture"], "where": {"ProductID": [1, 2]}}
+    )
+    assert (len(records), errors) == (6, {})
 
 
 def test_delimiter_quotechar_and_encoding_per_table(tmp_path: Path) -> None:

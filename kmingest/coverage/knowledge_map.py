@@ -161,7 +161,7 @@ class _Matcher:
         key = (term, filters)
         if key not in self._memo:
             request = SearchRequest(query=term, filters=filters, mode="bm25", limit=MAX_MATCHES,
-                                    lexical_k=MAX_MATCHES)  # fmt: skip
+                                    lexical_k=MAX_MATCHES, collapse_duplicates=False)  # fmt: skip
             result = self.index.search(request, Caller.system(), None)
             self._memo[key] = frozenset(h.doc_id for h in result.hits)
         return self._memo[key]

@@ -11,14 +11,15 @@ Backend-agnostic: everything comes from `document_facts`, which both backends im
 - near-empty: fewer than `near_empty_chars` characters of text (the pipeline never indexes an empty text:
   such records are `skipped`);
 - duplicates: documents whose text fingerprint (case and whitespace normalised) also occurs in a document
-  of another source;
+  of another source; duplicates_in_source: ... in another document of the same source (the same mail in
+  two folders); a document with copies in both places counts in both;
 - no_department: documents under the `unassigned` department (the source gave none).
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,13 +60,14 @@ class _Acc:
     skipped: int = 0
     near_empty: int = 0
     duplicates: int = 0
+    duplicates_in_source: int = 0
     no_department: int = 0
     ages: list[float] = field(default_factory=list)
     undated: int = 0
 
     def add(self, other: _Acc) -> None:
         for name in ("documents", "chunks", "embedded", "failed", "skipped", "near_empty", "duplicates",
-                     "no_department", "undated"):  # fmt: skip
+                     "duplicates_in_source", "no_department", "undated"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.ages.extend(other.ages)
 
@@ -80,7 +82,7 @@ class _Acc:
             updated_90d_share=_share(sum(a <= 90 for a in self.ages), dated),
             updated_365d_share=_share(sum(a <= 365 for a in self.ages), dated),
             undated=self.undated, near_empty=self.near_empty, duplicates=self.duplicates,
-            no_department=self.no_department,
+            duplicates_in_source=self.duplicates_in_source, no_department=self.no_department,
         )  # fmt: skip
 
 
@@ -109,9 +111,11 @@ def compute_metrics(
     own = near_empty_by_source or {}
     docs = list(facts)
     sources_of: dict[str, set[str]] = defaultdict(set)
+    in_source: Counter[tuple[str, str]] = Counter()  # (source, fingerprint) -> documents
     for f in docs:
         if f.text_chars:
             sources_of[f.text_fingerprint].add(f.source)
+            in_source[(f.source, f.text_fingerprint)] += 1
     cells: dict[Key, _Acc] = defaultdict(_Acc)
     freshness: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AGE_BUCKETS, 0))
     for f in docs:
@@ -121,6 +125,7 @@ def compute_metrics(
         acc.embedded += f.embedded_chunks > 0
         acc.near_empty += f.text_chars < own.get(f.source, near_empty_chars)
         acc.duplicates += len(sources_of.get(f.text_fingerprint, ())) > 1
+        acc.duplicates_in_source += in_source.get((f.source, f.text_fingerprint), 0) > 1
         acc.no_department += f.department == UNASSIGNED_DEPARTMENT
         age = age_days(f.updated_at, as_of)
         if age is None:

@@ -42,6 +42,7 @@ class GroupMetrics(_Model):
     undated: int = 0
     near_empty: int = 0  # documents with fewer than coverage.near_empty_chars characters of text
     duplicates: int = 0  # documents whose text also appears in a document of another source
+    duplicates_in_source: int = 0  # documents whose text also appears in another document of their source
     no_department: int = 0  # documents filed under the unassigned department
 
 

@@ -82,6 +82,8 @@ class SearchRequest:
     # also count what the same search finds with each of these updated_at ranges (inclusive) as one more
     # filter, e.g. the portal's year facet: SearchResult.range_counts, one per range
     count_ranges: tuple[DateRange, ...] = ()
+    # False: every copy of a text is a hit of its own and counts are documents (evaluation, knowledge map)
+    collapse_duplicates: bool = True
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,12 @@ def date_range_filter(date_range: DateRange) -> dict[str, Any]:
     return {"range": {"updated_at": {k: v.isoformat() for k, v in (("gte", lo), ("lte", hi)) if v}}}
 
 
-def group_aggs(precision: int = 3000) -> dict[str, Any]:
-    """Sub-aggregations that count duplicate groups: distinct fingerprints + documents without one."""
+def group_aggs(by_group: bool, precision: int = 3000) -> dict[str, Any]:
+    """Sub-aggregations that count duplicate groups: distinct fingerprints + documents without one
+    (by_group False: documents)."""
+    if not by_group:
+        return {"fingerprints": {"cardinality": {"field": "doc_id", "precision_threshold": precision}},
+                "alone": {"filter": {"match_none": {}}, "aggs": {"docs": {"value_count": {"field": "doc_id"}}}}}  # fmt: skip
     return {"fingerprints": {"cardinality": {"field": "fingerprint", "precision_threshold": precision}},
             "alone": {"filter": {"bool": {"must_not": {"exists": {"field": "fingerprint"}}}},
                       "aggs": {"docs": {"cardinality": {"field": "doc_id", "precision_threshold": precision}}}}}  # fmt: skip
@@ -48,8 +52,8 @@ def groups_in(bucket: dict[str, Any]) -> int:
     return int(bucket["fingerprints"]["value"]) + int(bucket["alone"]["docs"]["value"])
 
 
-def facet_aggs() -> dict[str, Any]:
-    return {f: {"terms": {"field": f, "size": 100}, "aggs": group_aggs()} for f in FACET_FIELDS}
+def facet_aggs(by_group: bool) -> dict[str, Any]:
+    return {f: {"terms": {"field": f, "size": 100}, "aggs": group_aggs(by_group)} for f in FACET_FIELDS}
 
 
 def facets_of(aggs: dict[str, Any]) -> Facets:
@@ -63,6 +67,7 @@ class ElasticScope:
     def __init__(self, index: ElasticIndex, flt: list[dict[str, Any]], request: SearchRequest) -> None:
         self.index, self.client, self.flt, self.request = index, index.client, flt, request
         self._fingerprint: dict[str, str | None] = {}  # doc_id -> fingerprint, of every match seen
+        self.by_group = request.collapse_duplicates
 
     def _seen(self, source: dict[str, Any]) -> str:
         self._fingerprint[source["doc_id"]] = source.get("fingerprint")
@@ -113,7 +118,10 @@ class ElasticScope:
         union = self._union(lexical, nearest, query)
         if union is None:
             return 0, {f: [] for f in FACET_FIELDS}
-        aggs = {**facet_aggs(), "total": {"filter": {"match_all": {}}, "aggs": group_aggs(40000)}}
+        aggs = {
+            **facet_aggs(self.by_group),
+            "total": {"filter": {"match_all": {}}, "aggs": group_aggs(self.by_group, 40000)},
+        }
         out = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)["aggregations"]
         return groups_in(out["total"]), facets_of(out)
 
@@ -125,7 +133,7 @@ class ElasticScope:
             if union is None:
                 return [0 for _ in request.count_ranges]
             aggs = {"ranges": {"filters": {"filters": [date_range_filter(r) for r in request.count_ranges]},
-                               "aggs": group_aggs()}}  # fmt: skip
+                               "aggs": group_aggs(self.by_group)}}  # fmt: skip
             resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)
             return [groups_in(b) for b in resp["aggregations"]["ranges"]["buckets"]]
         counts = []  # the k nearest within a range may be others: search each range's neighbours
@@ -136,6 +144,8 @@ class ElasticScope:
         return counts
 
     def groups(self, docs: Sequence[Key]) -> list[Hashable]:
+        if not self.by_group:
+            return list(docs)
         return [self._fingerprint.get(str(d)) or ("doc", str(d)) for d in docs]
 
     def copies(self, docs: Sequence[Key]) -> Copies:
@@ -168,7 +178,10 @@ class ElasticScope:
     def browse(self, request: SearchRequest) -> SearchResult:
         """Documents newest first from the document index, duplicates folded client-side."""
         query = {"bool": {"filter": self.flt}}
-        sort: list[dict[str, Any]] = [{"updated_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
+        sort: list[dict[str, Any]] = [
+            {"updated_at": {"order": "desc", "missing": "_last"}},
+            {"doc_id": "asc"},
+        ]
 
         def rank(top: int) -> list[tuple[str, float]]:
             resp = self.client.search(index=self.index.docs, query=query, sort=sort, size=min(top, MAX_WINDOW),
@@ -185,13 +198,14 @@ class ElasticScope:
                     src = d["_source"]
                     hits.append(self.index._hit({**src, "section": "", "text": src["text"][:1000]}, "", 0.0))
         aggs: dict[str, Any] = {
-            **facet_aggs(),
-            "total": {"filter": {"match_all": {}}, "aggs": group_aggs(40000)},
+            **facet_aggs(self.by_group),
+            "total": {"filter": {"match_all": {}}, "aggs": group_aggs(self.by_group, 40000)},
         }
         if request.count_ranges:
             aggs["ranges"] = {"filters": {"filters": [date_range_filter(r) for r in request.count_ranges]},
-                              "aggs": group_aggs()}  # fmt: skip
+                              "aggs": group_aggs(self.by_group)}  # fmt: skip
         out = self.client.search(index=self.index.docs, query=query, size=0, aggs=aggs)["aggregations"]
         ranges = [groups_in(b) for b in out["ranges"]["buckets"]] if request.count_ranges else None
-        return SearchResult(hits=with_copies(hits, self.copies([d for d, _ in page]) if page else {}),
+        copies = self.copies([d for d, _ in page]) if page and self.by_group else {}
+        return SearchResult(hits=with_copies(hits, copies),
                             total=groups_in(out["total"]), facets=facets_of(out), range_counts=ranges)  # fmt: skip

@@ -235,7 +235,9 @@ class EmbeddedIndex:
     ) -> SearchResult:
         with self._read() as snap:
             return run_search(
-                EmbeddedScope(self, snap, snap.mask(request.filters, caller)), request, semantic
+                EmbeddedScope(self, snap, snap.mask(request.filters, caller), request.collapse_duplicates),
+                request,
+                semantic,
             )
 
     def _hit(

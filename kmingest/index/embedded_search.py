@@ -35,8 +35,8 @@ def _members(lexical: Sequence[Match], nearest: Sequence[Match]) -> npt.NDArray[
 class EmbeddedScope:
     """One search over one snapshot, with the filters and the caller's ACL as a mask (index/hybrid.py)."""
 
-    def __init__(self, index: EmbeddedIndex, snap: Snapshot, mask: Mask) -> None:
-        self.index, self.snap, self.mask = index, snap, mask
+    def __init__(self, index: EmbeddedIndex, snap: Snapshot, mask: Mask, collapse: bool = True) -> None:
+        self.index, self.snap, self.mask, self.by_group = index, snap, mask, collapse
         self._scores: dict[str, npt.NDArray[np.float32]] = {}  # per space: every chunk's cosine
 
     def _similarities(self, semantic: SemanticQuery) -> npt.NDArray[np.float32] | None:
@@ -76,7 +76,9 @@ class EmbeddedScope:
         self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
     ) -> tuple[int, Facets]:
         members = _members(lexical, nearest)
-        return self.snap.groups.count(members), self.snap.facets(members.tolist())
+        return self.snap.groups.count(members, self.by_group), self.snap.facets(
+            members.tolist(), self.by_group
+        )
 
     def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
                      semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
@@ -96,10 +98,14 @@ class EmbeddedScope:
                 if len(cand) > request.vector_k:
                     cand = cand[np.argpartition(-best[cand], request.vector_k - 1)[: request.vector_k]]
                 docs |= set(cand.tolist())
-            counts.append(snap.groups.count(np.fromiter(docs, dtype=np.int64, count=len(docs))))
+            counts.append(
+                snap.groups.count(np.fromiter(docs, dtype=np.int64, count=len(docs)), self.by_group)
+            )
         return counts
 
     def groups(self, docs: Sequence[Key]) -> list[Hashable]:
+        if not self.by_group:
+            return list(docs)
         return list(self.snap.groups.codes[np.asarray(docs, dtype=np.int64)].tolist())
 
     def copies(self, docs: Sequence[Key]) -> Copies:
@@ -132,9 +138,9 @@ class EmbeddedScope:
         scored = [(d, 0.0) for d in ranked]
         page = collapse(lambda top: scored[:top], self.groups, request.offset, request.limit)
         hits = [self.index._hit(self.snap, d, None, "", 0.0) for d, _ in page]
-        hits = with_copies(hits, self.copies([d for d, _ in page]) if page else {})
-        groups = self.snap.groups
-        ranges = [groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)))
+        hits = with_copies(hits, self.copies([d for d, _ in page]) if page and self.by_group else {})
+        groups, by_group = self.snap.groups, self.by_group
+        ranges = [groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)), by_group)
                   for lo, hi in request.count_ranges]  # fmt: skip
-        return SearchResult(hits=hits, total=groups.count(np.asarray(ranked, dtype=np.int64)),
-                            facets=self.snap.facets(ranked), range_counts=ranges if request.count_ranges else None)  # fmt: skip
+        return SearchResult(hits=hits, total=groups.count(np.asarray(ranked, dtype=np.int64), by_group),
+                            facets=self.snap.facets(ranked, by_group), range_counts=ranges if request.count_ranges else None)  # fmt: skip

@@ -45,7 +45,8 @@ class Scope(Protocol):
         (groups among its lexical matches in the range plus its `vector_k` nearest documents within it)."""
 
     def groups(self, docs: Sequence[Key]) -> list[Hashable]:
-        """The duplicate group of each document: equal for the same text fingerprint, else distinct."""
+        """The duplicate group of each document: equal for the same text fingerprint, else distinct
+        (with SearchRequest.collapse_duplicates False, a scope counts documents: every one is alone)."""
 
     def copies(self, docs: Sequence[Key]) -> Copies:
         """For the documents that have them: the other documents in the scope (filters and ACL) with the
@@ -112,9 +113,10 @@ def run_search(scope: Scope, request: SearchRequest, semantic: SemanticQuery | N
             ranked_lex, ranked_sem, semantic.weight, semantic.min_similarity, semantic.fusion, top=top
         )
 
-    page = collapse(rank, scope.groups, request.offset, request.limit)
+    folding = request.collapse_duplicates
+    page = collapse(rank, scope.groups if folding else list, request.offset, request.limit)
     hits = scope.hits([(d, best_chunk.get(d), s) for d, s in page], request.query)
-    hits = with_copies(hits, scope.copies([d for d, _ in page]) if page else {})
+    hits = with_copies(hits, scope.copies([d for d, _ in page]) if page and folding else {})
     total, facets = scope.union_counts(lexical, nearest, request.query)
     used = semantic if request.mode != "bm25" else None
     ranges = scope.range_counts(lexical, nearest, request, used) if request.count_ranges else None

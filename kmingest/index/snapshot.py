@@ -76,8 +76,10 @@ class Groups:
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         return cls(codes, np.argsort(codes, kind="stable"), starts, sizes[codes] > 1)
 
-    def count(self, docs: IntArray) -> int:
-        """Distinct groups among these documents."""
+    def count(self, docs: IntArray, by_group: bool = True) -> int:
+        """Distinct groups (by_group False: documents) among these documents."""
+        if not by_group:
+            return len(docs)
         shared = docs[self.shared[docs]]
         return len(docs) - len(shared) + len(np.unique(self.codes[shared]))
 
@@ -221,11 +223,12 @@ class Snapshot:
         ts = np.nan_to_num(self.updated_ts[idx], nan=-np.inf)
         return [int(i) for i in idx[np.lexsort((idx, -ts))]]
 
-    def facets(self, members: Sequence[int]) -> dict[str, list[tuple[str, int]]]:
-        """Per facet value: the duplicate groups among `members` with a document of that value."""
+    def facets(self, members: Sequence[int], by_group: bool = True) -> dict[str, list[tuple[str, int]]]:
+        """Per facet value: the duplicate groups (by_group False: documents) among `members` with a
+        document of that value."""
         out: dict[str, list[tuple[str, int]]] = {}
         sel = np.asarray(members, dtype=np.int64)
-        shared = sel[self.groups.shared[sel]]
+        shared = sel[self.groups.shared[sel]] if by_group else sel[:0]
         for name in FACET_FIELDS:
             size = len(self.values[name])
             counts = np.bincount(self.codes[name][sel], minlength=size)

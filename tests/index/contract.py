@@ -296,3 +296,13 @@ def test_pages_browse_and_facets_count_duplicate_groups(backend, embedder) -> No
                        filters=Filters(departments=("Production",)))  # fmt: skip
     assert ext_ids(production) == ["archive/1"] and production.total == 1
     assert production.hits[0].duplicates == ()  # the HR copy is outside the filter
+
+
+def test_without_collapsing_every_copy_is_a_hit_and_counted(backend, embedder) -> None:  # type: ignore[no-untyped-def]
+    index_docs(backend, embedder, COPIES)
+    for text in ("forklift", ""):
+        request = SearchRequest(query=text, mode="bm25", collapse_duplicates=False)
+        result = backend.search(request, HANA_HR)  # what the knowledge map and evaluation count
+        assert sorted(ext_ids(result)) == ["archive/1", "fleet", "inbox/1"]
+        assert result.total == 3 and all(h.duplicates == () for h in result.hits)
+        assert dict(result.facets["department"]) == {"HR": 1, "Production": 1, "Quality": 1}

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
 from kmingest.config import IndexConfig
+from kmingest.index import elastic, es_schema
 from kmingest.index.elastic import ElasticIndex
 from kmingest.index.es_schema import make_client
 from tests.index.contract import *  # noqa: F403  (the contract tests)
+from tests.index.contract import COPIES, HANA_HR, ext_ids, index_docs, query
 
 pytestmark = pytest.mark.integration
 
@@ -28,3 +31,26 @@ def backend() -> Iterator[ElasticIndex]:
     yield index
     index.layout.drop()
     index.close()
+
+
+def test_an_index_created_before_fingerprints_is_searched_then_written_and_collapses(
+    backend: ElasticIndex, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    original = es_schema.load_mapping
+
+    def without_fingerprint(kind: str, spaces: Mapping[str, int]) -> dict[str, Any]:
+        body = original(kind, spaces)
+        del body["mappings"]["properties"]["fingerprint"]
+        return body
+
+    with monkeypatch.context() as old:  # what the previous version created and wrote
+        old.setattr(es_schema, "load_mapping", without_fingerprint)
+        old.setattr(elastic, "group_fingerprint", lambda text: None)
+        backend._fingerprint_mapped = True
+        index_docs(backend, embedder, COPIES[:2])
+    before = query(backend, embedder, "forklift licence", caller=HANA_HR, mode="bm25")
+    assert sorted(ext_ids(before)) == ["archive/1", "inbox/1"] and before.total == 2  # no collapsing yet
+    writer = ElasticIndex(backend.client, backend.layout.prefix)  # this version: adds the field on write
+    index_docs(writer, embedder, COPIES)
+    after = query(backend, embedder, "forklift licence", caller=HANA_HR, mode="bm25")
+    assert len([h for h in after.hits if h.external_id != "fleet"]) == 1 and after.total == 2

@@ -30,6 +30,7 @@ MAILBOX_SUFFIXES = (".mbox", ".box")
 _FROM_LINE = re.compile(rb"^From \S+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{1,2}:\d{2}")
 _MARKER = re.compile(rb"^[\x00-\x08\x0b\x0c\x0e-\x1f]{4,}")  # Foxmail: a binary run before each message
 _QUOTED_FROM = re.compile(rb"^>(>*From )")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")  # the blank line that ends the header block
 _GB_FAMILY = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "x-euc-cn", "hz-gb-2312"}
 
 
@@ -140,7 +141,9 @@ class MessageHeaders:
 def read_headers(data: bytes) -> MessageHeaders:
     """Subject, From, Message-ID and Date of one message, decoded (compat32 keeps raw 8-bit bytes); only the
     header block is parsed, the body is not read."""
-    message = BytesHeaderParser(policy=policy.compat32).parsebytes(data)
+    blank = _HEADER_END.search(data)
+    head = data[: blank.end()] if blank else data
+    message = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
 
     def get(name: str) -> str:  # the stored value: raw 8-bit bytes stay surrogate-escaped, not replaced
         return decode_header_value(next((str(v) for k, v in message.raw_items() if k.lower() == name), None))

@@ -195,7 +195,9 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
     for name in names:
         runs = state.runs(name, limit=1)
         last = runs[0].__dict__ if runs else None
-        problems = state.dead_letters(name)
+        failures = state.failures(name)  # failed runs in a row, for records that failed in the pipeline
+        problems = [{**p, "failures": failures[p["external_id"]]} if p["external_id"] in failures else p
+                    for p in state.dead_letters(name)]  # fmt: skip
         report[name] = {"last_run": last, "records": state.record_counts(name), "problems": problems,
                         "problem_groups": group_problems(problems)}  # fmt: skip
     state.close()
@@ -230,7 +232,10 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
         if info["problems"]:
             click.echo("  records with problems:")
         for p in info["problems"]:
-            click.echo(f"    {p['kind']}: {_printable(p['external_id'])}: {_printable(p['reason'])}")
+            runs_note = f" (failed {p['failures']} runs in a row)" if p.get("failures", 0) > 1 else ""
+            click.echo(
+                f"    {p['kind']}: {_printable(p['external_id'])}: {_printable(p['reason'])}{runs_note}"
+            )
 
 
 _UNPRINTABLE = re.compile(

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from kmingest import pipeline
+from kmingest.cli import cli
 from kmingest.config import Config, LimitsConfig, parse_config
 from kmingest.coverage.metrics import compute_metrics
 from kmingest.index.base import DocumentFacts
@@ -85,6 +87,8 @@ def test_a_record_failing_on_unchanged_content_is_retried_retry_failed_times_the
         status, reason, failures = record_row(cfg, "docs", "broken.pdf")
         assert (status, failures) == ("failed", 3) and reason  # the last reason is kept
         assert [d["external_id"] for d in ws.state.dead_letters("docs")] == ["broken.pdf"]  # still shown
+        shown = CliRunner().invoke(cli, ["status", "docs"], obj={"config": cfg}).output
+        assert f"failed: broken.pdf: {reason} (failed 3 runs in a row)" in shown
         assert ws.ingest(["docs"], force=True)["docs"].failed == 1  # --force still processes it
         (tmp_path / "docs" / "broken.pdf").write_text("Now a text file after all.", encoding="utf-8")
         (tmp_path / "docs" / "broken.pdf").rename(tmp_path / "docs" / "broken.txt")

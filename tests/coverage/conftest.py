@@ -117,9 +117,7 @@ def tiny(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[Path, Config]]:
     write_file(tmp_path, "docs/Quality/gauges.txt", "Gauge calibration records are kept for ten years. " * 2,
                recent)  # fmt: skip
     write_file(tmp_path, "docs/HR/leave.md", "Employees get fifteen days of annual leave.", old)
-    (tmp_path / "docs/HR/old.doc").write_bytes(
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 legacy"
-    )  # skipped: OLE2 .doc
+    (tmp_path / "docs/HR/scan.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))  # skipped: an image, no OCR
     write_file(tmp_path, "wiki/Quality/calibration-copy.md", calib, recent)
     (tmp_path / "knowledge_map.yaml").write_text(TINY_MAP, encoding="utf-8")
     config = tiny_config(tmp_path)

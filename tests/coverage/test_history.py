@@ -37,7 +37,7 @@ def test_write_report_keeps_history_and_the_next_report_shows_what_changed(tiny:
     assert areas["Welding inspection"].status == "missing"
     assert areas["Annual leave"].status == "stale"  # one document from 2024-01-10, > 365 days before AS_OF
 
-    # Quality gains a welding document; HR's only document is removed; HR's old .doc stays skipped
+    # Quality gains a welding document; HR's only document is removed; HR's scanned image stays skipped
     write_file(root, "docs/Quality/welding.md", "Weld inspection: visual check, then dye penetrant test. " * 2,
                datetime(2026, 9, 20, tzinfo=UTC))  # fmt: skip
     (root / "docs" / "HR" / "leave.md").unlink()
@@ -68,7 +68,7 @@ def test_duplicates_near_empty_and_problems(tiny: tuple[Path, Config], tmp_path:
     assert cells[("HR", "fileshare")].near_empty == 1  # leave.md: 43 characters < near_empty_chars 50
     assert cells[("HR", "fileshare")].skipped == 1 and cells[("HR", "fileshare")].embedded_share == 0.5
     assert [(p.external_id, p.kind, p.department, p.doc_type) for p in report.problems] == [
-        ("HR/old.doc", "skipped", "HR", "doc")
+        ("HR/scan.png", "skipped", "HR", "png")
     ]
 
 

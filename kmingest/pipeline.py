@@ -258,8 +258,8 @@ class SourceRun(BatchWrite):
             outcomes[r.pending.record.external_id] = _outcome(r.pending, "indexed", None, len(r.chunks))
         for r, failed_stage, error in self._write(ready):
             outcomes[r.pending.record.external_id] = self._unexpected(r.pending, failed_stage, error)
-        stale = [p.record.doc_id for p in batch
-                 if not p.is_new and outcomes[p.record.external_id].status != "indexed"]  # fmt: skip
+        stale = [p.record.doc_id for p in batch  # (a retried record was not in the index: it had failed)
+                 if not p.is_new and not p.failures and outcomes[p.record.external_id].status != "indexed"]  # fmt: skip
         if stale:
             self.index.delete(stale)  # an old version must not stay searchable
         self.state.commit_records(self.source.name, self.run_id, list(outcomes.values()))

@@ -135,12 +135,13 @@ class EmbeddedScope:
 
     def browse(self, request: SearchRequest) -> SearchResult:
         ranked = self.snap.browse(self.mask)
-        scored = [(d, 0.0) for d in ranked]
-        page = collapse(lambda top: scored[:top], self.groups, request.offset, request.limit)
+        page = collapse(
+            lambda top: [(d, 0.0) for d in ranked[:top]], self.groups, request.offset, request.limit
+        )
         hits = [self.index._hit(self.snap, d, None, "", 0.0) for d, _ in page]
         hits = with_copies(hits, self.copies([d for d, _ in page]) if page and self.by_group else {})
         groups, by_group = self.snap.groups, self.by_group
         ranges = [groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)), by_group)
                   for lo, hi in request.count_ranges]  # fmt: skip
-        return SearchResult(hits=hits, total=groups.count(np.asarray(ranked, dtype=np.int64), by_group),
+        return SearchResult(hits=hits, total=groups.count(np.flatnonzero(self.mask), by_group),
                             facets=self.snap.facets(ranked, by_group), range_counts=ranges if request.count_ranges else None)  # fmt: skip

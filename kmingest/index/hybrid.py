@@ -70,7 +70,7 @@ def collapse(
     best-ranked copy. `rank(top)` gives the ranking's first `top` entries; asked again for more while
     duplicates leave the page short (only the candidates up to the page's end are grouped)."""
     want = offset + limit
-    top = want
+    top = want + 10 if want else 0  # a few more than the page: a duplicate or two need no second round
     while True:
         ranked = rank(top)
         seen: set[Hashable] = set()

@@ -3,8 +3,8 @@ and the dead-letter list. One SQLite file beside the index (`state_dir/state.db`
 
 The runner writes here only after the index write it describes has succeeded, so a crash can repeat work
 (idempotent upserts) but never skip it. A failed record keeps its reason and `failures` (failed runs in a row
-on the same content), so the next run can retry it. A run records the pid and host of its process; a run
-still "running" whose process is gone is marked "interrupted" by the next run or `kmingest status`.
+on the same content), so the next run can retry it. Run history (a run's pid and host; a run whose process
+is gone is marked "interrupted"): kmingest/run_history.py, mixed into StateStore.
 `group_problems` groups skip/failure reasons by kind (numbers and quoted names removed) for `kmingest status`.
 Columns added later are added to older state files when they are opened (`_migrate`).
 """

@@ -134,7 +134,9 @@ def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) ->
         for mode in modes:
             ndcg, recall = [], []
             for i, qid in enumerate(qids):
-                request = SearchRequest(query=data.queries[qid], mode=mode, limit=100, vector_k=100)
+                # every corpus id is ranked: qrels judge documents, copies included
+                request = SearchRequest(query=data.queries[qid], mode=mode, limit=100, vector_k=100,
+                                        collapse_duplicates=False)  # fmt: skip
                 sq = None if semantic is None or mode == "bm25" else semantic[i]
                 hits = ws.index.search(request, Caller.system(), sq).hits
                 ranked = [h.external_id for h in hits]

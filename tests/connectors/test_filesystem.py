@@ -28,7 +28,8 @@ def test_files_with_sidecars_and_folder_departments(tmp_path: Path) -> None:
     by_id = {r.external_id: r for r in records if isinstance(r, SourceRecord)}
     assert set(by_id) == {"Sales/a.txt", "top.txt"}
     a = by_id["Sales/a.txt"]
-    assert (a.department, a.acl, a.title, a.metadata) == ("销售", ("dept:Sales",), "A", {"region": "East"})
+    assert (a.department, a.acl, a.title) == ("销售", ("dept:Sales",), "A")
+    assert a.metadata == {"region": "East", "date_source": "sidecar"}  # the sidecar dates it
     assert a.updated_at is not None and a.updated_at.year == 2026
     assert by_id["top.txt"].department == "General" and by_id["top.txt"].acl == ("public",)
 

@@ -216,7 +216,7 @@ def _num(value: str) -> float | None:
 
 
 METRICS = ("documents", "chunks", "embedded_share", "median_age_days", "updated_90d_share", "updated_365d_share",
-           "failed", "skipped", "near_empty", "duplicates", "no_department")  # fmt: skip
+           "failed", "skipped", "near_empty", "duplicates", "duplicates_in_source", "no_department")  # fmt: skip
 
 
 def test_csv_json_and_html_carry_the_same_numbers(

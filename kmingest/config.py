@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from kmingest.config_keys import valid_keys
 from kmingest.embedding.profiles import BUILTIN, DEFAULT_MODELS, ModelProfile, Script
 from kmingest.models import PUBLIC
 from kmingest.parsing.base import ParseLimits
@@ -122,10 +123,11 @@ class ChunkingConfig(_Strict):
 
 
 class LimitsConfig(_Strict):
-    max_file_mb: float = Field(default=50, gt=0)
-    max_chars: int = Field(default=2_000_000, gt=0)
-    max_uncompressed_mb: float = Field(default=200, gt=0)
-    max_seconds_per_file: float = Field(default=60, gt=0)
+    max_file_mb: float = Field(default=50, gt=0, description="largest file read; bigger ones fail")
+    max_chars: int = Field(default=2_000_000, gt=0, description="most characters extracted from one file")
+    max_uncompressed_mb: float = Field(default=200, gt=0,
+                                       description="zip-based formats: most bytes after decompression")  # fmt: skip
+    max_seconds_per_file: float = Field(default=60, gt=0, description="parsing time of one file")
 
     def parse_limits(self) -> ParseLimits:
         return ParseLimits(
@@ -139,12 +141,12 @@ class LimitsConfig(_Strict):
 class DagConfig(_Strict):
     """How Airflow schedules one source (`dags/`); the schedule itself is the source's `schedule`."""
 
-    owner: str = "kmingest"
-    retries: int = Field(default=2, ge=0, le=20)
-    retry_delay_minutes: float = Field(default=5, gt=0)
-    max_retry_delay_minutes: float = Field(default=60, gt=0)  # cap of the exponential backoff
-    timeout_minutes: float = Field(default=240, gt=0)  # per task
-    batch_records: int = Field(default=64, ge=1, le=100_000)  # records per mapped process task
+    owner: str = Field(default="kmingest", description="the DAG's owner in Airflow")
+    retries: int = Field(default=2, ge=0, le=20, description="retries of a failed task")
+    retry_delay_minutes: float = Field(default=5, gt=0, description="wait before the first retry")
+    max_retry_delay_minutes: float = Field(default=60, gt=0, description="cap of the exponential backoff")
+    timeout_minutes: float = Field(default=240, gt=0, description="longest run of one task")
+    batch_records: int = Field(default=64, ge=1, le=100_000, description="records per mapped process task")
 
 
 class SourceConfig(BaseModel):
@@ -358,6 +360,8 @@ def _format_errors(path: Path, err: ValidationError) -> str:
     for e in err.errors():
         key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in e["loc"]).replace(".[", "[")
         fix = _FIXES.get(e["type"], "see README.md, section Configuration")
+        if e["type"] == "extra_forbidden" and (keys := valid_keys(Config, e["loc"])):
+            fix = f"remove it or check its spelling; valid keys here: {', '.join(keys)}"
         hint = "" if "(fix: " in e["msg"] else f" (fix: {fix})"
         lines.append(f"  {path}: {key or '(top level)'}: {e['msg']}{hint}")
     return "\n".join(lines)

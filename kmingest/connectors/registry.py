@@ -5,13 +5,13 @@ entry-point group for plugins installed as packages. Admins add a source without
 from __future__ import annotations
 
 import importlib
-import typing
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from pydantic import BaseModel, ValidationError
 
 from kmingest.config import SourceConfig
+from kmingest.config_keys import valid_keys
 from kmingest.connectors.base import Connector, ConnectorConfigError
 
 ENTRY_POINT_GROUP = "kmingest.connectors"
@@ -52,30 +52,6 @@ def connector_class(name: str) -> type[Connector]:
         f"unknown connector {name!r} (fix: use one of {known}, or install a plugin that registers it "
         f"under the {ENTRY_POINT_GROUP!r} entry-point group)"
     )
-
-
-def _nested_model(annotation: object) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation such as `tuple[TableSpec, ...]` or `DagConfig | None`."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _nested_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def valid_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
-    """The keys allowed where `loc` (a pydantic error location, ending in the bad key) points."""
-    for part in loc[:-1]:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        if field is None:
-            continue  # a list index or a dict key: the item model stays the same
-        nested = _nested_model(field.annotation)
-        if nested is None:
-            return []
-        model = nested
-    return sorted(model.model_fields)
 
 
 def _unknown_key_fix(options: type[BaseModel], loc: Sequence[int | str]) -> str:

@@ -6,6 +6,7 @@ the other sources still run).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -154,13 +155,13 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
         _fail(str(err))
         return
     if as_json:
-        hits = [{**h.__dict__, "updated_at": h.updated_at.isoformat() if h.updated_at else None}
+        hits = [{**dataclasses.asdict(h), "updated_at": h.updated_at.isoformat() if h.updated_at else None}
                 for h in result.hits]  # fmt: skip
         click.echo(json.dumps({"total": result.total, "hits": hits, "facets": result.facets},
                               ensure_ascii=False, indent=2))  # fmt: skip
         return
     who = f"as {user}" if user else "as anonymous (public documents only; use --as-user)"
-    click.echo(f"{result.total} matching document(s) {who}")
+    click.echo(f"{result.total} matching document(s) {who}; exact copies count once")
     if result.total == 0 and query.strip():
         click.echo("Try the other language (e.g. 质量 for quality): meaning is matched within one language; "
                    "across languages only shared words match.")  # fmt: skip
@@ -168,6 +169,8 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
         snippet = h.snippet_html.replace("<mark>", "[").replace("</mark>", "]")
         click.echo(f"{i:>3}. {h.title}  [{h.department} · {h.system} · {h.doc_type}]")
         click.echo(f"     {html.unescape(snippet)[:200]}")
+        if h.duplicates:
+            click.echo("     also in: " + ", ".join(f"{d.source}:{d.external_id}" for d in h.duplicates))
 
 
 def _interrupt(signum: int, _frame: object) -> None:

@@ -182,3 +182,20 @@ def test_reasons_group_without_their_numbers_and_names() -> None:
         {"kind": "failed", "reason": "file too large: N bytes > max_file_bytes=N", "count": 2},
         {"kind": "skipped", "reason": "no text extracted (empty, or only images)", "count": 1},
     ]
+
+
+def test_search_shows_exact_copies_once_with_their_other_locations(tmp_path: Path) -> None:
+    text = "Forklift drivers renew their licence every three years at the training centre."
+    for folder in ("Production", "Logistics"):
+        (tmp_path / "docs" / folder).mkdir(parents=True)
+        (tmp_path / "docs" / folder / "forklift.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "kmingest.yaml").write_text(
+        "sources:\n  - {name: docs, connector: filesystem, path: docs}\n", encoding="utf-8"
+    )
+    run(tmp_path, "ingest", "--all")
+    found = search_json(tmp_path, "forklift licence", "--mode", "bm25")
+    assert found["total"] == 1
+    assert [d["external_id"] for d in found["hits"][0]["duplicates"]] == ["Production/forklift.txt"]
+    assert "also in: docs:Production/forklift.txt" in run(
+        tmp_path, "search", "forklift licence", "--mode", "bm25"
+    )

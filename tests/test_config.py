@@ -24,7 +24,9 @@ def test_unknown_key_names_file_key_and_fix(tmp_path: Path) -> None:
         load_config(path)
     assert str(path) in str(err.value)
     assert "index.backnd" in str(err.value)
-    assert "fix: remove it or check its spelling; valid keys here: backend, index_prefix, path, url" in str(err.value)
+    assert "fix: remove it or check its spelling; valid keys here: backend, index_prefix, path" in str(
+        err.value
+    )
 
 
 def test_bad_value_lists_allowed_values(tmp_path: Path) -> None:

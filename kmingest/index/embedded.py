@@ -240,29 +240,34 @@ class EmbeddedIndex:
                 semantic,
             )
 
-    def _hit(
-        self, snap: Snapshot, doc_index: int, chunk_rid: int | None, query: str, score: float
-    ) -> SearchHit:
-        rid = int(snap.doc_rids[doc_index])
-        doc = self._db.execute(
-            "SELECT doc_id, title, source, system, department, doc_type, updated_at, url, external_id"
-            " FROM documents WHERE rid = ?",  # not the whole text: the snippet comes from a chunk
-            (rid,),
-        ).fetchone()
-        if chunk_rid is None:
-            row = self._db.execute(
+    def _hits(
+        self, snap: Snapshot, page: Sequence[tuple[int, int | None, float]], query: str
+    ) -> list[SearchHit]:
+        """The page's hits: (doc index, its chunk rid or None for the first chunk, score) each, read in two
+        queries (not the documents' whole text: the snippet comes from a chunk)."""
+        rids = [int(snap.doc_rids[d]) for d, _, _ in page]
+        marks = ",".join("?" * len(rids))
+        docs = {row[0]: row[1:] for row in self._db.execute(
+            "SELECT rid, doc_id, title, source, system, department, doc_type, updated_at, url, external_id"
+            f" FROM documents WHERE rid IN ({marks})", rids)}  # fmt: skip
+        wanted = [c for _, c, _ in page if c is not None]
+        chunks = {row[0]: row[1:] for row in self._db.execute(
+            f"SELECT rid, section, text FROM chunks WHERE rid IN ({','.join('?' * len(wanted))})", wanted)}  # fmt: skip
+        hits = []
+        for rid, (_, chunk_rid, score) in zip(rids, page, strict=True):
+            doc = docs[rid]
+            row = chunks.get(chunk_rid) if chunk_rid is not None else self._db.execute(
                 "SELECT section, text FROM chunks WHERE doc_rid = ? ORDER BY ordinal LIMIT 1", (rid,)
-            ).fetchone()
-        else:
-            row = self._db.execute("SELECT section, text FROM chunks WHERE rid = ?", (chunk_rid,)).fetchone()
-        if row is None:  # a document without chunks (no text)
-            row = ("", self._db.execute("SELECT text FROM documents WHERE rid = ?", (rid,)).fetchone()[0])
-        section, passage = row
-        return SearchHit(
-            doc_id=doc[0], score=score, title=doc[1], source=doc[2], system=doc[3], department=doc[4],
-            doc_type=doc[5], updated_at=datetime.fromisoformat(doc[6]) if doc[6] else None, url=doc[7],
-            external_id=doc[8], section=section, snippet_html=make_snippet(passage, query),
-        )  # fmt: skip
+            ).fetchone()  # fmt: skip
+            if row is None:  # a document without chunks (no text)
+                row = ("", self._db.execute("SELECT text FROM documents WHERE rid = ?", (rid,)).fetchone()[0])
+            section, passage = row
+            hits.append(SearchHit(
+                doc_id=doc[0], score=score, title=doc[1], source=doc[2], system=doc[3], department=doc[4],
+                doc_type=doc[5], updated_at=datetime.fromisoformat(doc[6]) if doc[6] else None, url=doc[7],
+                external_id=doc[8], section=section, snippet_html=make_snippet(passage, query),
+            ))  # fmt: skip
+        return hits
 
     def counts(
         self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()

@@ -131,14 +131,14 @@ class EmbeddedScope:
         return out
 
     def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
-        return [self.index._hit(self.snap, int(d), c, query, s) for d, c, s in page]
+        return self.index._hits(self.snap, [(int(d), c, s) for d, c, s in page], query)
 
     def browse(self, request: SearchRequest) -> SearchResult:
         ranked = self.snap.browse(self.mask)
         page = collapse(
             lambda top: [(d, 0.0) for d in ranked[:top]], self.groups, request.offset, request.limit
         )
-        hits = [self.index._hit(self.snap, d, None, "", 0.0) for d, _ in page]
+        hits = self.index._hits(self.snap, [(d, None, 0.0) for d, _ in page], "")
         hits = with_copies(hits, self.copies([d for d, _ in page]) if page and self.by_group else {})
         groups, by_group = self.snap.groups, self.by_group
         ranges = [groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)), by_group)

@@ -36,7 +36,9 @@ def test_a_search_reads_one_committed_state_while_another_process_deletes(tmp_pa
     writer = EmbeddedIndex(tmp_path / "index.db")  # another handle: like an ingest run beside the portal
     with reader._read() as snap:
         writer.delete([d.doc_id for d in CORPUS])  # commits while the reader's snapshot is in use
-        hit = reader._hit(snap, 0, None, "torque", 1.0)  # rows for the snapshot's documents still exist
+        [hit] = reader._hits(
+            snap, [(0, None, 1.0)], "torque"
+        )  # rows for the snapshot's documents still exist
         assert hit.doc_id in {d.doc_id for d in CORPUS}
     assert reader.stats()["documents"] == 0
     assert query(reader, embedder, "torque wrenches").hits == []  # the next search sees the deletion

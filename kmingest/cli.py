@@ -144,12 +144,13 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
     """Search the index as a user would (ACL-filtered)."""
     from kmingest.search import caller_for
     from kmingest.search import search as run_search
+    from kmingest.workspace import SearchWorkspace
 
     cfg = _config(ctx)
     filters = Filters(departments=dept, systems=system, doc_types=doc_type,
                       updated_from=_aware(since), updated_to=_aware(until))  # fmt: skip
     try:
-        with Workspace(cfg) as ws:
+        with SearchWorkspace.open(cfg) as ws:  # reads only: never creates the index or state
             result = run_search(ws, query, caller_for(user, cfg.access), filters, mode, limit)  # type: ignore[arg-type]
     except (EmbeddingError, IndexError_) as err:
         _fail(str(err))

@@ -21,7 +21,7 @@ from kmingest.connectors.base import Connector, ExtractError
 from kmingest.index.base import Caller, Mode, SearchRequest, SemanticQuery
 from kmingest.models import SourceRecord, sha256_hex
 from kmingest.pipeline import SourceRun
-from kmingest.search import query_space, semantic_query
+from kmingest.search import SearchService
 from kmingest.workspace import Workspace
 
 MODES: tuple[Mode, ...] = ("bm25", "vector", "hybrid")
@@ -98,12 +98,13 @@ def recall_at(ranked: Sequence[str], relevant: dict[str, int], k: int = 100) -> 
 
 def semantic_queries(ws: Workspace, texts: Sequence[str]) -> list[SemanticQuery]:
     """Each query embedded by the model of its script, in batches per model."""
-    spaces = [query_space(ws.config, t) for t in texts]
+    service = SearchService(ws.config, ws.embedder, ws.index)
+    spaces = [service.space(t) for t in texts]
     out: dict[int, SemanticQuery] = {}
     for space, enc in ws.embedder.encoders.items():
         idx = [i for i, s in enumerate(spaces) if s == space]
         vectors = enc.queries([texts[i] for i in idx])
-        out |= {i: semantic_query(ws.config, texts[i], vectors[n]) for n, i in enumerate(idx)}
+        out |= {i: service.bind(texts[i], vectors[n]) for n, i in enumerate(idx)}
     return [out[i] for i in range(len(texts))]
 
 

@@ -1,5 +1,9 @@
 """Opens what a command needs from a validated Config: the index backend, the embedder with its cache,
 and the state store. The CLI, the portal and the Airflow DAGs all start here.
+
+Writers (ingest, eval, reindex) use `Workspace` and `check_model`, which creates the index and ties the
+state to it. Readers (`kmingest search`) use `SearchWorkspace`: it opens an index only if it exists, checks
+the stored vector spaces against the configured models, and never creates an index or touches the state.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from types import TracebackType
 from kmingest.config import Config
 from kmingest.connectors.registry import build_connector
 from kmingest.embedding import Embedder, EmbeddingCache, default_model_dir
-from kmingest.index.base import IndexBackend, spaces_mismatch
+from kmingest.index.base import IndexBackend, IndexError_, spaces_mismatch
 from kmingest.pipeline import SourceRun
 from kmingest.state import RunStats, StateStore
 
@@ -30,6 +34,72 @@ def open_index(config: Config) -> IndexBackend:
     return ElasticIndex(make_client(config.index), config.index.index_prefix)
 
 
+REEMBED_FIX = (
+    "re-embed (`kmingest ingest --all --full --force` into a new index.path, or `kmingest reindex` "
+    "on Elasticsearch)"
+)
+
+
+class IndexNotBuilt(IndexError_):
+    """A reader found no index (or an empty one): nothing was created, the fix is to ingest first."""
+
+
+def index_location(config: Config) -> str:
+    """Where the configured index lives, as a user names it: the file, or the Elasticsearch prefix."""
+    if config.index.backend == "embedded":
+        return str(config.index.path)
+    return f"Elasticsearch index prefix {config.index.index_prefix!r}"
+
+
+def check_stored_spaces(index: IndexBackend, embedder: Embedder) -> None:
+    """The models are installed and, if the index records its vector spaces, they are the configured ones
+    (IndexError_ naming the fix otherwise). Reads only."""
+    embedder.check()
+    stored = index.stored_spaces()
+    if stored is not None and stored != embedder.spaces:
+        raise spaces_mismatch("the index", stored, embedder.spaces, REEMBED_FIX)
+
+
+def open_embedder(config: Config, cache: EmbeddingCache | None) -> Embedder:
+    emb = config.embedding
+    return Embedder(emb.routes(), emb.model_dir or default_model_dir(), emb.batch_size, emb.device, cache,
+                    emb.cjk_share, emb.query_cache)  # fmt: skip
+
+
+@dataclass
+class SearchWorkspace:
+    """For readers: the existing index and the query embedder; no state store, no embedding cache file.
+    `open` raises IndexNotBuilt (creating nothing) where no index was built yet."""
+
+    config: Config
+    index: IndexBackend
+    embedder: Embedder
+
+    @classmethod
+    def open(cls, config: Config) -> SearchWorkspace:
+        not_built = IndexNotBuilt(f"no index yet at {index_location(config)}: run `kmingest ingest --all` "
+                                  "first (the search created nothing)")  # fmt: skip
+        if config.index.backend == "embedded" and not config.index.path.exists():
+            raise not_built  # opening the embedded index would create its file
+        index = open_index(config)
+        if index.stored_spaces() is None:
+            index.close()
+            raise not_built
+        return cls(config, index, open_embedder(config, None))
+
+    def check_readable(self) -> None:
+        check_stored_spaces(self.index, self.embedder)
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> SearchWorkspace:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+
 @dataclass
 class Workspace:
     """`target` replaces the configured index (e.g. the new version `kmingest reindex` builds)."""
@@ -44,9 +114,7 @@ class Workspace:
         cfg = self.config
         self.index = self.target or open_index(cfg)
         self.cache = EmbeddingCache(cfg.embedding.cache_path)
-        emb = cfg.embedding
-        self.embedder = Embedder(emb.routes(), emb.model_dir or default_model_dir(), emb.batch_size, emb.device,
-                                 self.cache, emb.cjk_share, emb.query_cache)  # fmt: skip
+        self.embedder = open_embedder(cfg, self.cache)
         self.state = StateStore(cfg.state_dir / "state.db")
         self._model_checked = False
         self._readable_checked = False
@@ -56,12 +124,7 @@ class Workspace:
         them. Never creates or changes anything."""
         if self._readable_checked:
             return
-        self.embedder.check()
-        stored = self.index.stored_spaces()
-        if stored is not None and stored != self.embedder.spaces:
-            raise spaces_mismatch("the index", stored, self.embedder.spaces,
-                                  "re-embed (`kmingest ingest --all --full --force` into a new index.path, or "
-                                  "`kmingest reindex` on Elasticsearch)")  # fmt: skip
+        check_stored_spaces(self.index, self.embedder)
         self._readable_checked = True
 
     def check_model(self) -> None:

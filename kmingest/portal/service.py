@@ -1,6 +1,6 @@
 """The portal's two use cases, shared by the JSON API and the HTML pages: search and open a document.
 
-params + PortalUser -> kmingest.search.embed_query (the model of the query's script)
+params + PortalUser -> kmingest.search.SearchService.semantic (the model of the query's script, its floor)
                     -> index.search(caller=user.caller) -> SearchOutcome
                     -> QueryLog.record(department, query, filters, count, latency)      (never the user name)
 doc id + PortalUser -> index.get_document(caller=user.caller) -> dict | None (None: unknown OR forbidden)
@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 from kmingest.index.base import Filters, Mode, SearchResult
 from kmingest.portal.auth import PortalUser
 from kmingest.portal.context import Portal
-from kmingest.search import embed_query, search_request
+from kmingest.search import SearchService, search_request
 
 log = logging.getLogger("kmingest.portal")
 MAX_QUERY_CHARS = 500
@@ -132,7 +132,7 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     """Search as the user; logs non-empty queries (department, query, filters, count, latency)."""
     started = time.perf_counter()
     ws = portal.workspace
-    vector = embed_query(ws.embedder, ws.config, params.q, params.mode)
+    vector = SearchService(ws.config, ws.embedder, ws.index).semantic(params.q, params.mode)  # reads only
     filters = params.filters(portal.zone)
     labels = _year_labels(portal.zone)
     request = replace(search_request(params.q, filters, params.mode, params.size, (params.page - 1) * params.size),

@@ -308,7 +308,7 @@ class CoverageConfig(_Strict):
     thin_below: int = Field(default=3, ge=1)  # an area with fewer matching documents is "thin"
     stale_after_days: int = Field(default=365, ge=1)  # an area whose freshest document is older is "stale"
     near_empty_chars: int = Field(default=200, ge=0)
-    attribute_problems: bool = True  # re-read sources (metadata only) to give failed records a department
+    attribute_problems: bool = True  # file problems by the department/type/ACL kept in state; false: unknown
     query_window_days: int = Field(default=30, ge=1)  # search analytics over the last N days of the query log
     top_queries: int = Field(default=20, ge=1, le=1000)  # rows per query list in the report
 

@@ -35,7 +35,7 @@ from kmingest.parsing.base import ParseError, ParseLimits, UnsupportedFormat
 from kmingest.parsing.binary import check_text
 from kmingest.parsing.guard import describe, stable_reason
 from kmingest.parsing.normalize import clean_text, clean_value, has_surrogates, normalize_content
-from kmingest.state import RecordOutcome, RunStats, StateStore, Status
+from kmingest.state import Attribution, RecordOutcome, RunStats, StateStore, Status
 
 log = logging.getLogger("kmingest.pipeline")
 
@@ -161,6 +161,8 @@ class SourceRun(BatchWrite):
         name = self.source.name
         known = self.state.known(name)
         failures = self.state.failures(name)
+        unattributed = self.state.unattributed(name)  # dead letters kept before they kept their attribution
+        backfill: dict[str, Attribution] = {}
         retry = any(n <= self.source.retry_failed for n in failures.values())
         # records to retry may be older than the checkpoint: then the export is read whole
         since = None if self.full or retry else self.state.checkpoint_time(name)
@@ -181,13 +183,15 @@ class SourceRun(BatchWrite):
                 if item.covers is not None:
                     scan.covered.add(item.covers)
                 self.stats.failed += 1
-                self.state.add_dead_letter(name, item.external_id, stable_reason(item.reason), self.run_id)
+                unknown = Attribution(system=self.connector.system)  # nothing else is known of it
+                self.state.add_dead_letter(
+                    name, item.external_id, stable_reason(item.reason), self.run_id, unknown
+                )
                 continue
             if item.external_id in scan.seen:
                 self.stats.failed += 1
-                self.state.add_dead_letter(
-                    name, item.external_id, "duplicate id in this export: the first one was kept", self.run_id
-                )
+                why = "duplicate id in this export: the first one was kept"
+                self.state.add_dead_letter(name, item.external_id, why, self.run_id, Attribution.of(item))
                 continue
             scan.seen.add(item.external_id)
             if item.updated_at and (scan.newest is None or item.updated_at > scan.newest):
@@ -197,13 +201,15 @@ class SourceRun(BatchWrite):
             except Exception as err:  # e.g. a field value whose str() raises: that record fails alone
                 self.stats.failed += 1
                 reason = f"hash: unexpected error: {describe(err)}"
-                self.state.add_dead_letter(name, item.external_id, reason, self.run_id)
+                self.state.add_dead_letter(name, item.external_id, reason, self.run_id, Attribution.of(item))
                 continue
             before = known.get(item.external_id)
             same = before is not None and before[0] == digest
             failed_before = failures.get(item.external_id, 0) if same else 0
             if same and not self.force and (not failed_before or failed_before > self.source.retry_failed):
                 self.stats.unchanged += 1
+                if item.external_id in unattributed:
+                    backfill[item.external_id] = Attribution.of(item)
                 continue
             if failed_before and not self.force:
                 self.stats.retried += 1
@@ -212,6 +218,7 @@ class SourceRun(BatchWrite):
             else:
                 self.stats.new += 1
             yield Pending(item, digest, before is None, failed_before)
+        self.state.attribute(name, backfill)
 
     def finish(self, scan: Scan) -> None:
         """After every batch was written: delete what the source no longer has, then commit the checkpoint.
@@ -275,8 +282,9 @@ class SourceRun(BatchWrite):
 
 def _outcome(p: Pending, status: Status, reason: str | None, chunks: int = 0) -> RecordOutcome:
     failures = p.failures + 1 if status == "failed" else 0
+    about = Attribution.of(p.record)  # kept with its dead letter when it is not indexed
     return RecordOutcome(
-        p.record.external_id, p.record.doc_id, p.content_hash, status, reason, chunks, failures
+        p.record.external_id, p.record.doc_id, p.content_hash, status, reason, chunks, failures, about
     )
 
 

@@ -6,20 +6,24 @@ The runner writes here only after the index write it describes has succeeded, so
 on the same content), so the next run can retry it. Run history (a run's pid and host; a run whose process
 is gone is marked "interrupted"): kmingest/run_history.py, mixed into StateStore.
 `group_problems` groups skip/failure reasons by kind (numbers and quoted names removed) for `kmingest status`.
+A dead letter keeps what its record knew of itself (`Attribution`: department, system, type, ACL), so a
+coverage report files and restricts it without reading the sources again.
 Columns added later are added to older state files when they are opened (`_migrate`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
+from kmingest.models import SourceRecord
 from kmingest.run_history import RunHistory, now
 
 Status = Literal["indexed", "skipped", "failed"]
@@ -37,13 +41,18 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (
     source TEXT NOT NULL, external_id TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL,
-    run_id INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (source, external_id)) WITHOUT ROWID;
+    run_id INTEGER NOT NULL, at TEXT NOT NULL, department TEXT, system TEXT, doc_type TEXT, acl TEXT,
+    PRIMARY KEY (source, external_id)) WITHOUT ROWID;
 """
 # columns newer than the first schema: added to existing state files by StateStore._migrate
 ADDED_COLUMNS = {
     "records": {"failures": "INTEGER NOT NULL DEFAULT 0"},
     "runs": {"pid": "INTEGER", "host": "TEXT"},
+    "dead_letters": {"department": "TEXT", "system": "TEXT", "doc_type": "TEXT", "acl": "TEXT"},
 }
+_LETTERS = "source, external_id, kind, reason, run_id, at, department, system, doc_type, acl"
+_LETTER_COLUMNS = tuple(name.strip() for name in _LETTERS.split(","))
+_INSERT_LETTER = f"INSERT OR REPLACE INTO dead_letters ({_LETTERS}) VALUES ({', '.join('?' * 10)})"
 
 
 def _storable(text: str) -> str:
@@ -98,6 +107,37 @@ class RunStats:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """What a record that is not indexed knew of itself: where a coverage report files it and who may read it.
+    None: not known (an item the connector could not read, a dead letter kept by an older version); reported
+    as "(unknown)" and, with no ACL, restricted (fail closed)."""
+
+    department: str | None = None
+    system: str | None = None
+    doc_type: str | None = None  # the connector's type, else the file name's extension
+    acl: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, record: SourceRecord) -> Attribution:
+        suffix = PurePath(record.filename).suffix.lower().lstrip(".")
+        return cls(
+            record.department, record.system, record.doc_type or suffix or None, tuple(sorted(record.acl))
+        )
+
+    def row(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """The state columns department, system, doc_type, acl (JSON)."""
+        acl = None if self.acl is None else json.dumps(list(self.acl), ensure_ascii=False)
+        return _maybe(self.department), _maybe(self.system), _maybe(self.doc_type), _maybe(acl)
+
+
+def _maybe(text: str | None) -> str | None:
+    return None if text is None else _storable(text)
+
+
+UNATTRIBUTED = Attribution()
+
+
+@dataclass(frozen=True)
 class RecordOutcome:
     external_id: str
     doc_id: str
@@ -106,6 +146,7 @@ class RecordOutcome:
     reason: str | None = None
     chunks: int = 0
     failures: int = 0  # failed runs in a row on this content (0 unless status is "failed")
+    attribution: Attribution = UNATTRIBUTED  # kept with its dead letter when not indexed
 
 
 class StateStore(RunHistory):
@@ -168,17 +209,38 @@ class StateStore(RunHistory):
                 [(source, o.external_id) for o in outcomes if o.status == "indexed"],
             )
             self._db.executemany(
-                "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?,?,?,?)",
-                [(source, o.external_id, o.status, _storable(o.reason or ""), run_id, at)
+                _INSERT_LETTER,
+                [(source, o.external_id, o.status, _storable(o.reason or ""), run_id, at, *o.attribution.row())
                  for o in outcomes if o.status != "indexed"],
             )  # fmt: skip
 
-    def add_dead_letter(self, source: str, external_id: str, reason: str, run_id: int) -> None:
-        """A record the connector could not even read: no content hash, retried on every run."""
+    def add_dead_letter(
+        self, source: str, external_id: str, reason: str, run_id: int, attribution: Attribution = UNATTRIBUTED
+    ) -> None:
+        """A record the connector could not even read (or a duplicate id, an unhashable record): no content
+        hash, retried on every run. `attribution`: what is known of it (for an unreadable item, nothing)."""
+        at = now()
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?,?,?,?)",
-                (source, _storable(external_id), "failed", _storable(reason), run_id, now()),
+                _INSERT_LETTER,
+                (source, _storable(external_id), "failed", _storable(reason), run_id, at, *attribution.row()),
+            )
+
+    def unattributed(self, source: str) -> set[str]:
+        """Ids of the source's dead letters whose ACL is not known (unreadable items, older state files)."""
+        rows = self._db.execute(
+            "SELECT external_id FROM dead_letters WHERE source = ? AND acl IS NULL", (source,)
+        )
+        return {r[0] for r in rows}
+
+    def attribute(self, source: str, attributions: dict[str, Attribution]) -> None:
+        """Fill in what an unchanged record knows of itself into its dead letter kept without it (a state
+        file from before dead letters kept it), so a coverage report can file it."""
+        with self._db:
+            self._db.executemany(
+                "UPDATE dead_letters SET department = ?, system = ?, doc_type = ?, acl = ? "
+                "WHERE source = ? AND external_id = ? AND acl IS NULL",
+                [(*a.row(), source, eid) for eid, a in attributions.items()],
             )
 
     def forget(self, source: str, external_ids: Iterable[str]) -> None:
@@ -195,11 +257,15 @@ class StateStore(RunHistory):
             self._db.executemany("DELETE FROM dead_letters WHERE source = ? AND external_id = ?", gone)
 
     def dead_letters(self, source: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT source, external_id, kind, reason, run_id, at FROM dead_letters"
+        """Failed and skipped records, each with its kind, reason, run, time and attribution (department,
+        system, doc_type, acl: None where not known)."""
+        sql = f"SELECT {_LETTERS} FROM dead_letters"
         rows = self._db.execute(sql + (" WHERE source = ?" if source else "") + " ORDER BY source, external_id",
                                 (source,) if source else ())  # fmt: skip
-        keys = ("source", "external_id", "kind", "reason", "run_id", "at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        letters = [dict(zip(_LETTER_COLUMNS, r, strict=True)) for r in rows]
+        for d in letters:
+            d["acl"] = None if d["acl"] is None else tuple(json.loads(d["acl"]))
+        return letters
 
     def record_counts(self, source: str) -> dict[str, int]:
         rows = self._db.execute(

@@ -1,86 +1,40 @@
 """Records the pilot knows of but could not index (parse failures, skipped files), with their department
 and who may read them.
 
-state.dead_letters() (+ the connector's metadata for those ids) -> [Problem] -> metrics.py (counts)
-[Problem] + the reader's Caller -> for_reader() -> named problems + RestrictedProblems (counts only)
+state.dead_letters() (each with the department, system, type and ACL its record had) -> [Problem] ->
+metrics.py (counts); [Problem] + the reader's Caller -> for_reader() -> named problems + RestrictedProblems
 
-The state store keeps source, id, kind and reason of a problem record, not its department, type or ACL. To
-attribute it, the source is read again through its connector (metadata only: nothing is parsed or
-embedded) and the ids are looked up; this stops as soon as every problem id of the source is found and is
-switched off with `coverage.attribute_problems: false`. A record the connector itself could not read (a bad
-row, a missing file) has no department: it is reported under "(unknown)". Its ACL is not known either, so
-it is restricted (fail closed): a report names a problem record (id and reason, which can say what it is
-about, e.g. an HR layoff plan) only to a reader its ACL admits; everyone else sees it counted.
+The runner keeps with every dead letter what its record knew of itself (state.Attribution), so a report
+reads only the state: the sources (and their exports) are never read again. A record the connector itself
+could not read (a bad row, a missing file), or a dead letter an older version kept and no run has filled in
+since, has no department: it is reported under "(unknown)". Its ACL is not known either, so it is restricted
+(fail closed): a report names a problem record (id and reason, which can say what it is about, e.g. an HR
+layoff plan) only to a reader its ACL admits; everyone else sees it counted. `coverage.attribute_problems:
+false` reports every problem that way.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from pathlib import PurePath
-from typing import Any, Literal
+from typing import Literal
 
-from kmingest.config import Config, ConfigError
-from kmingest.connectors.base import ConnectorConfigError
-from kmingest.connectors.registry import build_connector
+from kmingest.config import Config
 from kmingest.coverage.model import UNKNOWN, Problem, Report, RestrictedProblems
 from kmingest.index.base import Caller, allowed
-from kmingest.models import SourceRecord
 from kmingest.state import StateStore
-
-log = logging.getLogger("kmingest.coverage")
-
-
-def _doc_type(record: SourceRecord) -> str:
-    if record.doc_type:
-        return record.doc_type
-    suffix = PurePath(record.filename).suffix.lower().lstrip(".")
-    return suffix or UNKNOWN
-
-
-Where = tuple[str, str, tuple[str, ...]]  # department, doc_type, acl
-
-
-def _attribute(config: Config, source: str, ids: set[str]) -> tuple[str, dict[str, Where]]:
-    """(system, external_id -> (department, doc_type, acl)) for the ids the connector still yields."""
-    try:
-        src = config.source(source)
-        connector = build_connector(src, str(config.source_file or "config"))
-    except (ConfigError, ConnectorConfigError):
-        return source, {}  # the source is no longer configured: its problems stay unattributed
-    found: dict[str, Where] = {}
-    try:
-        for item in connector.extract(None):
-            if isinstance(item, SourceRecord) and item.external_id in ids and item.external_id not in found:
-                found[item.external_id] = (item.department, _doc_type(item), tuple(sorted(item.acl)))
-                if len(found) == len(ids):
-                    break
-    except Exception as err:  # a source that cannot be read now must not stop the report
-        log.warning("coverage: cannot re-read source %s to attribute its problems: %s", source, err)
-    return connector.system, found
 
 
 def collect_problems(config: Config, state: StateStore, attribute: bool = True) -> list[Problem]:
-    letters: Sequence[dict[str, Any]] = state.dead_letters()
-    by_source: dict[str, set[str]] = {}
-    for d in letters:
-        by_source.setdefault(str(d["source"]), set()).add(str(d["external_id"]))
-    systems: dict[str, str] = {}
-    where: dict[tuple[str, str], Where] = {}
-    for source, ids in by_source.items():
-        if attribute:
-            system, found = _attribute(config, source, ids)
-        else:
-            system, found = _system_of(config, source), {}
-        systems[source] = system
-        where.update({(source, eid): v for eid, v in found.items()})
+    """Every dead letter as a Problem, filed by the attribution the state kept (`attribute`: use it)."""
     out = []
-    for d in letters:
-        source, eid = str(d["source"]), str(d["external_id"])
-        department, doc_type, acl = where.get((source, eid), (UNKNOWN, UNKNOWN, ()))
+    for d in state.dead_letters():
+        source, known = str(d["source"]), attribute and d["acl"] is not None
+        department = d["department"] if known and d["department"] is not None else UNKNOWN
+        doc_type = d["doc_type"] if known and d["doc_type"] else UNKNOWN
+        acl: tuple[str, ...] = d["acl"] if known else ()
         kind: Literal["failed", "skipped"] = "skipped" if d["kind"] == "skipped" else "failed"
-        out.append(Problem(source=source, system=systems[source], department=department, doc_type=doc_type,
-                           external_id=eid, kind=kind, reason=str(d["reason"]), acl=acl))  # fmt: skip
+        out.append(Problem(source=source, system=d["system"] or _system_of(config, source),
+                           department=str(department), doc_type=str(doc_type), external_id=str(d["external_id"]),
+                           kind=kind, reason=str(d["reason"]), acl=acl))  # fmt: skip
     return out
 
 

@@ -24,20 +24,24 @@ from kmingest.connectors.base import Connector, ConnectorConfigError, ExtractErr
 from kmingest.models import SourceRecord
 
 
-class FilesystemConnector(Connector):
+class FilesystemConnector(Connector[FilesystemOptions]):
     name = "filesystem"
-    Options = FilesystemOptions
     complete_listing = True  # every run lists the whole folder: a path no longer listed is gone
+    path_role = "the folder to read"
+
+    def check(self) -> None:
+        """The source folder is set and exists."""
+        super().check()
+        if not self.source_path().is_dir():
+            raise ConnectorConfigError(
+                f"source folder {self.source_path()} does not exist or is not a folder "
+                "(fix: correct the source's path)"
+            )
 
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
         # `since` is ignored on purpose: listing a folder is cheap and content hashes decide what changed,
         # so a file copied in with an old modification time is never missed.
-        if self.source.path is None:
-            raise ConnectorConfigError(
-                f"sources[{self.source.name}].path: missing (fix: set the folder to read)"
-            )
-        assert isinstance(self.options, FilesystemOptions)
-        reader = FileReader(self.source.path, self.options)
+        reader = FileReader(self.source_path(), self.options)
         for item in reader.read():
             if isinstance(item, ExtractError):
                 yield item

@@ -60,13 +60,21 @@ class OaOptions(ConnectorOptions):
         return value
 
 
-class OaConnector(Connector):
+class OaConnector(Connector[OaOptions]):
     name = "oa"
-    Options = OaOptions
+    path_role = "the export folder"
+
+    def check(self) -> None:
+        """The export folder is set and holds the manifest (its XML is checked when it is read)."""
+        super().check()
+        manifest = self.source_path() / self.options.manifest
+        if not manifest.is_file():
+            raise ConnectorConfigError(
+                f"{manifest}: manifest not found (fix: correct `manifest` or the source path)"
+            )
 
     def fallback_acl(self) -> tuple[str, ...] | None:
         """The ACL of an entry without permissions; None refuses such entries (missing_permissions: fail)."""
-        assert isinstance(self.options, OaOptions)
         if self.options.missing_permissions == "fail":
             return None
         if self.options.default_acl is not None:
@@ -74,16 +82,11 @@ class OaConnector(Connector):
         return tuple(self.source.acl) if "acl" in self.source.model_fields_set else ()
 
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
-        if self.source.path is None:
-            raise ConnectorConfigError(
-                f"sources[{self.source.name}].path: missing (fix: set the export folder)"
-            )
-        assert isinstance(self.options, OaOptions)
         opts = self.options
         tz = parse_offset(opts.timezone)
         fallback = self.fallback_acl()
         max_bytes = int(opts.max_file_mb * 1024 * 1024)
-        for item in read_manifest(self.source.path, opts.manifest, opts.files_dir, max_bytes):
+        for item in read_manifest(self.source_path(), opts.manifest, opts.files_dir, max_bytes):
             if isinstance(item, ExtractError):
                 yield item
                 continue

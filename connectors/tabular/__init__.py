@@ -33,21 +33,12 @@ from kmingest.connectors.base import Connector, ConnectorConfigError, ExtractErr
 from kmingest.models import SourceRecord
 
 
-class TabularConnector(Connector):
+class TabularConnector(Connector[TabularOptions]):
     name = "tabular"
-    Options = TabularOptions
-
-    @property
-    def tabular(self) -> TabularOptions:
-        assert isinstance(self.options, TabularOptions)
-        return self.options
+    path_role = "the export folder"
 
     def _files(self, table: TableSpec) -> list[Path]:
-        root = self.source.path
-        if root is None:
-            raise ConnectorConfigError(
-                f"sources[{self.source.name}].path: missing (fix: set the export folder)"
-            )
+        root = self.source_path()
         files = sorted(p for p in root.glob(table.file) if p.is_file())
         if not files:
             raise ConnectorConfigError(f"sources[{self.source.name}] table {table.name!r}: no file matches "
@@ -56,13 +47,13 @@ class TabularConnector(Connector):
 
     def check(self) -> None:
         """Fail early, naming file and column, when the export does not match the config."""
-        if not self.tabular.tables:
+        super().check()
+        if not self.options.tables:
             raise ConnectorConfigError(
                 f"sources[{self.source.name}].tables: none configured (fix: add tables)"
             )
-        assert self.source.path is not None
-        limits = self.tabular.limits(self.source.path)
-        for table in self.tabular.tables:
+        limits = self.options.limits(self.source_path())
+        for table in self.options.tables:
             for path in self._files(table):
                 try:
                     header = read_header(path, table.layout(), limits)
@@ -89,10 +80,10 @@ class TabularConnector(Connector):
 
     def header_problems(self) -> list[str]:
         """Empty or repeated header cells of each table's files (warnings: such a column is not read)."""
-        assert self.source.path is not None
-        limits = self.tabular.limits(self.source.path)
+        root = self.source_path()
+        limits = self.options.limits(root)
         problems = []
-        for table in self.tabular.tables:
+        for table in self.options.tables:
             if table.columns:
                 continue  # the header row, if any, is not used
             for path in self._files(table):
@@ -100,7 +91,7 @@ class TabularConnector(Connector):
                     header = read_header(path, table.layout(), limits)
                 except TableFileError:
                     continue
-                rel = path.relative_to(self.source.path).as_posix()
+                rel = path.relative_to(root).as_posix()
                 problems += [f"sources[{self.source.name}] table {table.name!r}: {rel}: {p}"
                              for p in header_problems(header)]  # fmt: skip
         return problems
@@ -108,11 +99,10 @@ class TabularConnector(Connector):
     def sample(self, rows_per_table: int) -> Iterator[SourceRecord | ExtractError]:
         """The first mapped records (or row errors) of each table's first file: a preview of the mapping."""
         self.check()
-        root = self.source.path
-        assert root is not None
-        limits = self.tabular.limits(root)
-        for table in self.tabular.tables:
-            mapper = RowMapper(table, self.tabular, self.source, self.system)
+        root = self.source_path()
+        limits = self.options.limits(root)
+        for table in self.options.tables:
+            mapper = RowMapper(table, self.options, self.source, self.system)
             path = self._files(table)[0]
             rel = path.relative_to(root).as_posix()
             try:
@@ -124,11 +114,10 @@ class TabularConnector(Connector):
 
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
         self.check()
-        root = self.source.path
-        assert root is not None
-        limits = self.tabular.limits(root)
-        for table in self.tabular.tables:
-            mapper = RowMapper(table, self.tabular, self.source, self.system)
+        root = self.source_path()
+        limits = self.options.limits(root)
+        for table in self.options.tables:
+            mapper = RowMapper(table, self.options, self.source, self.system)
             for path in self._files(table):
                 rel = path.relative_to(root).as_posix()
                 try:

@@ -21,15 +21,20 @@ class WikiOptions(ConnectorOptions):
     space_to_department: dict[str, str] = Field(default_factory=dict)
 
 
-class WikiConnector(Connector):
+class WikiConnector(Connector[WikiOptions]):
     name = "wiki"
-    Options = WikiOptions
+    path_role = "the folder holding the wiki export"
 
-    def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
-        assert isinstance(self.options, WikiOptions) and self.source.path is not None
-        path = self.source.path / self.options.export_file
+    def check(self) -> None:
+        """`kmingest connectors validate` calls it: the export file is there."""
+        super().check()
+        path = self.source_path() / self.options.export_file
         if not path.is_file():
             raise ConnectorConfigError(f"{path}: wiki export not found (fix: set export_file)")
+
+    def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
+        self.check()
+        path = self.source_path() / self.options.export_file
         pages = json.loads(path.read_text(encoding="utf-8")).get("pages", [])
         for page in pages:  # reading (above) and mapping (below) stay separate
             if not page.get("id"):

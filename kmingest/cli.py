@@ -1,5 +1,8 @@
 """`kmingest` command line: a thin shell over the library (workspace, pipeline, search, eval).
 
+This module holds the console script (`main`), the run and search commands (ingest, search, status,
+eval) and registers every command group's commands on the root group from cli_common.py.
+
 Exit codes: 0 ok, 1 a run failed, 2 bad usage or configuration (for `ingest`: of at least one source;
 the other sources still run).
 """
@@ -9,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
-import logging
 import re
 import signal
 import sys
@@ -20,46 +22,18 @@ from typing import Any
 import click
 
 from kmingest.cli_admin import connectors, reindex, samples
+from kmingest.cli_common import cli as cli  # re-exported: `from kmingest.cli import cli`
+from kmingest.cli_common import cli_config, fail
 from kmingest.cli_models import models
 from kmingest.cli_portal import quickstart, serve, users
 from kmingest.cli_report import report
-from kmingest.config import Config, ConfigError, load_config
+from kmingest.config import ConfigError
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.embedding import EmbeddingError
 from kmingest.index.base import Filters, IndexError_
 from kmingest.pipeline import Interrupted
 from kmingest.progress import expected_total, progress_for
 from kmingest.workspace import Workspace
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
-def _config(ctx: click.Context) -> Config:
-    cfg = ctx.obj.get("config")
-    if cfg is None:
-        try:
-            cfg = load_config(ctx.obj.get("config_path"))
-        except ConfigError as err:
-            _fail(str(err))
-        ctx.obj["config"] = cfg
-    assert isinstance(cfg, Config)
-    return cfg
-
-
-@click.group()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML config file.")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
-    """kmingest: ERP/CRM/OA exports in, one searchable knowledge index out."""
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kmingest.progress").setLevel(min(level, logging.INFO))  # progress at any verbosity
-    ctx.ensure_object(dict)
-    ctx.obj["config_path"] = config_path
 
 
 @cli.command()
@@ -72,17 +46,17 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
 def ingest(ctx: click.Context, sources: tuple[str, ...], all_sources: bool, full: bool, force: bool,
            as_json: bool) -> None:  # fmt: skip
     """Run the pipeline for SOURCES (or --all)."""
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     names = [s.name for s in cfg.sources] if all_sources else list(sources)
     if not names:
-        _fail("name one or more sources, or pass --all" + (
+        fail("name one or more sources, or pass --all" + (
             f" (configured: {', '.join(s.name for s in cfg.sources)})" if cfg.sources else
             f"; no sources are configured in {cfg.source_file}"))  # fmt: skip
     try:
         for name in names:
             cfg.source(name)
     except ConfigError as err:
-        _fail(str(err))
+        fail(str(err))
     results: dict[str, Any] = {}
     failed: dict[str, str] = {}
     config_errors = 0
@@ -105,7 +79,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], all_sources: bool, full
                     reporter.close()
                 results[name] = {**stats.as_dict(), "problems": len(ws.state.dead_letters(name))}
     except (EmbeddingError, IndexError_) as err:
-        _fail(str(err))
+        fail(str(err))
     except (Interrupted, KeyboardInterrupt) as err:
         click.echo(f"interrupted ({err or 'Ctrl-C'}): the run is recorded as interrupted; run again to go on",
                    err=True)  # fmt: skip
@@ -146,14 +120,14 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
     from kmingest.search import search as run_search
     from kmingest.workspace import SearchWorkspace
 
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     filters = Filters(departments=dept, systems=system, doc_types=doc_type,
                       updated_from=_aware(since), updated_to=_aware(until))  # fmt: skip
     try:
         with SearchWorkspace.open(cfg) as ws:  # reads only: never creates the index or state
             result = run_search(ws, query, caller_for(user, cfg.access), filters, mode, limit)  # type: ignore[arg-type]
     except (EmbeddingError, IndexError_) as err:
-        _fail(str(err))
+        fail(str(err))
         return
     if as_json:
         hits = [{**dataclasses.asdict(h), "updated_at": h.updated_at.isoformat() if h.updated_at else None}
@@ -191,7 +165,7 @@ def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
     """Per source: last run, counts, failures (with reasons, grouped)."""
     from kmingest.state import StateStore, group_problems
 
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     state = StateStore(cfg.state_dir / "state.db")
     state.mark_interrupted()  # a run whose process was killed is not "running"
     names = [source] if source else sorted({s.name for s in cfg.sources} | set(state.sources()))
@@ -265,12 +239,12 @@ def eval_cmd(ctx: click.Context, beir_dir: Path, split: str, mode: str, as_json:
     """nDCG@10 and recall@100 on a BEIR-layout folder."""
     from kmingest.eval import MODES, EvalDataError, evaluate
 
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     modes = MODES if mode == "all" else (mode,)
     try:
         results = evaluate(cfg, beir_dir, split, modes)  # type: ignore[arg-type]
     except EvalDataError as err:
-        _fail(str(err))
+        fail(str(err))
         return
     if as_json:
         click.echo(json.dumps(results, indent=2))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from kmingest.cli_common import cli_config, fail
 from kmingest.config import ConfigError, load_config
 from kmingest.connectors import ExtractError, available_connectors, build_connector
 from kmingest.connectors.base import Connector, ConnectorConfigError
@@ -99,13 +100,12 @@ def validate(config_file: Path, rows: int) -> None:
 @click.pass_context
 def preview(ctx: click.Context, source: str, limit: int) -> None:
     """Show the first mapped documents of SOURCE as JSON lines; nothing is indexed."""
+    cfg = cli_config(ctx)
     try:
-        cfg = load_config(ctx.obj.get("config_path"))
         src = cfg.source(source)
         items = list(islice(build_connector(src, str(cfg.source_file)).extract(), limit))
     except (ConfigError, ConnectorConfigError) as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(2)
+        fail(str(err))
     for item in items:
         out = mapped_fields(item)
         if isinstance(item, SourceRecord):
@@ -130,15 +130,10 @@ def reindex(ctx: click.Context) -> None:
     from kmingest.index.es_schema import Layout, make_client
     from kmingest.workspace import Workspace
 
-    try:
-        cfg = load_config(ctx.obj.get("config_path"))
-    except ConfigError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(2)
+    cfg = cli_config(ctx)
     if cfg.index.backend != "elasticsearch":
-        click.echo("error: reindex is for index.backend: elasticsearch; for the embedded index set a new "
-                   "index.path and run `kmingest ingest --all --full`", err=True)  # fmt: skip
-        sys.exit(2)
+        fail("reindex is for index.backend: elasticsearch; for the embedded index set a new "
+             "index.path and run `kmingest ingest --all --full`")  # fmt: skip
     client = make_client(cfg.index)
     layout = Layout(client, cfg.index.index_prefix)
     old = layout.current_version()

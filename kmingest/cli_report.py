@@ -8,13 +8,13 @@ who needs them named asks for it with --include-restricted (the files then hold 
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from kmingest.config import ConfigError, load_config
+from kmingest.cli_common import cli_config, fail
+from kmingest.config import ConfigError
 
 
 @click.group()
@@ -70,15 +70,14 @@ def coverage(
     if include_restricted and out_dir is None:  # the history folder names only public records
         raise click.UsageError("--include-restricted needs --out DIR (a folder outside the report history)")
     when = as_of.replace(tzinfo=UTC) if as_of else None
+    cfg = cli_config(ctx)
     try:
-        cfg = load_config((ctx.obj or {}).get("config_path"))
         if include_restricted and out_dir is not None:
             _, folder = make_report(cfg, when)
             paths = [*write_formats(read_full_report(folder), out_dir, chosen), folder / REPORT_FILE]
         else:
             paths = write_report(cfg, out_dir, chosen, as_of=when)
     except (ConfigError, KnowledgeMapError, EmbeddingError, IndexError_) as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(2)
+        fail(str(err))
     for path in paths:
         click.echo(str(path))

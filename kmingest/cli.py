@@ -128,7 +128,6 @@ def search(ctx: click.Context, query: str, dept: tuple[str, ...], system: tuple[
             result = run_search(ws, query, caller_for(user, cfg.access), filters, mode, limit)  # type: ignore[arg-type]
     except (EmbeddingError, IndexError_) as err:
         fail(str(err))
-        return
     if as_json:
         hits = [{**dataclasses.asdict(h), "updated_at": h.updated_at.isoformat() if h.updated_at else None}
                 for h in result.hits]  # fmt: skip
@@ -245,7 +244,6 @@ def eval_cmd(ctx: click.Context, beir_dir: Path, split: str, mode: str, as_json:
         results = evaluate(cfg, beir_dir, split, modes)  # type: ignore[arg-type]
     except EvalDataError as err:
         fail(str(err))
-        return
     if as_json:
         click.echo(json.dumps(results, indent=2))
         return

@@ -74,9 +74,7 @@ def validate(config_file: Path, rows: int) -> None:
     for source in cfg.sources:
         try:
             connector = build_connector(source, str(config_file))
-            check = getattr(connector, "check", None)
-            if check:
-                check()
+            connector.check()
             warnings: list[str] = getattr(connector, "header_problems", list)()
             preview = [_preview_line(item) for item in _first_records(connector, rows)] if rows else []
         except ConnectorConfigError as err:

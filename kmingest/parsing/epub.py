@@ -23,12 +23,12 @@ from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash
 from kmingest.parsing.encoding import decode_text
+from kmingest.parsing.guard import parse_zip_xml
 from kmingest.parsing.html import _Walker
 
 _CONTAINER = "META-INF/container.xml"
 _ENCRYPTION = "META-INF/encryption.xml"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_SECURE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 _HTML_TYPES = {"application/xhtml+xml", "text/html", "application/x-dtbook+xml"}
 
 
@@ -36,17 +36,8 @@ def _local(element: Any) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
-def _xml(archive: zipfile.ZipFile, name: str) -> Any:
-    try:
-        return etree.fromstring(archive.read(name), etree.XMLParser(**_SECURE))
-    except KeyError:
-        raise ParseError(f"epub: {name} missing") from None
-    except etree.XMLSyntaxError as exc:
-        raise ParseError(f"epub: {name} is not well-formed XML (line {exc.lineno})") from None
-
-
 def _package_path(archive: zipfile.ZipFile) -> str:
-    container = _xml(archive, _CONTAINER)
+    container = parse_zip_xml(archive, _CONTAINER, "epub")
     for element in container.iter():
         if _local(element) == "rootfile" and element.get("full-path"):
             return str(element.get("full-path"))
@@ -56,7 +47,11 @@ def _package_path(archive: zipfile.ZipFile) -> str:
 def _encrypted(archive: zipfile.ZipFile) -> set[str]:
     if _ENCRYPTION not in archive.namelist():
         return set()
-    refs = (e.get("URI", "") for e in _xml(archive, _ENCRYPTION).iter() if _local(e) == "CipherReference")
+    refs = (
+        e.get("URI", "")
+        for e in parse_zip_xml(archive, _ENCRYPTION, "epub").iter()
+        if _local(e) == "CipherReference"
+    )
     return {unquote(ref).lstrip("/") for ref in refs}
 
 
@@ -87,7 +82,7 @@ def parse_epub(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
     builder = TextBuilder(limits.max_chars)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         package = _package_path(archive)
-        opf = _xml(archive, package)
+        opf = parse_zip_xml(archive, package, "epub")
         chapters = _reading_order(opf, posixpath.dirname(package))
         if set(chapters) & _encrypted(archive):
             raise ParseError("epub: encrypted (DRM-protected) book")

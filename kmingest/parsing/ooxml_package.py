@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from kmingest.parsing.base import ParseError
+from kmingest.parsing.guard import xml_parser
 
 MAX_UNIT_BYTES = 16 * 1024 * 1024  # XML read for one paragraph / table row / whole small part
 _READ_CHUNK = 64 * 1024
@@ -34,10 +35,6 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 def shown(name: str) -> str:
     """A part name as it may appear in a reason: escaped (it comes from the file) and short."""
     return ascii(name)[1:-1][:120]
-
-
-def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 @dataclass(frozen=True)
@@ -118,7 +115,7 @@ class Package:
     def parse(self, name: str, max_bytes: int = MAX_UNIT_BYTES) -> Any:
         """The root element of a part read whole (for small parts: styles, rels, workbook)."""
         try:
-            return etree.fromstring(self.read(name, max_bytes), _safe_parser())
+            return etree.fromstring(self.read(name, max_bytes), xml_parser())
         except etree.XMLSyntaxError:
             raise ParseError(f"{self.fmt}: part {shown(name)} is not well-formed XML") from None
 

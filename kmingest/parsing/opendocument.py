@@ -19,6 +19,7 @@ from lxml import etree
 from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
+from kmingest.parsing.guard import parse_zip_xml
 from kmingest.parsing.sheets import _add_rows, _row_lines
 
 _NS = {
@@ -48,17 +49,8 @@ _COLS, _ROWS, _NAME = _q("table:number-columns-repeated"), _q("table:number-rows
 _SKIP = set(map(_q, ("text:tracked-changes", "office:annotation", "office:annotation-end",
                      "text:table-of-content", "office:forms", "text:sequence-decls",
                      "table:covered-table-cell", "draw:page-thumbnail")))  # fmt: skip
+_MISSING = "missing (not an OpenDocument package)"
 _MAX_REPEAT = 100  # a repeated non-empty cell or row is written at most this many times
-_SECURE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
-
-
-def _xml(archive: zipfile.ZipFile, name: str, fmt: str) -> Any:
-    try:
-        return etree.fromstring(archive.read(name), etree.XMLParser(**_SECURE))
-    except KeyError:
-        raise ParseError(f"{fmt}: {name} missing (not an OpenDocument package)") from None
-    except etree.XMLSyntaxError as exc:
-        raise ParseError(f"{fmt}: {name} is not well-formed XML (line {exc.lineno})") from None
 
 
 class _Reader:
@@ -175,7 +167,7 @@ class _Reader:
 def _metadata(archive: zipfile.ZipFile, fmt: str) -> dict[str, Any]:
     if "meta.xml" not in archive.namelist():
         return {}
-    meta = _xml(archive, "meta.xml", fmt)
+    meta = parse_zip_xml(archive, "meta.xml", fmt, _MISSING)
     fields = {"title": "dc:title", "author": "meta:initial-creator", "created": "meta:creation-date"}
     found = {key: squash(meta.findtext(f".//{_q(name)}") or "") for key, name in fields.items()}
     return {key: value for key, value in found.items() if value}
@@ -190,7 +182,7 @@ def _parse(fmt: str) -> Callable[[bytes, str, ParseLimits], ParsedContent]:
                 raise ParseError(
                     f"{fmt}: encrypted (password-protected) OpenDocument file; remove the password"
                 )
-            content = _xml(archive, "content.xml", fmt)
+            content = parse_zip_xml(archive, "content.xml", fmt, _MISSING)
             metadata = _metadata(archive, fmt)
         builder = TextBuilder(limits.max_chars)
         reader = _Reader(builder, limits.max_sheet_rows, fmt)

@@ -54,7 +54,7 @@ def write_exports(docs: Path) -> None:
     info = "<< /Title (Microsoft Word - cal.docx) /Author (Li Na) /ModDate (D:20190304050607+08'00') >>"
     (docs / "reports" / "calibration.pdf").write_bytes(info_pdf("Torque wrench calibration record", info))
     (docs / "intranet" / "handover.html").write_text(PAGE, encoding="utf-8")
-    (docs / "notes" / "todo.txt").write_text("Order new torque wrenches for line 3.", encoding="utf-8")
+    (docs / "notes" / "reminder.txt").write_text("Order new torque wrenches for line 3.", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_a_sidecar_wins_over_the_document_and_the_file_time_is_the_last_fallback
         "sidecar",
         "sidecar",
     )
-    note = ingested["auto"]["notes/todo.txt"]
+    note = ingested["auto"]["notes/reminder.txt"]
     assert datetime.now(UTC) - when(note) < timedelta(hours=1)  # written by this test: a fresh file time
     assert note["metadata"]["date_source"] == "file" and note["author"] is None
     assert "author_source" not in note["metadata"]

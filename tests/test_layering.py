@@ -85,14 +85,14 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path, on_path = [start], {start}
         stack: list[tuple[str, list[str]]] = [(start, sorted(graph[start]))]
         while stack:
-            node, todo = stack[-1]
-            if not todo:
+            node, pending = stack[-1]
+            if not pending:
                 stack.pop()
                 path.pop()
                 on_path.discard(node)
                 done.add(node)
                 continue
-            nxt = todo.pop(0)
+            nxt = pending.pop(0)
             if nxt in on_path:
                 return [*path[path.index(nxt) :], nxt]
             if nxt not in done:

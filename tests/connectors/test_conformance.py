@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import openpyxl
 import pytest
 
 from kmingest.config import SourceConfig
-from kmingest.connectors import ExtractError, available_connectors, build_connector
+from kmingest.connectors import ExtractError, available_connectors, build_connector, connector_class
 from kmingest.connectors.base import ConnectorConfigError
 from kmingest.models import SourceRecord
 
@@ -194,16 +195,20 @@ def test_wrong_column_name_is_a_clear_error_naming_it(case: Case, tmp_path: Path
         records(case.connector, tmp_path, case.wrong_column)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.connector)
+COMPLETE_LISTINGS = [case for case in CASES if case.connector == "filesystem"]
+
+
+def test_only_the_folder_connector_declares_a_complete_listing() -> None:
+    # the others may filter by `since` (incremental exports): only full syncs delete for them; a connector
+    # that starts declaring it must join COMPLETE_LISTINGS and so the test below
+    declared = [case.connector for case in CASES if connector_class(case.connector).complete_listing]
+    assert declared == [case.connector for case in COMPLETE_LISTINGS]
+
+
+@pytest.mark.parametrize("case", COMPLETE_LISTINGS, ids=lambda c: c.connector)
 def test_a_complete_listing_lists_everything_whatever_the_checkpoint(case: Case, tmp_path: Path) -> None:
     """A connector with complete_listing lets a scheduled run delete what it did not list: it must then
     list every item on every run, whatever `since` says."""
-    from datetime import UTC, datetime
-
-    from kmingest.connectors import connector_class
-
-    if not connector_class(case.connector).complete_listing:
-        pytest.skip("extract may filter by `since`: only full syncs delete")
     options = case.export(tmp_path)
     connector = build_connector(SourceConfig(name="t", connector=case.connector, path=tmp_path, **options))
     everything = [r.external_id for r in connector.extract()]

@@ -169,6 +169,7 @@ class FileReader:
 
     def read(self) -> Iterator[RawFile | ExtractError]:
         limit = self.options.max_file_bytes
+        max_mailbox = int(self.options.max_mailbox_mb * 1024 * 1024)
         for item in self.paths():
             if isinstance(item, ExtractError):
                 yield item
@@ -181,7 +182,7 @@ class FileReader:
                     with open_regular(path, self.root) as fh:
                         head = fh.read(4096)
                     if looks_like_mailbox(rel, head):
-                        yield from self._messages(path, rel, modified, sidecar)
+                        yield from read_mailbox(path, self.root, rel, modified, sidecar, max_mailbox, limit)
                         continue
                 content = read_file(path, self.root, limit)
             except UnsafeFile as err:
@@ -191,16 +192,6 @@ class FileReader:
                 yield ExtractError(rel, f"cannot read file: {err.strerror or type(err).__name__}")
                 continue
             yield RawFile(rel, content, modified, sidecar)
-
-    def _messages(self, path: Path, rel: str, modified: datetime, sidecar: dict[str, Any]) -> Iterator[RawFile | ExtractError]:  # fmt: skip
-        max_mailbox = int(self.options.max_mailbox_mb * 1024 * 1024)
-        for item in read_mailbox(
-            path, self.root, rel, modified, sidecar, max_mailbox, self.options.max_file_bytes
-        ):
-            if isinstance(item, ExtractError):
-                yield item
-            else:
-                yield RawFile(item.relpath, item.content, item.modified, item.sidecar, item.filename)
 
     def _sidecar(self, path: Path) -> dict[str, Any]:
         sidecar_path = path.with_name(path.name + self.options.sidecar_suffix)

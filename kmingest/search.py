@@ -67,9 +67,7 @@ class SearchService:
     def semantic(self, query: str, mode: Mode = "hybrid") -> SemanticQuery | None:
         """The query's semantic part, or None where the mode or an empty query needs none. Only the model
         of the query's script runs (one encoding per search)."""
-        if not query.strip() or mode == "bm25":
-            return None
-        return self.bind(query, self.embedder.query(self.space(query), query))
+        return embed_query(self.embedder, self.config, query, mode)
 
     def search(self, request: SearchRequest, caller: Caller) -> SearchResult:
         """The request as the caller, with the bound semantic part."""

@@ -92,15 +92,13 @@ class EmbeddedScope:
         counts = []
         for lo, hi in request.count_ranges:
             in_range = snap.range_mask(lo, hi)
-            docs = set(lex_docs[in_range[lex_docs]].tolist())
+            docs = lex_docs[in_range[lex_docs]]
             if best is not None:
                 cand = np.flatnonzero(in_range & np.isfinite(best))
                 if len(cand) > request.vector_k:
                     cand = cand[np.argpartition(-best[cand], request.vector_k - 1)[: request.vector_k]]
-                docs |= set(cand.tolist())
-            counts.append(
-                snap.groups.count(np.fromiter(docs, dtype=np.int64, count=len(docs)), self.by_group)
-            )
+                docs = np.union1d(docs, cand)
+            counts.append(snap.groups.count(docs, self.by_group))
         return counts
 
     def groups(self, docs: Sequence[Key]) -> list[Hashable]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from itertools import chain
 from typing import Any
 
 import xlrd
@@ -19,17 +18,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError, Shee
 from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash
-from kmingest.parsing.sheets import _add_rows, _row_lines
-
-
-def _add_sheet(
-    builder: TextBuilder, name: str, rows: Iterator[list[Any]], limits: ParseLimits, fmt: str
-) -> None:
-    lines = _row_lines(rows, limits.max_sheet_rows, f"{fmt} {name}")
-    first = next(lines, None)
-    if first is not None:
-        builder.heading(1, name)
-        _add_rows(builder, chain([first], lines))
+from kmingest.parsing.sheets import add_sheet
 
 
 def _xls_value(cell: Any, datemode: int) -> object:
@@ -65,7 +54,7 @@ def parse_xls(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:
             sheet = book.sheet_by_index(index)
             if sheet.nrows > limits.max_sheet_rows:
                 raise ParseError(f"xls {name}: more than max_sheet_rows={limits.max_sheet_rows} rows")
-            _add_sheet(builder, name, _xls_rows(sheet, book.datemode), limits, "xls")
+            add_sheet(builder, name, _xls_rows(sheet, book.datemode), limits.max_sheet_rows, "xls")
             book.unload_sheet(index)
         author = squash(book.user_name or "")
     finally:
@@ -101,7 +90,7 @@ def _read_xlsb(data: bytes, limits: ParseLimits) -> ParsedContent:
             sheet = book.get_sheet_by_name(meta.name)
             if sheet.height > limits.max_sheet_rows:
                 raise ParseError(f"xlsb {meta.name}: more than max_sheet_rows={limits.max_sheet_rows} rows")
-            _add_sheet(builder, meta.name, iter(sheet.iter_rows()), limits, "xlsb")
+            add_sheet(builder, meta.name, sheet.iter_rows(), limits.max_sheet_rows, "xlsb")
     finally:
         book.close()
     return builder.build("xlsb", None, {"sheets": names})

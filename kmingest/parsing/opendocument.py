@@ -20,7 +20,7 @@ from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
 from kmingest.parsing.guard import parse_zip_xml
-from kmingest.parsing.sheets import _add_rows, _row_lines
+from kmingest.parsing.sheets import add_sheet
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -142,11 +142,7 @@ class _Reader:
 
     def sheet(self, table: Any) -> None:
         name = squash(table.get(_NAME, "")) or "Sheet"
-        lines = _row_lines(self.rows(table), self.max_rows, f"ods {name}")
-        first = next(lines, None)
-        if first is not None:
-            self.builder.heading(1, name)
-            _add_rows(self.builder, [first, *lines])
+        add_sheet(self.builder, name, self.rows(table), self.max_rows, "ods")
 
     def slide(self, page: Any) -> None:
         if not "".join(page.itertext()).strip():

@@ -83,8 +83,11 @@ def _add_rows(builder: TextBuilder, lines: Iterable[str]) -> int:
     return n
 
 
-def _add_sheet(builder: TextBuilder, title: str, rows: Iterable[Sequence[object]], max_rows: int) -> None:
-    lines = _row_lines(rows, max_rows, f"xlsx {title}")
+def add_sheet(
+    builder: TextBuilder, title: str, rows: Iterable[Sequence[object]], max_rows: int, fmt: str = "xlsx"
+) -> None:
+    """One sheet as a section named `title` ("Header: value" lines); nothing for a sheet without cells."""
+    lines = _row_lines(rows, max_rows, f"{fmt} {title}")
     first = next(lines, None)
     if first is not None:
         builder.heading(1, title)
@@ -101,7 +104,7 @@ def _read_with_openpyxl(data: bytes, builder: TextBuilder, limits: ParseLimits) 
             sheets.append(sheet.title)
             if hasattr(sheet, "reset_dimensions"):
                 sheet.reset_dimensions()  # a stale A1:XFD1048576 would pad every row to 16384 cells
-            _add_sheet(builder, sheet.title, sheet.iter_rows(values_only=True), limits.max_sheet_rows)
+            add_sheet(builder, sheet.title, sheet.iter_rows(values_only=True), limits.max_sheet_rows)
     finally:
         workbook.close()
     return {"sheets": sheets}
@@ -115,7 +118,7 @@ def _read_strict(
     sheets = [sheet for sheet in workbook_sheets(package, workbook, root) if sheet.kind == "worksheet"]
     for sheet in sheets:
         if sheet.part:
-            _add_sheet(builder, sheet.title, reader.rows(sheet.part), limits.max_sheet_rows)
+            add_sheet(builder, sheet.title, reader.rows(sheet.part), limits.max_sheet_rows)
     return {"sheets": [sheet.title for sheet in sheets], "strict_ooxml": True}
 
 

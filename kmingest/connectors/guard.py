@@ -66,11 +66,11 @@ def too_large(size: int, max_bytes: int) -> UnsafeFile:
 
 def read_file(path: Path, root: Path, max_bytes: int) -> bytes:
     """The bytes of `path` if it is a regular file inside `root` of at most `max_bytes`; else UnsafeFile."""
-    real = resolve_inside(path, root)
-    info = check_regular(real)
-    if info.st_size > max_bytes:
-        raise too_large(info.st_size, max_bytes)
-    return read_bounded(real, max_bytes)
+    with open_regular(path, root) as fh:  # resolves and checks the path once
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise too_large(size, max_bytes)
+        return _read_at_most(fh, max_bytes)
 
 
 def open_regular(path: Path, root: Path) -> BinaryIO:
@@ -92,9 +92,13 @@ def open_regular(path: Path, root: Path) -> BinaryIO:
 def read_bounded(real: Path, max_bytes: int) -> bytes:
     """Open without following a final symlink and without blocking, re-check with fstat, read at most
     max_bytes + 1 bytes (one more than allowed tells a file that grew since stat)."""
+    with open_regular(real, real.parent) as fh:
+        return _read_at_most(fh, max_bytes)
+
+
+def _read_at_most(fh: BinaryIO, max_bytes: int) -> bytes:
     try:
-        with open_regular(real, real.parent) as fh:
-            data = fh.read(max_bytes + 1)
+        data = fh.read(max_bytes + 1)
     except OSError as err:
         raise UnsafeFile(f"cannot read file: {_why(err)}") from None
     if len(data) > max_bytes:

@@ -106,18 +106,22 @@ def _feed(builder: TextBuilder, content: ParsedContent) -> None:
         position += len(block) + 2
 
 
-def _story_of(element: Any) -> Any | None:
-    """The story (body, header, footer, note) of which `element` is a top-level block, else None."""
+def _parent_past_containers(element: Any) -> Any | None:
+    """The nearest ancestor that is not a content control or revision wrapper."""
     parent = element.getparent()
     while parent is not None and parent.tag in CONTAINERS:
         parent = parent.getparent()
+    return parent
+
+
+def _story_of(element: Any) -> Any | None:
+    """The story (body, header, footer, note) of which `element` is a top-level block, else None."""
+    parent = _parent_past_containers(element)
     return parent if parent is not None and parent.tag in _STORIES else None
 
 
 def _in_top_level_table(tr: Any) -> bool:
-    parent = tr.getparent()
-    while parent is not None and parent.tag in CONTAINERS:
-        parent = parent.getparent()
+    parent = _parent_past_containers(tr)
     return parent is not None and parent.tag == TBL and _story_of(parent) is not None
 
 

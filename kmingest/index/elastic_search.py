@@ -56,6 +56,19 @@ def facet_aggs(by_group: bool) -> dict[str, Any]:
     return {f: {"terms": {"field": f, "size": 100}, "aggs": group_aggs(by_group)} for f in FACET_FIELDS}
 
 
+def count_aggs(by_group: bool) -> dict[str, Any]:
+    """The facets and the total, in duplicate groups."""
+    return {
+        **facet_aggs(by_group),
+        "total": {"filter": {"match_all": {}}, "aggs": group_aggs(by_group, 40000)},
+    }
+
+
+def ranges_agg(ranges: Sequence[DateRange], by_group: bool) -> dict[str, Any]:
+    """Duplicate groups within each date range (SearchRequest.count_ranges), one bucket per range."""
+    return {"filters": {"filters": [date_range_filter(r) for r in ranges]}, "aggs": group_aggs(by_group)}
+
+
 def facets_of(aggs: dict[str, Any]) -> Facets:
     return {f: sorted(((b["key"], groups_in(b)) for b in aggs[f]["buckets"]), key=lambda p: (-p[1], p[0]))
             for f in FACET_FIELDS}  # fmt: skip
@@ -118,10 +131,7 @@ class ElasticScope:
         union = self._union(lexical, nearest, query)
         if union is None:
             return 0, {f: [] for f in FACET_FIELDS}
-        aggs = {
-            **facet_aggs(self.by_group),
-            "total": {"filter": {"match_all": {}}, "aggs": group_aggs(self.by_group, 40000)},
-        }
+        aggs = count_aggs(self.by_group)
         out = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)["aggregations"]
         return groups_in(out["total"]), facets_of(out)
 
@@ -132,8 +142,7 @@ class ElasticScope:
             union = self._union(lexical, nearest, request.query)
             if union is None:
                 return [0 for _ in request.count_ranges]
-            aggs = {"ranges": {"filters": {"filters": [date_range_filter(r) for r in request.count_ranges]},
-                               "aggs": group_aggs(self.by_group)}}  # fmt: skip
+            aggs = {"ranges": ranges_agg(request.count_ranges, self.by_group)}
             resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)
             return [groups_in(b) for b in resp["aggregations"]["ranges"]["buckets"]]
         counts = []  # the k nearest within a range may be others: search each range's neighbours
@@ -197,13 +206,9 @@ class ElasticScope:
                 if d.get("found"):
                     src = d["_source"]
                     hits.append(self.index._hit({**src, "section": "", "text": src["text"][:1000]}, "", 0.0))
-        aggs: dict[str, Any] = {
-            **facet_aggs(self.by_group),
-            "total": {"filter": {"match_all": {}}, "aggs": group_aggs(self.by_group, 40000)},
-        }
+        aggs = count_aggs(self.by_group)
         if request.count_ranges:
-            aggs["ranges"] = {"filters": {"filters": [date_range_filter(r) for r in request.count_ranges]},
-                              "aggs": group_aggs(self.by_group)}  # fmt: skip
+            aggs["ranges"] = ranges_agg(request.count_ranges, self.by_group)
         out = self.client.search(index=self.index.docs, query=query, size=0, aggs=aggs)["aggregations"]
         ranges = [groups_in(b) for b in out["ranges"]["buckets"]] if request.count_ranges else None
         copies = self.copies([d for d, _ in page]) if page and self.by_group else {}

@@ -44,16 +44,8 @@ class PlannedRun:
     stats: dict[str, int]  # what the extraction counted (seen, new, updated, unchanged, failed)
 
 
-def staging_dir(ws: Workspace, source: str) -> Path:
-    return ws.config.state_dir / "staging" / source
-
-
-def run_dir(ws: Workspace, source: str, run_key: str) -> Path:
-    return _key_dir(ws.config.state_dir, source, run_key)
-
-
-def _key_dir(state_dir: Path, source: str, run_key: str) -> Path:
-    return state_dir / "staging" / source / hashlib.sha256(run_key.encode("utf-8")).hexdigest()[:16]
+def run_dir(config: Config, source: str, run_key: str) -> Path:
+    return config.state_dir / "staging" / source / hashlib.sha256(run_key.encode("utf-8")).hexdigest()[:16]
 
 
 def plan_run(
@@ -63,7 +55,7 @@ def plan_run(
     `run_key` names the scheduler's run (Airflow's run_id): planning the same key again reuses its run."""
     run = ws.source_run(source, full=full, force=force)  # a broken source config fails here, with its fix
     ws.check_model()
-    folder = run_dir(ws, source, run_key)
+    folder = run_dir(ws.config, source, run_key)
     _abandon_others(ws, folder.parent, keep=folder)
     previous = _read_json(folder / MANIFEST)
     if previous is not None:
@@ -119,7 +111,7 @@ def process_batch(ws: Workspace, batch_path: str) -> dict[str, int]:
 
 def finalize_run(ws: Workspace, source: str, run_key: str) -> dict[str, int]:
     """After every batch: deletions (SourceRun.finish) and the checkpoint, then the run's total stats."""
-    folder = run_dir(ws, source, run_key)
+    folder = run_dir(ws.config, source, run_key)
     done = _read_json(folder / RESULT)
     if done is not None:
         return {k: int(v) for k, v in done.items()}
@@ -147,7 +139,7 @@ def fail_run(config: Config, source: str, run_key: str, error: str) -> int | Non
     """A step failed for good (after its retries) or was killed: a run still "running" is marked failed with
     the error and the counts its extraction staged (a run a step already marked keeps its own error). Opens
     only the state store (the index may be what failed). Returns the run id; None when none was staged."""
-    manifest = _read_json(_key_dir(config.state_dir, source, run_key) / MANIFEST)
+    manifest = _read_json(run_dir(config, source, run_key) / MANIFEST)
     if manifest is None:
         return None
     state = StateStore(config.state_dir / "state.db")

@@ -85,6 +85,7 @@ class Package:
             raise ParseError(f"{fmt}: file is not a zip archive / corrupt") from None
         self._names = {info.filename.lower(): info for info in infos}
         self._types: dict[str, str] | None = None
+        self._rels: dict[str, tuple[Relationship, ...]] = {}
 
     def __enter__(self) -> Package:
         return self
@@ -130,8 +131,14 @@ class Package:
         stream.context = events
         return _translated(events, self.fmt, name), stream
 
-    def rels(self, part: str) -> list[Relationship]:
-        """Relationships of `part` ("" for the package's own), targets resolved to part names."""
+    def rels(self, part: str) -> tuple[Relationship, ...]:
+        """Relationships of `part` ("" for the package's own), targets resolved to part names; each
+        .rels part is parsed once per package (the main part's are asked for by several readers)."""
+        if part not in self._rels:
+            self._rels[part] = tuple(self._read_rels(part))
+        return self._rels[part]
+
+    def _read_rels(self, part: str) -> list[Relationship]:
         folder, base = posixpath.split(part)
         rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
         if not self.has(rels_name):

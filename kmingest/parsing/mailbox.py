@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email import policy
 from email.header import decode_header
 from email.parser import BytesHeaderParser
-from email.utils import parsedate_to_datetime
+
+from kmingest.parsing.eml import sent_at
 
 MAILBOX_SUFFIXES = (".mbox", ".box")
 # the envelope line: "From sender@example.com Fri Jul  8 12:08:34 2011" ("From - ..." from Thunderbird)
@@ -148,10 +149,4 @@ def read_headers(data: bytes) -> MessageHeaders:
     def get(name: str) -> str:  # the stored value: raw 8-bit bytes stay surrogate-escaped, not replaced
         return decode_header_value(next((str(v) for k, v in message.raw_items() if k.lower() == name), None))
 
-    when: datetime | None
-    try:
-        when = parsedate_to_datetime(get("date"))
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    except (TypeError, ValueError, IndexError):
-        when = None
-    return MessageHeaders(get("subject"), get("from"), get("message-id").strip("<> "), when)
+    return MessageHeaders(get("subject"), get("from"), get("message-id").strip("<> "), sent_at(get("date")))

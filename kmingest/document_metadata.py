@@ -98,30 +98,30 @@ def choose_title(record: SourceRecord, parsed: ParsedContent, title_from: TitleF
         return filename
     if title_from == "property":
         return parsed.title or filename
-    own = title_line(parsed)
+    opening = _opening(parsed.text)
+    own = title_line(parsed, opening)
     if title_from == "heading":
         return own or parsed.title or filename
     prop = parsed.title if parsed.title and parsed.title == parsed.metadata.get("title") else None
     if prop is None:
         return parsed.title or filename
-    if _squeezed(prop) in shown_lines(parsed, own):
+    if _squeezed(prop) in shown_lines(opening, own):
         return prop
     return own or prop
 
 
-def title_line(parsed: ParsedContent) -> str | None:
-    """The line the document shows as its title (see the module docstring), or None."""
-    opening = _opening(parsed.text)
+def title_line(parsed: ParsedContent, opening: list[tuple[int, str]]) -> str | None:
+    """The line the document shows as its title (see the module docstring), or None. `opening`: its
+    first lines (`_opening`)."""
     starts = {s.start: s.path[-1] for s in parsed.sections if s.path}
-    headings = [text for _, text in sorted(starts.items()) if _title_like(text)]
-    in_opening = [line for start, line in opening if start in starts and _title_like(line)]
+    heading_first = next((line for start, line in opening if start in starts and _title_like(line)), None)
     first_line = next((line for _, line in opening if _title_like(line)), None)
-    return next(iter(in_opening), first_line) or next(iter(headings), None)
+    return heading_first or first_line or next((t for _, t in sorted(starts.items()) if _title_like(t)), None)
 
 
-def shown_lines(parsed: ParsedContent, own: str | None) -> set[str]:
+def shown_lines(opening: list[tuple[int, str]], own: str | None) -> set[str]:
     """What the document shows first, squeezed: its title line, its first lines and pairs of them."""
-    lines = [_squeezed(line) for _, line in _opening(parsed.text)]
+    lines = [_squeezed(line) for _, line in opening]
     pairs = [a + b for a, b in pairwise(lines)]
     return {*lines, *pairs} | ({_squeezed(own)} if own else set())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from kmingest.cli_common import cli_config
+from kmingest.cli_common import cli_config, fail
 from kmingest.config import Config
 from kmingest.embedding import BUILTIN, ModelProfile, default_model_dir
 from kmingest.embedding.encoder import EmbeddingError, model_folder
@@ -52,8 +52,7 @@ def fetch_cmd(ctx: click.Context, names: tuple[str, ...], everything: bool) -> N
     elif names:
         unknown = [n for n in names if n not in BUILTIN and n not in cfg.embedding.profiles]
         if unknown:
-            click.echo(f"error: unknown model(s) {', '.join(unknown)}; known: {', '.join(BUILTIN)}", err=True)
-            sys.exit(2)
+            fail(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(BUILTIN)}")
         wanted = [cfg.embedding.profile(n) for n in names]
     else:
         wanted = _configured(cfg)

@@ -47,9 +47,11 @@ def _base64_blobs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _blob_spans(text: str) -> list[tuple[int, int]]:
-    """Binary runs and base64 blobs, sorted, non-overlapping."""
-    spans = sorted([m.span() for m in _BINARY_RUN.finditer(text)] + _base64_blobs(text))
+def _blob_spans(text: str, base64_spans: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Binary runs and base64 blobs (`base64_spans` when the caller has found them), sorted, non-overlapping."""
+    if base64_spans is None:
+        base64_spans = _base64_blobs(text)
+    spans = sorted([m.span() for m in _BINARY_RUN.finditer(text)] + base64_spans)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -67,7 +69,8 @@ def binary_reason(text: str, fmt: str = "text") -> str | None:
     bad = size - len(_BAD_CHAR.sub("", text))
     if bad >= MAX_BAD_SHARE * size:
         return f"binary content: {bad / size:.0%} replacement or control characters (read as {fmt})"
-    spans = _blob_spans(text)
+    base64_spans = _base64_blobs(text)
+    spans = _blob_spans(text, base64_spans)
     covered = sum(end - start for start, end in spans)
     if not spans or covered < MAX_BLOB_SHARE * size:
         return None
@@ -78,7 +81,7 @@ def binary_reason(text: str, fmt: str = "text") -> str | None:
     rest += _visible(text, pos, size)
     if rest >= MIN_TEXT_BESIDE_BLOBS:
         return None  # a document with a large embedded blob: the blob is cut out, the text indexed
-    base64 = sum(end - start for start, end in _base64_blobs(text))
+    base64 = sum(end - start for start, end in base64_spans)
     what = "base64 blob" if base64 * 2 >= covered else "binary data"
     return f"binary content: {what}, {covered / size:.0%} of the text (read as {fmt})"
 

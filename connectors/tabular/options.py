@@ -4,7 +4,6 @@ reference is generated from it (kmingest.connectors.docs)."""
 
 from __future__ import annotations
 
-import codecs
 import re
 from pathlib import Path
 from typing import Literal
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from connectors.tabular.reader import FileLayout, TableLimits
 from kmingest.connectors.base import ConnectorOptions
+from kmingest.connectors.guard import check_name_encoding
 from kmingest.parsing.base import ParseLimits
 
 Column = str  # a column name as the header (or `columns`) spells it
@@ -101,12 +101,10 @@ class TableSpec(BaseModel):
     @field_validator("encoding")
     @classmethod
     def _codec(cls, value: str) -> str:
-        if value != "auto":
-            try:
-                codecs.lookup(value)
-            except LookupError:
-                raise ValueError(f"unknown encoding {value!r} (fix: auto, utf-8, gb18030, big5...)") from None
-        return value
+        try:
+            return check_name_encoding(value)  # the same test as the filesystem's name_encoding
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r} (fix: auto, utf-8, gb18030, big5...)") from None
 
     @field_validator("date_pattern")
     @classmethod

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import io
 import posixpath
-import re
 import zipfile
 from typing import Any
 from urllib.parse import unquote
 
-from bs4 import BeautifulSoup
 from lxml import etree
 
 from kmingest.models import ParsedContent
@@ -24,11 +22,10 @@ from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash
 from kmingest.parsing.encoding import decode_text
 from kmingest.parsing.guard import parse_zip_xml
-from kmingest.parsing.html import _Walker
+from kmingest.parsing.html import add_document
 
 _CONTAINER = "META-INF/container.xml"
 _ENCRYPTION = "META-INF/encryption.xml"
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HTML_TYPES = {"application/xhtml+xml", "text/html", "application/x-dtbook+xml"}
 
 
@@ -90,8 +87,7 @@ def parse_epub(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent
         for chapter in chapters:
             if chapter not in names:
                 continue  # a spine entry pointing nowhere: skip it, keep the book
-            markup = _XML_DECL.sub("", decode_text(archive.read(chapter)), count=1)
-            _Walker(builder).walk(BeautifulSoup(markup, "lxml"))
+            add_document(builder, decode_text(archive.read(chapter)))
             builder.leave_sections()  # a chapter's headings do not run on into the next chapter
     metadata = _metadata(opf)
     metadata["chapters"] = len(chapters)

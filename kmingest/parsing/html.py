@@ -189,8 +189,17 @@ class _Walker:
         self.flush()
 
 
+def _soup(markup: str) -> BeautifulSoup:
+    return BeautifulSoup(_XML_DECL.sub("", markup, count=1), "lxml")  # XHTML's declaration upsets bs4
+
+
+def add_document(builder: TextBuilder, markup: str) -> None:
+    """Add the blocks of one HTML / XHTML document to `builder` (h1-h6 open sections), e.g. an epub chapter."""
+    _Walker(builder).walk(_soup(markup))
+
+
 def html_to_content(markup: str, limits: ParseLimits, doc_type: str = "html") -> ParsedContent:
-    soup = BeautifulSoup(_XML_DECL.sub("", markup, count=1), "lxml")  # XHTML's declaration upsets bs4
+    soup = _soup(markup)
     head = soup.head
     title_tag = head.find("title") if head is not None else None
     title = squash(title_tag.get_text(" ")) if isinstance(title_tag, Tag) else ""

@@ -76,9 +76,7 @@ class EmbeddedScope:
         self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
     ) -> tuple[int, Facets]:
         members = _members(lexical, nearest)
-        return self.snap.groups.count(members, self.by_group), self.snap.facets(
-            members.tolist(), self.by_group
-        )
+        return self.snap.groups.count(members, self.by_group), self.snap.facets(members, self.by_group)
 
     def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
                      semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
@@ -141,5 +139,6 @@ class EmbeddedScope:
         groups, by_group = self.snap.groups, self.by_group
         ranges = [groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)), by_group)
                   for lo, hi in request.count_ranges]  # fmt: skip
-        return SearchResult(hits=hits, total=groups.count(np.flatnonzero(self.mask), by_group),
-                            facets=self.snap.facets(ranked, by_group), range_counts=ranges if request.count_ranges else None)  # fmt: skip
+        readable = np.flatnonzero(self.mask)  # the same documents as `ranked`: counts need no order
+        return SearchResult(hits=hits, total=groups.count(readable, by_group),
+                            facets=self.snap.facets(readable, by_group), range_counts=ranges if request.count_ranges else None)  # fmt: skip

@@ -185,9 +185,12 @@ class Snapshot:
         """Readable documents, newest first (undated last), then in index order."""
         idx = np.flatnonzero(mask)
         ts = np.nan_to_num(self.updated_ts[idx], nan=-np.inf)
-        return [int(i) for i in idx[np.lexsort((idx, -ts))]]
+        ranked: list[int] = idx[np.lexsort((idx, -ts))].tolist()
+        return ranked
 
-    def facets(self, members: Sequence[int], by_group: bool = True) -> dict[str, list[tuple[str, int]]]:
+    def facets(
+        self, members: Sequence[int] | IntArray, by_group: bool = True
+    ) -> dict[str, list[tuple[str, int]]]:
         """Per facet value: the duplicate groups (by_group False: documents) among `members` with a
         document of that value."""
         out: dict[str, list[tuple[str, int]]] = {}

@@ -46,6 +46,23 @@ class IndexConfig(_Strict):
     url: str = "http://127.0.0.1:9200"
     index_prefix: str = "kmingest"
     verify_certs: bool = True
+    shards: int = Field(default=1, ge=1, le=1024)  # Elasticsearch: primary shards of each new index
+    replicas: int = Field(default=0, ge=0, le=16)  # Elasticsearch: copies of each shard (1+ on a cluster)
+
+
+class StateConfig(_Strict):
+    """Where pipeline state (checkpoints, hashes, run history, dead letters) and the embedding cache live."""
+
+    backend: Literal["sqlite", "postgres", "elasticsearch"] = "sqlite"  # sqlite: files in state_dir
+    url_env: str = "KMINGEST_STATE_URL"  # postgres: env variable holding the DSN (it carries a password)
+
+
+class StagingConfig(_Strict):
+    """Where a staged (Airflow) run keeps its batches between tasks."""
+
+    url: str | None = None  # a folder or an fsspec URL (s3://bucket/kmingest, file:///mnt/shared); default
+    # <state_dir>/staging: fine on one machine, not with workers on several hosts
+    retention_days: float = Field(default=7, gt=0)  # staged batches of failed runs are removed after this
 
 
 class ProfileConfig(_Strict):
@@ -311,11 +328,14 @@ class CoverageConfig(_Strict):
     attribute_problems: bool = True  # file problems by the department/type/ACL kept in state; false: unknown
     query_window_days: int = Field(default=30, ge=1)  # search analytics over the last N days of the query log
     top_queries: int = Field(default=20, ge=1, le=1000)  # rows per query list in the report
+    pilot_departments: tuple[str, ...] = ()  # the rollout's pilot; the report compares them with the rest
 
 
 class Config(_Strict):
     state_dir: Path = Path(".kmingest")
     index: IndexConfig = IndexConfig()
+    state: StateConfig = StateConfig()
+    staging: StagingConfig = StagingConfig()
     embedding: EmbeddingConfig = EmbeddingConfig()
     chunking: ChunkingConfig = ChunkingConfig()
     limits: LimitsConfig = LimitsConfig()

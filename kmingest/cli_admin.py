@@ -133,7 +133,7 @@ def reindex(ctx: click.Context) -> None:
         fail("reindex is for index.backend: elasticsearch; for the embedded index set a new "
              "index.path and run `kmingest ingest --all --full`")  # fmt: skip
     client = make_client(cfg.index)
-    layout = Layout(client, cfg.index.index_prefix)
+    layout = Layout(client, cfg.index.index_prefix, cfg.index.shards, cfg.index.replicas)
     old = layout.current_version()
     new = (old or 0) + 1
     layout.drop_version(new)  # a leftover of an earlier, failed reindex

@@ -31,7 +31,8 @@ def open_index(config: Config) -> IndexBackend:
     from kmingest.index.elastic import ElasticIndex
     from kmingest.index.es_schema import make_client
 
-    return ElasticIndex(make_client(config.index), config.index.index_prefix)
+    cfg = config.index
+    return ElasticIndex(make_client(cfg), cfg.index_prefix, shards=cfg.shards, replicas=cfg.replicas)
 
 
 REEMBED_FIX = (

@@ -54,9 +54,16 @@ class ElasticIndex:
     """Reads and writes through the aliases; with `version`, writes into that physical version instead
     (what `kmingest reindex` builds before it swaps the aliases)."""
 
-    def __init__(self, client: Elasticsearch, prefix: str, version: int | None = None) -> None:
+    def __init__(
+        self,
+        client: Elasticsearch,
+        prefix: str,
+        version: int | None = None,
+        shards: int = 1,
+        replicas: int = 0,
+    ) -> None:
         self.client = client
-        self.layout = Layout(client, prefix)
+        self.layout = Layout(client, prefix, shards, replicas)
         self.version = version
         name = self.layout.alias if version is None else (lambda kind: self.layout.physical(kind, version))
         self.chunks = name("chunks")

@@ -56,9 +56,11 @@ def make_client(cfg: IndexConfig) -> Elasticsearch:
 class Layout:
     """Names of the aliases and the physical indices behind them."""
 
-    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+    def __init__(self, client: Elasticsearch, prefix: str, shards: int = 1, replicas: int = 0) -> None:
         self.client = client
         self.prefix = prefix
+        self.shards = shards  # index.shards / index.replicas: written into each index created here
+        self.replicas = replicas
 
     def alias(self, kind: str) -> str:
         return f"{self.prefix}-{kind}"
@@ -83,7 +85,12 @@ class Layout:
             if kind == "chunks":
                 body["mappings"]["_meta"] = {"spaces": dict(spaces), "index_id": index_id, "version": version}
             physical = f"{self.alias(kind)}-v{version}"
-            self.client.indices.create(index=physical, settings=body["settings"], mappings=body["mappings"])
+            settings = {
+                **body["settings"],
+                "number_of_shards": self.shards,
+                "number_of_replicas": self.replicas,
+            }
+            self.client.indices.create(index=physical, settings=settings, mappings=body["mappings"])
             actions.append({"add": {"index": physical, "alias": self.alias(kind)}})
         if point_aliases:
             self.client.indices.update_aliases(actions=actions)

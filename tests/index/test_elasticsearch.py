@@ -54,3 +54,34 @@ def test_an_index_created_before_fingerprints_is_searched_then_written_and_colla
     index_docs(writer, embedder, COPIES)
     after = query(backend, embedder, "forklift licence", caller=HANA_HR, mode="bm25")
     assert len([h for h in after.hits if h.external_id != "fleet"]) == 1 and after.total == 2
+
+
+def test_index_shards_and_replicas_from_config_are_written_into_both_indices(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kmingest.config import parse_config
+    from kmingest.workspace import open_index
+
+    prefix = f"kmingest-shards-{uuid.uuid4().hex[:8]}"
+    cfg = parse_config(
+        {
+            "index": {
+                "backend": "elasticsearch",
+                "url": ES_URL,
+                "index_prefix": prefix,
+                "shards": 2,
+                "replicas": 0,
+            }
+        },
+        tmp_path / "kmingest.yaml",
+    )
+    index = open_index(cfg)
+    assert isinstance(index, ElasticIndex)
+    try:
+        index.layout.create({"space": 4})
+        for kind in ("chunks", "documents"):
+            settings = index.client.indices.get_settings(index=index.layout.alias(kind))
+            (body,) = settings.values()
+            assert body["settings"]["index"]["number_of_shards"] == "2"
+            assert body["settings"]["index"]["number_of_replicas"] == "0"
+    finally:
+        index.layout.drop()
+        index.close()

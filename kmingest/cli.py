@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from kmingest.cli_admin import connectors, reindex, samples
+from kmingest.cli_admin import connectors, reindex
 from kmingest.cli_common import cli as cli  # re-exported: `from kmingest.cli import cli`
 from kmingest.cli_common import cli_config, fail
 from kmingest.cli_models import models
@@ -257,7 +257,6 @@ def main() -> None:
 
 
 cli.add_command(connectors)
-cli.add_command(samples)
 cli.add_command(reindex)
 cli.add_command(report)
 cli.add_command(serve)

@@ -1,4 +1,4 @@
-"""Admin commands of the CLI: `kmingest connectors list|validate|preview` and `kmingest samples generate`.
+"""Admin commands of the CLI: `kmingest connectors list|validate|preview` and `kmingest reindex`.
 Registered on the main group in kmingest.cli."""
 
 from __future__ import annotations
@@ -146,22 +146,3 @@ def reindex(ctx: click.Context) -> None:
             layout.drop_version(old)
         ws.state.bind_index(ElasticIndex(client, cfg.index.index_prefix).index_id)
     click.echo(f"aliases now point at v{new}" + (f"; v{old} deleted" if old is not None else ""))
-
-
-@click.group()
-def samples() -> None:
-    """Sample ERP/CRM/OA exports for demos, tests and benchmarks."""
-
-
-@samples.command()
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("samples"), show_default=True
-)
-@click.option("--scale", type=click.IntRange(1, 10_000), default=1, show_default=True)
-@click.option("--seed", type=int, default=42, show_default=True)
-def generate(out: Path, scale: int, seed: int) -> None:
-    """Write deterministic exports (OUT/erp, OUT/crm, OUT/oa, OUT/expected.json)."""
-    from kmingest.samplegen import generate as run
-
-    counts = run(out, scale=scale, seed=seed)
-    click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from kmingest.samplegen import crm, erp, oa
-from kmingest.samplegen.truth import counts, write_expected
+from samplegen import crm, erp, oa
+from samplegen.truth import counts, write_expected
 
 __all__ = ["SYSTEMS", "generate"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kmingest.samplegen.rand import Rand
+from samplegen.rand import Rand
 
 BAD_DATE = "2024-13-45"  # OA publishDate with month 13 and day 45
 INVALID_GB18030 = b"\xff\xff"  # 0xFF never starts a GB18030 sequence

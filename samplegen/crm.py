@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from kmingest.samplegen import phrases as ph
-from kmingest.samplegen import probes
-from kmingest.samplegen import text as t
-from kmingest.samplegen.broken import cut_json
-from kmingest.samplegen.office import csv_line
-from kmingest.samplegen.rand import Rand, iso_time
-from kmingest.samplegen.truth import SystemTruth
+from samplegen import phrases as ph
+from samplegen import probes
+from samplegen import text as t
+from samplegen.broken import cut_json
+from samplegen.office import csv_line
+from samplegen.rand import Rand, iso_time
+from samplegen.truth import SystemTruth
 
 ACCOUNTS_HEADER = (
     "account_id",

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kmingest.samplegen import phrases as ph
-from kmingest.samplegen import probes
-from kmingest.samplegen import text as t
-from kmingest.samplegen.broken import poison_gb18030
-from kmingest.samplegen.office import csv_line, xlsx_bytes
-from kmingest.samplegen.rand import CST, Rand, erp_time
-from kmingest.samplegen.truth import SystemTruth
+from samplegen import phrases as ph
+from samplegen import probes
+from samplegen import text as t
+from samplegen.broken import poison_gb18030
+from samplegen.office import csv_line, xlsx_bytes
+from samplegen.rand import CST, Rand, erp_time
+from samplegen.truth import SystemTruth
 
 MATERIALS_HEADER = ("物料编码", "物料名称", "规格型号", "单位", "工厂", "责任部门", "备注", "更新时间")
 SUPPLIERS_HEADER = ("供应商编码", "供应商名称", "质量评级", "质量备注", "联系人", "责任部门", "更新时间")

@@ -15,15 +15,15 @@ from datetime import date, datetime, time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from kmingest.samplegen import broken, probes
-from kmingest.samplegen import phrases as ph
-from kmingest.samplegen import text as t
-from kmingest.samplegen.oa_docs import BUILDERS, Doc, sender
-from kmingest.samplegen.oa_text import ANNOUNCEMENTS, MEETINGS, POLICIES, PROCESSES, PUBLIC, Allow, Topic
-from kmingest.samplegen.office import TRACKER, docx_bytes, eml_bytes, html_bytes, xlsx_bytes
-from kmingest.samplegen.pdf import pdf_document
-from kmingest.samplegen.rand import CST, Rand
-from kmingest.samplegen.truth import SystemTruth
+from samplegen import broken, probes
+from samplegen import phrases as ph
+from samplegen import text as t
+from samplegen.oa_docs import BUILDERS, Doc, sender
+from samplegen.oa_text import ANNOUNCEMENTS, MEETINGS, POLICIES, PROCESSES, PUBLIC, Allow, Topic
+from samplegen.office import TRACKER, docx_bytes, eml_bytes, html_bytes, xlsx_bytes
+from samplegen.pdf import pdf_document
+from samplegen.rand import CST, Rand
+from samplegen.truth import SystemTruth
 
 OA_FILES_PER_SCALE, OA_FILE_CAP = 80, 2000
 TOPICS = {"公告": ANNOUNCEMENTS, "制度": POLICIES, "会议纪要": MEETINGS, "流程": PROCESSES}

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from kmingest.samplegen import phrases as ph
-from kmingest.samplegen import text as t
-from kmingest.samplegen.oa_text import GENERIC_RULES, NOTICE_LINES, Topic
-from kmingest.samplegen.rand import LAST_DAY, Rand
+from samplegen import phrases as ph
+from samplegen import text as t
+from samplegen.oa_text import GENERIC_RULES, NOTICE_LINES, Topic
+from samplegen.rand import LAST_DAY, Rand
 
 
 @dataclass

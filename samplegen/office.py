@@ -24,8 +24,8 @@ from typing import Any
 from docx import Document
 from openpyxl import Workbook
 
-from kmingest.samplegen import text as t
-from kmingest.samplegen.oa_docs import Doc
+from samplegen import text as t
+from samplegen.oa_docs import Doc
 
 _CORE_DATE = re.compile(r"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 TRACKER = "rtPortalTelemetryBeacon"  # only ever inside <script>: must never reach the index

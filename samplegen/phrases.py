@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kmingest.samplegen import text as t
-from kmingest.samplegen.rand import Rand
+from samplegen import text as t
+from samplegen.rand import Rand
 
 
 def person(r: Rand) -> str:

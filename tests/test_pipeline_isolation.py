@@ -20,8 +20,8 @@ from kmingest.config import Config
 from kmingest.index.base import Caller, SearchRequest
 from kmingest.models import Chunk, Document, SourceRecord, document_id
 from kmingest.parsing import ParseLimits
-from kmingest.samplegen.pdf import assemble_pdf
 from kmingest.workspace import Workspace
+from samplegen.pdf import assemble_pdf
 from tests.parsing.test_normalize import fits_like
 from tests.test_pipeline import FailingIndex, folder, make_config, titles  # noqa: F401  (the same small folder)
 

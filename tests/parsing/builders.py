@@ -10,7 +10,7 @@ from docx import Document
 from openpyxl import Workbook
 from pypdf import PdfReader, PdfWriter
 
-from kmingest.samplegen.pdf import assemble_pdf
+from samplegen.pdf import assemble_pdf
 
 
 def policy_docx() -> bytes:

@@ -18,7 +18,7 @@ from kmingest.parsing import parse_bytes
 from kmingest.parsing.mailbox import read_headers
 from kmingest.parsing.ooxml_package import w3cdtf
 from kmingest.parsing.pdf import pdf_date
-from kmingest.samplegen.pdf import assemble_pdf
+from samplegen.pdf import assemble_pdf
 
 from .compound_files import compound_file
 from .office_builders import with_member

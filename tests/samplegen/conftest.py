@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kmingest.samplegen import generate
+from samplegen import generate
 
 from .readers import all_text
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kmingest.samplegen import SYSTEMS, erp, generate
+from samplegen import SYSTEMS, erp, generate
 
 from .readers import tree
 
@@ -41,7 +41,7 @@ def test_scale_must_be_positive(tmp_path: Path) -> None:
 def test_checked_in_samples_equal_a_fresh_generate(out: Path) -> None:
     """samples/{erp,crm,oa} + samples/expected.json are generated, never edited by hand.
 
-    To refresh them: python -c "from pathlib import Path; from kmingest.samplegen import generate; generate(Path('samples'))"
+    To refresh them: python -m samplegen --out samples
     """
     fresh = tree(out)
     checked_in = {

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from kmingest.parsing import ParseError, parse_bytes
-from kmingest.samplegen import erp
-from kmingest.samplegen.office import TRACKER
+from samplegen import erp
+from samplegen.office import TRACKER
 
 from .readers import csv_rows, jsonl_lines, xlsx_groups
 

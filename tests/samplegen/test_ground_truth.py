@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from kmingest.samplegen.truth import REASONS
+from samplegen.truth import REASONS
 
 from .readers import csv_rows, jsonl_lines, jsonl_objects, xlsx_groups
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kmingest.samplegen import generate, oa
+from samplegen import generate, oa
 
 from .readers import csv_rows, jsonl_lines, xlsx_groups
 

@@ -3,8 +3,8 @@ session key and store, the sign-in throttle, API tokens, the proxy secret, the t
 and the template environment. `create_app` builds one `Portal` and keeps it on `app.state.portal`; routes
 and dependencies reach it through `get_portal(request)`.
 
-Secrets (session key, API tokens, proxy secret) are read from the environment variables the config names,
-never from the config file, and are never logged. A session key or proxy secret shorter than 32 bytes stops
+Secrets (session key, API tokens, proxy secret, the query log's searcher key) are read from the environment
+variables the config names, never from the config file, and are never logged. A session key or proxy secret shorter than 32 bytes stops
 the start with `SecretError` naming the variable and the fix (a short key can be recovered from a cookie).
 """
 
@@ -25,7 +25,7 @@ from starlette.requests import Request
 from kmingest.config import Config, ConfigError, PortalConfig
 from kmingest.portal.sessions import SessionStore, sessions_path
 from kmingest.portal.throttle import Network, SignInThrottle, trusted_networks
-from kmingest.querylog import QueryLog, query_log_path
+from kmingest.querylog import QueryLog, query_log_path, searcher_id
 from kmingest.workspace import Workspace
 
 log = logging.getLogger("kmingest.portal")
@@ -33,6 +33,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 MIN_SECRET_BYTES = 32
 SECRET_FIX = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+SEARCHER_KEY_ENV = "KMINGEST_SEARCHER_KEY"  # keys the query log's pseudonymous searcher ids (querylog.py)
 
 
 class SecretError(ConfigError):
@@ -60,6 +61,14 @@ def session_secret(env_name: str) -> bytes:
         env_name,
     )
     return secrets.token_bytes(32)
+
+
+def searcher_key(session_key: bytes) -> bytes:
+    """The key of the query log's searcher ids: $KMINGEST_SEARCHER_KEY (at least 32 bytes) if set, else the
+    session key. A dedicated key keeps the ids (and so the monthly active-searcher counts) stable when the
+    session key is rotated to sign everyone out."""
+    value = os.environ.get(SEARCHER_KEY_ENV, "")
+    return check_secret(SEARCHER_KEY_ENV, value, "the environment") if value else session_key
 
 
 def proxy_secret(cfg: PortalConfig) -> bytes | None:
@@ -133,6 +142,7 @@ class Portal:
     proxy_secret: bytes | None = None
     trusted_proxies: tuple[Network, ...] = ()
     zone: tzinfo = UTC  # the year facet's calendar (portal.timezone)
+    searcher_key: bytes = b""  # keys the query log's searcher ids (searcher_key()); empty: the session key
     owns_workspace: bool = False
     extra_nav: list[tuple[str, str]] = field(default_factory=list)  # (label, path) for KM leads
 
@@ -153,8 +163,12 @@ class Portal:
             sessions=SessionStore(sessions_path(config.state_dir)),
             throttle=SignInThrottle(sessions_path(config.state_dir), cfg.sign_in_limits),
             proxy_secret=from_proxy, trusted_proxies=trusted_networks(cfg), zone=portal_zone(cfg.timezone),
-            owns_workspace=workspace is None,
+            owns_workspace=workspace is None, searcher_key=searcher_key(secret),
         )  # fmt: skip
+
+    def searcher(self, user_name: str) -> str:
+        """The pseudonym the query log keeps for this user (never the name)."""
+        return searcher_id(self.searcher_key or self.secret, user_name)
 
     def purge_query_log(self) -> int:
         removed = self.querylog.purge(self.config.portal.query_log_retention_days)

@@ -2,7 +2,9 @@
 
 params + PortalUser -> kmingest.search.SearchService.semantic (the model of the query's script, its floor)
                     -> index.search(caller=user.caller) -> SearchOutcome
-                    -> QueryLog.record(department, query, filters, count, latency)      (never the user name)
+                    -> QueryLog.record(departments, searcher pseudonym, query, filters, count, latency)
+                       (never the user name)
+hits -> index.get_document(caller=user.caller) -> experts.rank_experts -> "People who wrote about this"
 doc id + PortalUser -> index.get_document(caller=user.caller) -> dict | None (None: unknown OR forbidden)
                     -> QueryLog.record_click(qid, doc id) when opened from a logged search
 
@@ -142,8 +144,17 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     latency_ms = (time.perf_counter() - started) * 1000
     query_id = None
     if params.q and user.logs_queries:  # not for a search a link from another site opened
-        query_id = portal.querylog.record(user.department, params.q, params.filters_for_log(), result.total,
-                                          latency_ms, mode=params.mode, owner=user.owner)  # fmt: skip
+        query_id = portal.querylog.record(
+            user.department,
+            params.q,
+            params.filters_for_log(),
+            result.total,
+            latency_ms,
+            mode=params.mode,
+            owner=user.owner,
+            departments=user.departments,
+            searcher=portal.searcher(user.name),
+        )
     return SearchOutcome(params, result, years, query_id, latency_ms)
 
 

@@ -1,5 +1,16 @@
 # kmingest image: the library, the connectors, the DAGs and Airflow 3 (used by every service of
 # docker-compose.yml except Elasticsearch and Postgres). Build: docker build -t kmingest .
+
+# stage 1: the wheel, built from the package sources only (mappings/ goes in as package data)
+FROM python:3.11-slim AS wheel
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY kmingest kmingest
+COPY connectors connectors
+COPY mappings mappings
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
+# stage 2: the image, with kmingest installed from that wheel like any other package (no source tree)
 FROM python:3.11-slim
 
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 \
@@ -17,12 +28,9 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 RUN pip install --index-url "$TORCH_INDEX" torch
 
 WORKDIR /opt/kmingest
-COPY pyproject.toml README.md ./
-COPY kmingest kmingest
-COPY connectors connectors
-COPY mappings mappings
-# editable: the ES backend reads mappings/ from the source tree
-RUN pip install -e ".[airflow]" "apache-airflow-providers-postgres"
+COPY --from=wheel /wheels /tmp/wheels
+RUN pip install "$(ls /tmp/wheels/kmingest-*.whl)[airflow]" "apache-airflow-providers-postgres" \
+ && rm -rf /tmp/wheels
 
 COPY dags dags
 COPY docker docker

@@ -1,4 +1,5 @@
-"""Elasticsearch index layout: mappings from mappings/*.json (the single source of truth), versioned
+"""Elasticsearch index layout: mappings from mappings/*.json (the single source of truth, shipped in the
+wheel as package data kmingest/index/mappings/, a link to the top-level folder in a checkout), versioned
 physical indices behind aliases (`<prefix>-chunks` -> `<prefix>-chunks-v<N>`), one dense_vector field per
 vector space (model profile) made from the mapping's `vector` template, the spaces recorded in the chunk
 index's _meta, and the client built from config plus credentials from the environment. Both kinds carry a
@@ -13,14 +14,15 @@ import os
 import re
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from kmingest.config import IndexConfig
 
-MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
+MAPPINGS_DIR: Traversable = files("kmingest.index") / "mappings"  # package data: works from a wheel too
 KINDS = ("chunks", "documents")
 FINGERPRINT = {"type": "keyword"}  # the text fingerprint of the document (index/base.py group_fingerprint)
 

@@ -3,9 +3,10 @@
 Chunks and documents live in two aliased indices (index/es_schema.py). Writes are bulk requests with
 retries and exponential backoff on 429; any item that still fails raises, so nothing is dropped silently
 and the pipeline does not advance its checkpoint. Search runs the shared sequence (index/hybrid.py) over
-index/elastic_search.py: a BM25 query and a kNN query on the query's vector field, each with the filters
-and the caller's ACL, fused client-side (no licensed features); totals and facets come from one
-aggregation request over the union of both, also ACL-filtered. Snippets use the same highlighter as the
+index/elastic_search.py in two `_msearch` round trips: a BM25 query and a kNN query on the query's vector
+field, each with the filters and the caller's ACL, fused client-side (no licensed features); then the
+page's chunks, their copies, and the totals, facets and range counts from one aggregation over the union
+of both, also ACL-filtered. Snippets use the same highlighter as the
 embedded backend. Every document and chunk carries its text `fingerprint` (keyword) for collapsing
 duplicates; an index created before it gets the field added to its mapping on the first write
 (`Layout.add_fingerprint`), and its older documents count as groups of their own until `kmingest reindex`.
@@ -38,7 +39,7 @@ from kmingest.index.base import (
     spaces_mismatch,
     text_fingerprint,
 )
-from kmingest.index.elastic_search import ElasticScope
+from kmingest.index.elastic_search import ElasticScope, MissingIndex
 from kmingest.index.es_schema import Layout, vector_field
 from kmingest.index.hybrid import run_search
 from kmingest.models import PUBLIC, chunk_id
@@ -208,10 +209,12 @@ class ElasticIndex:
     def search(
         self, request: SearchRequest, caller: Caller, semantic: SemanticQuery | None = None
     ) -> SearchResult:
-        if not self._exists():
-            return SearchResult(hits=[], total=0, facets={f: [] for f in FACET_FIELDS})
         flt = self._filters(request.filters, caller)
-        return run_search(ElasticScope(self, flt, request), request, semantic)
+        try:  # two round trips (index/elastic_search.py); no existence check before them
+            return run_search(ElasticScope(self, flt, request), request, semantic)
+        except MissingIndex:
+            ranges = [0] * len(request.count_ranges) if request.count_ranges else None
+            return SearchResult(hits=[], total=0, facets={f: [] for f in FACET_FIELDS}, range_counts=ranges)
 
     @staticmethod
     def _hit(src: dict[str, Any], query: str, score: float) -> SearchHit:

@@ -1,10 +1,18 @@
-"""One search of the Elasticsearch index (index/elastic.py): the primitive questions of the shared hybrid
-sequence (index/hybrid.py `Scope`) as ES requests, each with the filters and the caller's ACL as filters.
+"""One search of the Elasticsearch index (index/elastic.py): the two steps of the shared hybrid sequence
+(index/hybrid.py `Scope`) as two `_msearch` round trips, every search in them with the filters and the
+caller's ACL as filters.
+
+1. `retrieve`: the lexical matches (collapsed to the best chunk per document, `lexical_k` deep), the
+   nearest documents (kNN collapsed on doc_id) and, for SearchRequest.count_ranges with a semantic query,
+   the nearest documents within each range (what that range's filter would give: not a split).
+2. `result`: the page's chunks (their text for the snippet), the other copies of the page's documents and
+   one aggregation for the total, the facets and every range count.
+A browse (no query) is a sorted search on the document index carrying the aggregations, then one
+`_msearch` for the page's texts and copies.
 
 Duplicates: a document's group is its `fingerprint` keyword (index/base.py `group_fingerprint`), read
-with the lexical and nearest matches; a document without one (no text, or written before fingerprints)
-is a group of its own. Counts are groups: distinct fingerprints plus the documents without one. The copies
-under a hit come from one request on the document index for the page's fingerprints.
+with the matches; a document without one (no text, or written before fingerprints) is a group of its own.
+Counts are groups: distinct fingerprints plus the documents without one.
 """
 
 from __future__ import annotations
@@ -12,23 +20,73 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from elasticsearch import Elasticsearch
+
 from kmingest.index.base import (
-    FACET_FIELDS,
     DateRange,
+    IndexError_,
     Location,
-    SearchHit,
     SearchRequest,
     SearchResult,
     SemanticQuery,
 )
 from kmingest.index.es_schema import vector_field
-from kmingest.index.hybrid import Copies, Facets, Key, Match, collapse, with_copies
+from kmingest.index.groups import count_aggs, facets_of, group_aggs, groups_in
+from kmingest.index.hybrid import Copies, Entry, Key, Match, collapse, with_copies
 
 if TYPE_CHECKING:
     from kmingest.index.elastic import ElasticIndex
 
 LOCATION_FIELDS = ["doc_id", "title", "source", "system", "department", "external_id", "url"]
+MATCH_FIELDS = ["doc_id", "fingerprint"]  # what the rankings carry: enough to fold duplicates
 MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
+NEWEST_FIRST = [{"updated_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
+Search = tuple[str, dict[str, Any]]  # (index, body) of one search in an _msearch
+
+
+class SearchFailed(IndexError_):
+    """Elasticsearch answered one search of an _msearch with an error (named by its type and reason)."""
+
+
+class MissingIndex(SearchFailed):
+    """The index does not exist (yet): nothing was ever written."""
+
+
+def msearch(client: Elasticsearch, searches: Sequence[Search]) -> list[dict[str, Any]]:
+    """The searches in one round trip, answered in order; an error in any of them raises SearchFailed."""
+    if not searches:
+        return []
+    lines: list[dict[str, Any]] = []
+    for index, body in searches:
+        lines += [{"index": index}, body]
+    answers: list[dict[str, Any]] = list(client.msearch(searches=lines)["responses"])
+    for answer in answers:
+        if "error" in answer:
+            error = answer["error"]
+            kind = error.get("type", "error") if isinstance(error, dict) else "error"
+            reason = error.get("reason", "") if isinstance(error, dict) else str(error)
+            failure = MissingIndex if kind == "index_not_found_exception" else SearchFailed
+            raise failure(f"Elasticsearch search failed: {kind}: {reason}")
+    return answers
+
+
+def msearch_some(client: Elasticsearch, searches: Sequence[Search | None]) -> list[dict[str, Any] | None]:
+    """`msearch` of the searches that are there; None answers the ones that are not."""
+    answers = iter(msearch(client, [s for s in searches if s is not None]))
+    return [next(answers) if s is not None else None for s in searches]
+
+
+def ids_search(index: str, ids: Sequence[str], source: Any) -> Search | None:
+    """The stored fields of these documents (or chunks), as one search of an _msearch (no mget)."""
+    return (
+        (index, {"query": {"ids": {"values": list(ids)}}, "size": len(ids), "_source": source})
+        if ids
+        else None
+    )
+
+
+def sources_of(answer: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    return {h["_id"]: h["_source"] for h in answer["hits"]["hits"]} if answer is not None else {}
 
 
 def date_range_filter(date_range: DateRange) -> dict[str, Any]:
@@ -37,41 +95,12 @@ def date_range_filter(date_range: DateRange) -> dict[str, Any]:
     return {"range": {"updated_at": {k: v.isoformat() for k, v in (("gte", lo), ("lte", hi)) if v}}}
 
 
-def group_aggs(by_group: bool, precision: int = 3000) -> dict[str, Any]:
-    """Sub-aggregations that count duplicate groups: distinct fingerprints + documents without one
-    (by_group False: documents)."""
-    if not by_group:
-        return {"fingerprints": {"cardinality": {"field": "doc_id", "precision_threshold": precision}},
-                "alone": {"filter": {"match_none": {}}, "aggs": {"docs": {"value_count": {"field": "doc_id"}}}}}  # fmt: skip
-    return {"fingerprints": {"cardinality": {"field": "fingerprint", "precision_threshold": precision}},
-            "alone": {"filter": {"bool": {"must_not": {"exists": {"field": "fingerprint"}}}},
-                      "aggs": {"docs": {"cardinality": {"field": "doc_id", "precision_threshold": precision}}}}}  # fmt: skip
+def any_of(clauses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"should": list(clauses), "minimum_should_match": 1}} if clauses else {"match_none": {}}
 
 
-def groups_in(bucket: dict[str, Any]) -> int:
-    return int(bucket["fingerprints"]["value"]) + int(bucket["alone"]["docs"]["value"])
-
-
-def facet_aggs(by_group: bool) -> dict[str, Any]:
-    return {f: {"terms": {"field": f, "size": 100}, "aggs": group_aggs(by_group)} for f in FACET_FIELDS}
-
-
-def count_aggs(by_group: bool) -> dict[str, Any]:
-    """The facets and the total, in duplicate groups."""
-    return {
-        **facet_aggs(by_group),
-        "total": {"filter": {"match_all": {}}, "aggs": group_aggs(by_group, 40000)},
-    }
-
-
-def ranges_agg(ranges: Sequence[DateRange], by_group: bool) -> dict[str, Any]:
-    """Duplicate groups within each date range (SearchRequest.count_ranges), one bucket per range."""
-    return {"filters": {"filters": [date_range_filter(r) for r in ranges]}, "aggs": group_aggs(by_group)}
-
-
-def facets_of(aggs: dict[str, Any]) -> Facets:
-    return {f: sorted(((b["key"], groups_in(b)) for b in aggs[f]["buckets"]), key=lambda p: (-p[1], p[0]))
-            for f in FACET_FIELDS}  # fmt: skip
+def docs_in(matches: Sequence[Match]) -> list[dict[str, Any]]:
+    return [{"terms": {"doc_id": [d for d, _, _ in matches]}}] if matches else []
 
 
 class ElasticScope:
@@ -81,136 +110,190 @@ class ElasticScope:
         self.index, self.client, self.flt, self.request = index, index.client, flt, request
         self._fingerprint: dict[str, str | None] = {}  # doc_id -> fingerprint, of every match seen
         self.by_group = request.collapse_duplicates
+        self._ranged: list[list[Match]] | None = None  # per count range: its own nearest documents
 
     def _seen(self, source: dict[str, Any]) -> str:
         self._fingerprint[source["doc_id"]] = source.get("fingerprint")
         return str(source["doc_id"])
 
-    def lexical(self, query: str) -> list[Match]:
-        lexical_q = self.index._lexical_query(query)
-        if lexical_q is None:
-            return []
-        resp = self.client.search(index=self.index.chunks, query={"bool": {"must": lexical_q, "filter": self.flt}},
-                                  collapse={"field": "doc_id"}, size=self.request.lexical_k,
-                                  source_includes=["doc_id", "fingerprint"])  # fmt: skip
-        return [(self._seen(h["_source"]), h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
+    def _knn(self, semantic: SemanticQuery, flt: list[dict[str, Any]], k: int, chunks: int) -> dict[str, Any]:
+        """The k nearest documents among the `chunks` nearest chunks (collapsed on doc_id)."""
+        knn = {
+            "field": vector_field(semantic.space),
+            "query_vector": [float(x) for x in semantic.vector],
+            "k": chunks,
+            "num_candidates": min(10_000, max(100, 2 * chunks)),
+            "filter": flt,
+        }
+        if semantic.min_similarity is not None:
+            knn["similarity"] = semantic.min_similarity  # the raw cosine similarity, as embedded
+        return {"knn": knn, "collapse": {"field": "doc_id"}, "size": k, "_source": MATCH_FIELDS}
 
-    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
-        """k distinct documents: asks for more chunks until k documents are found or the space runs out."""
-        want = k * 4
+    def _nearest(
+        self, answer: dict[str, Any], semantic: SemanticQuery, flt: list[dict[str, Any]], k: int, chunks: int
+    ) -> list[Match]:
+        """k distinct documents: asks for more chunks (another round trip) while the nearest chunks hold
+        fewer than k documents and the space has more."""
         while True:
-            knn = {"field": vector_field(semantic.space), "query_vector": [float(x) for x in semantic.vector],
-                   "k": want, "num_candidates": min(10_000, max(100, 2 * want)), "filter": self.flt}  # fmt: skip
-            if semantic.min_similarity is not None:
-                knn["similarity"] = semantic.min_similarity  # the raw cosine similarity, as embedded
-            resp = self.client.search(index=self.index.chunks, knn=knn, size=want,
-                                      source_includes=["doc_id", "fingerprint"])  # fmt: skip
-            found: dict[str, Match] = {}
-            for h in resp["hits"]["hits"]:
-                doc = self._seen(h["_source"])
-                if doc not in found:  # ES scores cosine as (1 + cos) / 2
-                    found[doc] = (doc, h["_id"], 2.0 * float(h["_score"]) - 1.0)
-            if len(found) >= k or len(resp["hits"]["hits"]) < want or want >= 10_000:
-                return list(found.values())[:k]
-            want = min(10_000, want * 4)
+            found = [
+                (self._seen(h["_source"]), h["_id"], 2.0 * float(h["_score"]) - 1.0)  # ES: (1 + cos) / 2
+                for h in answer["hits"]["hits"]
+            ]
+            if len(found) >= k or int(answer["hits"]["total"]["value"]) < chunks or chunks >= MAX_WINDOW:
+                return found[:k]
+            chunks = min(MAX_WINDOW, chunks * 4)
+            answer = msearch(self.client, [(self.index.chunks, self._knn(semantic, flt, k, chunks))])[0]
 
-    def _union(self, lexical: Sequence[Match], nearest: Sequence[Match], query: str) -> dict[str, Any] | None:
-        """A query for every chunk of the lexical matches and the nearest documents, ACL-filtered."""
-        should: list[dict[str, Any]] = []
-        lexical_q = self.index._lexical_query(query) if lexical else None
+    def retrieve(
+        self, request: SearchRequest, semantic: SemanticQuery | None
+    ) -> tuple[list[Match], list[Match]]:
+        searches: list[Search] = []
+        lexical_q = self.index._lexical_query(request.query) if request.mode != "vector" else None
         if lexical_q is not None:
-            should.append(lexical_q)
-        if nearest:
-            should.append({"terms": {"doc_id": [d for d, _, _ in nearest]}})
-        return {"bool": {"should": should, "minimum_should_match": 1, "filter": self.flt}} if should else None
-
-    def union_counts(
-        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
-    ) -> tuple[int, Facets]:
-        """Duplicate groups (and facets) over all lexical matches + the nearest documents, ACL-filtered."""
-        union = self._union(lexical, nearest, query)
-        if union is None:
-            return 0, {f: [] for f in FACET_FIELDS}
-        aggs = count_aggs(self.by_group)
-        out = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)["aggregations"]
-        return groups_in(out["total"]), facets_of(out)
-
-    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
-                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
-        if semantic is None or len(nearest) < request.vector_k:
-            # every neighbour above the floor is in the union: a range filter keeps exactly its part
-            union = self._union(lexical, nearest, request.query)
-            if union is None:
-                return [0 for _ in request.count_ranges]
-            aggs = {"ranges": ranges_agg(request.count_ranges, self.by_group)}
-            resp = self.client.search(index=self.index.chunks, size=0, aggs=aggs, query=union)
-            return [groups_in(b) for b in resp["aggregations"]["ranges"]["buckets"]]
-        counts = []  # the k nearest within a range may be others: search each range's neighbours
-        for date_range in request.count_ranges:
-            scoped = ElasticScope(self.index, [*self.flt, date_range_filter(date_range)], request)
-            ranged = scoped.nearest(semantic, request.vector_k)
-            counts.append(scoped.union_counts(lexical, ranged, request.query)[0])  # lexical: re-run in range
-        return counts
+            body = {
+                "query": {"bool": {"must": lexical_q, "filter": self.flt}},
+                "collapse": {"field": "doc_id"},
+                "_source": MATCH_FIELDS,
+                "size": min(request.lexical_k, MAX_WINDOW),
+            }
+            searches.append((self.index.chunks, body))
+        scopes: list[list[dict[str, Any]]] = []
+        k = request.vector_k
+        if semantic is not None and k > 0:
+            scopes = [self.flt, *([*self.flt, date_range_filter(r)] for r in request.count_ranges)]
+        searches += [(self.index.chunks, self._knn(semantic, flt, k, 4 * k)) for flt in scopes if semantic]
+        answers = msearch(self.client, searches)
+        lexical: list[Match] = []
+        if lexical_q is not None:
+            hits = answers.pop(0)["hits"]["hits"]
+            lexical = [(self._seen(h["_source"]), h["_id"], float(h["_score"])) for h in hits]
+        if semantic is None or not scopes:
+            return lexical, []
+        found = [self._nearest(a, semantic, flt, k, 4 * k) for a, flt in zip(answers, scopes, strict=True)]
+        self._ranged = found[1:]
+        return lexical, found[0]
 
     def groups(self, docs: Sequence[Key]) -> list[Hashable]:
         if not self.by_group:
             return list(docs)
         return [self._fingerprint.get(str(d)) or ("doc", str(d)) for d in docs]
 
-    def copies(self, docs: Sequence[Key]) -> Copies:
-        heads = {str(d): fp for d in docs if (fp := self._fingerprint.get(str(d)))}
-        if not heads:
-            return {}
-        query = {"bool": {"filter": [{"terms": {"fingerprint": sorted(set(heads.values()))}}, *self.flt]}}
-        resp = self.client.search(index=self.index.docs, query=query, size=MAX_WINDOW,
-                                  source_includes=[*LOCATION_FIELDS, "fingerprint"])  # fmt: skip
+    def _copies_search(self, docs: Sequence[Key]) -> Search | None:
+        fingerprints = sorted({fp for d in docs if (fp := self._fingerprint.get(str(d)))})
+        if not fingerprints or not self.by_group:
+            return None
+        query = {"bool": {"filter": [{"terms": {"fingerprint": fingerprints}}, *self.flt]}}
+        return self.index.docs, {
+            "query": query,
+            "size": MAX_WINDOW,
+            "_source": [*LOCATION_FIELDS, "fingerprint"],
+        }
+
+    def _copies(self, docs: Sequence[Key], answer: dict[str, Any]) -> Copies:
         by_fingerprint: dict[str, list[Location]] = {}
-        for h in resp["hits"]["hits"]:
+        for h in answer["hits"]["hits"]:
             src = h["_source"]
-            location = Location(**{f: src.get(f) for f in LOCATION_FIELDS})
-            by_fingerprint.setdefault(src["fingerprint"], []).append(location)
+            by_fingerprint.setdefault(src["fingerprint"], []).append(
+                Location(**{f: src.get(f) for f in LOCATION_FIELDS})
+            )
         out: Copies = {}
-        for doc, fp in heads.items():
-            others = [loc for loc in by_fingerprint.get(fp, []) if loc.doc_id != doc]
+        for doc in map(str, docs):
+            fp = self._fingerprint.get(doc)
+            others = [loc for loc in by_fingerprint.get(fp, []) if loc.doc_id != doc] if fp else []
             if others:
                 out[doc] = tuple(sorted(others, key=lambda loc: (loc.source, loc.external_id, loc.doc_id)))
         return out
 
-    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
-        if not page:
-            return []
-        found = self.client.mget(index=self.index.chunks, ids=[str(c) for _, c, _ in page],
-                                 source_excludes=["vector_*", "*_terms"])["docs"]  # fmt: skip
-        sources = {d["_id"]: d["_source"] for d in found if d.get("found")}
-        return [self.index._hit(sources[c], query, s) for _, c, s in page if c in sources]
+    def _counts_search(
+        self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest
+    ) -> Search:
+        """One aggregation over every chunk of the lexical matches and the nearest documents (the total
+        and facets) and, per count range, of its lexical matches and its own nearest documents."""
+        lexical_q = self.index._lexical_query(request.query) if lexical else None
+        lex = [lexical_q] if lexical_q is not None else []
+        ranged = self._ranged if self._ranged is not None and len(nearest) >= request.vector_k else None
+        everything = [*nearest, *(m for found in ranged or [] for m in found)]
+        aggs: dict[str, Any] = {
+            "union": {"filter": any_of([*lex, *docs_in(nearest)]), "aggs": count_aggs(self.by_group)}
+        }
+        if request.count_ranges:
+            # without ranged neighbours every one above the floor is in the union: a range keeps its part
+            own = ranged or [list(nearest)] * len(request.count_ranges)
+            buckets = [
+                {"bool": {"filter": [date_range_filter(r), any_of([*lex, *docs_in(found)])]}}
+                for r, found in zip(request.count_ranges, own, strict=True)
+            ]
+            aggs["ranges"] = {"filters": {"filters": buckets}, "aggs": group_aggs(self.by_group)}
+        query = {"bool": {"filter": [*self.flt, any_of([*lex, *docs_in(everything)])]}}
+        return self.index.chunks, {"query": query, "size": 0, "aggs": aggs}
+
+    def result(
+        self,
+        page: Sequence[Entry],
+        lexical: Sequence[Match],
+        nearest: Sequence[Match],
+        request: SearchRequest,
+        semantic: SemanticQuery | None,
+    ) -> SearchResult:
+        chunk_ids = [str(c) for _, c, _ in page if c is not None]
+        page_answer, copies_answer, counts_answer = msearch_some(
+            self.client,
+            [
+                ids_search(self.index.chunks, chunk_ids, {"excludes": ["vector_*", "*_terms"]}),
+                self._copies_search([d for d, _, _ in page]),
+                self._counts_search(lexical, nearest, request),
+            ],
+        )
+        sources = sources_of(page_answer)
+        hits = [self.index._hit(sources[str(c)], request.query, s) for _, c, s in page if str(c) in sources]
+        if copies_answer is not None:
+            hits = with_copies(hits, self._copies([d for d, _, _ in page], copies_answer))
+        out = counts_answer["aggregations"] if counts_answer is not None else {}
+        ranges = [groups_in(b) for b in out["ranges"]["buckets"]] if request.count_ranges else None
+        return SearchResult(
+            hits=hits,
+            total=groups_in(out["union"]["total"]),
+            facets=facets_of(out["union"]),
+            range_counts=ranges,
+        )
 
     def browse(self, request: SearchRequest) -> SearchResult:
-        """Documents newest first from the document index, duplicates folded client-side."""
+        """Documents newest first from the document index, carrying the aggregations; duplicates folded
+        client-side; then the page's texts and copies in one _msearch."""
         query = {"bool": {"filter": self.flt}}
-        sort: list[dict[str, Any]] = [
-            {"updated_at": {"order": "desc", "missing": "_last"}},
-            {"doc_id": "asc"},
-        ]
-
-        def rank(top: int) -> list[tuple[str, float]]:
-            resp = self.client.search(index=self.index.docs, query=query, sort=sort, size=min(top, MAX_WINDOW),
-                                      source_includes=["doc_id", "fingerprint"])  # fmt: skip
-            return [(self._seen(h["_source"]), 0.0) for h in resp["hits"]["hits"]]
-
-        page = collapse(rank, self.groups, request.offset, request.limit) if request.limit else []
-        hits = []
-        if page:
-            found = self.client.mget(index=self.index.docs, ids=[d for d, _ in page],
-                                     source_includes=[*LOCATION_FIELDS, "doc_type", "updated_at", "text"])["docs"]  # fmt: skip
-            for d in found:
-                if d.get("found"):
-                    src = d["_source"]
-                    hits.append(self.index._hit({**src, "section": "", "text": src["text"][:1000]}, "", 0.0))
         aggs = count_aggs(self.by_group)
         if request.count_ranges:
-            aggs["ranges"] = ranges_agg(request.count_ranges, self.by_group)
-        out = self.client.search(index=self.index.docs, query=query, size=0, aggs=aggs)["aggregations"]
+            buckets = [date_range_filter(r) for r in request.count_ranges]
+            aggs["ranges"] = {"filters": {"filters": buckets}, "aggs": group_aggs(self.by_group)}
+        counted: list[dict[str, Any]] = []
+
+        def rank(top: int) -> list[tuple[str, float]]:
+            body = {
+                "query": query,
+                "sort": NEWEST_FIRST,
+                "size": min(top, MAX_WINDOW),
+                "_source": MATCH_FIELDS,
+            }
+            answer = msearch(self.client, [(self.index.docs, body | ({} if counted else {"aggs": aggs}))])[0]
+            counted.append(answer.get("aggregations") or counted[0])
+            return [(self._seen(h["_source"]), 0.0) for h in answer["hits"]["hits"]]
+
+        page = collapse(rank, self.groups, request.offset, request.limit)
+        doc_ids = [d for d, _ in page]
+        fields = [*LOCATION_FIELDS, "doc_type", "updated_at", "text"]
+        docs_answer, copies_answer = msearch_some(
+            self.client, [ids_search(self.index.docs, doc_ids, fields), self._copies_search(doc_ids)]
+        )
+        sources = sources_of(docs_answer)
+        hits = [
+            self.index._hit({**sources[d], "section": "", "text": sources[d]["text"][:1000]}, "", 0.0)
+            for d in doc_ids
+            if d in sources
+        ]
+        if copies_answer is not None:
+            hits = with_copies(hits, self._copies(doc_ids, copies_answer))
+        out = counted[0]
         ranges = [groups_in(b) for b in out["ranges"]["buckets"]] if request.count_ranges else None
-        copies = self.copies([d for d, _ in page]) if page and self.by_group else {}
-        return SearchResult(hits=with_copies(hits, copies),
-                            total=groups_in(out["total"]), facets=facets_of(out), range_counts=ranges)  # fmt: skip
+        return SearchResult(
+            hits=hits, total=groups_in(out["total"]), facets=facets_of(out), range_counts=ranges
+        )

@@ -1,6 +1,7 @@
-"""One search of the embedded index (index/embedded.py) over one snapshot (index/snapshot.py): the
-primitive questions of the shared hybrid sequence (index/hybrid.py `Scope`) answered in numpy, with the
-filters and the caller's ACL as one boolean mask over the snapshot's documents.
+"""One search of the embedded index (index/embedded.py) over one snapshot (index/snapshot.py): the two
+steps of the shared hybrid sequence (index/hybrid.py `Scope`) answered in numpy, with the filters and the
+caller's ACL as one boolean mask over the snapshot's documents. Range counts (the portal's year facet)
+share one similarity pass: each range's nearest documents are its best-scoring ones.
 
 Duplicates: a document's group is its fingerprint code in the snapshot (`Groups`); counts are groups;
 the copies listed under a hit are the other documents of its group inside the mask, read from SQLite only
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.index.base import Location, SearchHit, SearchRequest, SearchResult, SemanticQuery
-from kmingest.index.hybrid import Copies, Facets, Key, Match, collapse, with_copies
+from kmingest.index.base import Location, SearchRequest, SearchResult, SemanticQuery
+from kmingest.index.hybrid import Copies, Entry, Key, Match, collapse, with_copies
 from kmingest.index.lexical import query_term_ids
 from kmingest.index.snapshot import Mask, Snapshot
 
@@ -48,7 +49,21 @@ class EmbeddedScope:
             self._scores[semantic.space] = vectors.scores(semantic.vector)
         return self._scores[semantic.space]
 
+    def retrieve(
+        self, request: SearchRequest, semantic: SemanticQuery | None
+    ) -> tuple[list[Match], list[Match]]:
+        lexical = self.lexical(request.query) if request.mode != "vector" else []
+        return lexical, self.nearest(semantic, request.vector_k) if semantic is not None else []
+
+    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
+        """The k readable documents whose best chunk is most similar, at least the floor."""
+        scores = self._similarities(semantic)
+        return self.snap.nearest(
+            semantic.space, semantic.vector, self.mask, k, semantic.min_similarity, scores
+        )
+
     def lexical(self, query: str) -> list[Match]:
+        """Every readable document with a keyword match, its best chunk's BM25 score, best first."""
         snap = self.snap
         term_ids = query_term_ids(self.index._vocab, query)
         if not term_ids or len(snap.chunk_rids) == 0:
@@ -66,26 +81,36 @@ class EmbeddedScope:
             zip(docs[first].tolist(), snap.chunk_rids[best].tolist(), scores[best].tolist(), strict=True)
         )
 
-    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
-        scores = self._similarities(semantic)
-        return self.snap.nearest(
-            semantic.space, semantic.vector, self.mask, k, semantic.min_similarity, scores
+    def result(
+        self,
+        page: Sequence[Entry],
+        lexical: Sequence[Match],
+        nearest: Sequence[Match],
+        request: SearchRequest,
+        semantic: SemanticQuery | None,
+    ) -> SearchResult:
+        hits = self.index._hits(self.snap, [(int(d), c, s) for d, c, s in page], request.query)
+        if page and self.by_group:
+            hits = with_copies(hits, self.copies([d for d, _, _ in page]))
+        members = _members(lexical, nearest)
+        ranges = self._range_counts(lexical, request, semantic) if request.count_ranges else None
+        return SearchResult(
+            hits=hits,
+            total=self.snap.groups.count(members, self.by_group),
+            facets=self.snap.facets(members, self.by_group),
+            range_counts=ranges,
         )
 
-    def union_counts(
-        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
-    ) -> tuple[int, Facets]:
-        members = _members(lexical, nearest)
-        return self.snap.groups.count(members, self.by_group), self.snap.facets(members, self.by_group)
-
-    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
-                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
-        # one similarity pass for every range: each range's nearest = its k most similar documents
-        snap = self.snap
+    def _range_counts(
+        self, lexical: Sequence[Match], request: SearchRequest, semantic: SemanticQuery | None
+    ) -> list[int]:
+        snap = self.snap  # one similarity pass for every range: its nearest = its k most similar documents
         best = None
         if semantic is not None:
-            best = snap.best_similarity(semantic.space, semantic.vector, self.mask, semantic.min_similarity,
-                                        self._similarities(semantic))  # fmt: skip
+            scores = self._similarities(semantic)
+            best = snap.best_similarity(
+                semantic.space, semantic.vector, self.mask, semantic.min_similarity, scores
+            )
         lex_docs = np.array([d for d, _, _ in lexical], dtype=np.int64)
         counts = []
         for lo, hi in request.count_ranges:
@@ -125,9 +150,6 @@ class EmbeddedScope:
                 sorted(locations, key=lambda loc: (loc.source, loc.external_id, loc.doc_id))
             )
         return out
-
-    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
-        return self.index._hits(self.snap, [(int(d), c, s) for d, c, s in page], query)
 
     def browse(self, request: SearchRequest) -> SearchResult:
         ranked = self.snap.browse(self.mask)

@@ -1,16 +1,20 @@
 """Duplicate groups of the embedded index's snapshot (index/snapshot.py): documents with the same text
 fingerprint (index/base.py `group_fingerprint`) share an integer code, and the documents of each code lie
 in one run, so a page's copies are found and result sets are counted as groups by touching only the
-documents that have copies. Used by index/embedded_search.py.
+documents that have copies (used by index/embedded_search.py). Elasticsearch counts the same groups
+with aggregations: distinct fingerprints plus the documents without one (index/elastic_search.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from kmingest.index.base import FACET_FIELDS
 
 IntArray = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -51,3 +55,37 @@ class Groups:
         run = self.members[self.starts[code] : self.starts[code + 1]]
         found: IntArray = run[mask[run] & (run != doc)]
         return found
+
+
+def group_aggs(by_group: bool, precision: int = 3000) -> dict[str, Any]:
+    """Sub-aggregations that count duplicate groups: distinct fingerprints + documents without one
+    (by_group False: documents)."""
+    if not by_group:
+        return {
+            "fingerprints": {"cardinality": {"field": "doc_id", "precision_threshold": precision}},
+            "alone": {"filter": {"match_none": {}}, "aggs": {"docs": {"value_count": {"field": "doc_id"}}}},
+        }
+    return {
+        "fingerprints": {"cardinality": {"field": "fingerprint", "precision_threshold": precision}},
+        "alone": {
+            "filter": {"bool": {"must_not": {"exists": {"field": "fingerprint"}}}},
+            "aggs": {"docs": {"cardinality": {"field": "doc_id", "precision_threshold": precision}}},
+        },
+    }
+
+
+def groups_in(bucket: dict[str, Any]) -> int:
+    return int(bucket["fingerprints"]["value"]) + int(bucket["alone"]["docs"]["value"])
+
+
+def count_aggs(by_group: bool) -> dict[str, Any]:
+    """The facets and the total, in duplicate groups."""
+    facets = {f: {"terms": {"field": f, "size": 100}, "aggs": group_aggs(by_group)} for f in FACET_FIELDS}
+    return {**facets, "total": {"filter": {"match_all": {}}, "aggs": group_aggs(by_group, 40000)}}
+
+
+def facets_of(aggs: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    return {
+        f: sorted(((b["key"], groups_in(b)) for b in aggs[f]["buckets"]), key=lambda p: (-p[1], p[0]))
+        for f in FACET_FIELDS
+    }

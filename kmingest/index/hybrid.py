@@ -1,11 +1,12 @@
 """The one hybrid-search sequence, shared by every backend (index/base.py has the semantics).
 
 A backend opens a `Scope` for one search: the caller's ACL and the filters bound, and (embedded) one
-consistent snapshot. The scope answers a few primitive questions: the lexical matches, the nearest chunks
-in one vector space, the union's total and facets, the duplicate group of a document and the other copies
-in a group, and the hits of one page. This module asks them in order, fuses the rankings
-(index/fusion.py), folds exact duplicates into their best-ranked copy (`collapse`) and pages the result,
-so ranking, collapsing, paging and counting cannot drift apart between backends.
+consistent snapshot. The scope answers in two steps, each one round trip on Elasticsearch (`_msearch`):
+`retrieve` the lexical matches and the nearest documents in the query's vector space, then, once this
+module has fused the rankings (index/fusion.py), folded exact duplicates into their best-ranked copy
+(`collapse`, grouping with the fingerprints `retrieve` read) and cut the page, build the `result`: the
+page's hits with their copies, the total, the facets and the range counts. Ranking, collapsing, paging and
+counting cannot drift apart between backends.
 """
 
 from __future__ import annotations
@@ -21,39 +22,36 @@ Key = Any  # a backend's own document / chunk key (embedded: snapshot positions 
 Match = tuple[Key, Key, float]  # (document, its best chunk, score): one per document, best first
 Facets = dict[str, list[tuple[str, int]]]
 Copies = dict[str, tuple[Location, ...]]  # a hit's doc_id -> the other copies of its text in the scope
+Entry = tuple[Key, Key | None, float]  # a page entry: (document, the chunk to show or None, score)
 K = TypeVar("K")
 
 
 class Scope(Protocol):
-    def lexical(self, query: str) -> list[Match]:
-        """Every readable document with a keyword match, BM25 score of its best chunk, best first (a
-        backend may stop at `SearchRequest.lexical_k` documents)."""
-
-    def nearest(self, semantic: SemanticQuery, k: int) -> list[Match]:
-        """The k readable documents whose best chunk in the space is most similar (cosine), at least
-        the floor."""
-
-    def union_counts(
-        self, lexical: Sequence[Match], nearest: Sequence[Match], query: str
-    ) -> tuple[int, Facets]:
-        """Distinct duplicate groups (index/base.py), in all and per facet value, over the lexical matches
-        and the nearest documents."""
-
-    def range_counts(self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest,
-                     semantic: SemanticQuery | None) -> list[int]:  # fmt: skip
-        """Per SearchRequest.count_ranges: the total the same search gives with that range as a filter
-        (groups among its lexical matches in the range plus its `vector_k` nearest documents within it)."""
+    def retrieve(
+        self, request: SearchRequest, semantic: SemanticQuery | None
+    ) -> tuple[list[Match], list[Match]]:
+        """The lexical matches (mode other than "vector": every readable document with a keyword match,
+        BM25 score of its best chunk, best first; a backend may stop at `lexical_k` documents) and, with
+        a semantic query, the `vector_k` readable documents whose best chunk is most similar (cosine), at
+        least the floor. A backend may also fetch here what `result` needs for SearchRequest.count_ranges."""
 
     def groups(self, docs: Sequence[Key]) -> list[Hashable]:
-        """The duplicate group of each document: equal for the same text fingerprint, else distinct
-        (with SearchRequest.collapse_duplicates False, a scope counts documents: every one is alone)."""
+        """The duplicate group of each retrieved document: equal for the same text fingerprint, else
+        distinct (with SearchRequest.collapse_duplicates False, a scope counts documents: each is alone)."""
 
-    def copies(self, docs: Sequence[Key]) -> Copies:
-        """For the documents that have them: the other documents in the scope (filters and ACL) with the
-        same fingerprint, ordered by source and external id."""
-
-    def hits(self, page: Sequence[tuple[Key, Key | None, float]], query: str) -> list[SearchHit]:
-        """The page's documents with the snippet of their chunk (None: the first chunk)."""
+    def result(
+        self,
+        page: Sequence[Entry],
+        lexical: Sequence[Match],
+        nearest: Sequence[Match],
+        request: SearchRequest,
+        semantic: SemanticQuery | None,
+    ) -> SearchResult:
+        """The page's documents with the snippet of their chunk (None: the first chunk) and, collapsing,
+        the other copies of each in the scope (by source and external id); the distinct duplicate groups
+        over the lexical matches and the nearest documents, in all and per facet value; per
+        SearchRequest.count_ranges the total the same search gives with that range as one more filter
+        (groups among its lexical matches in the range plus its `vector_k` nearest documents within it)."""
 
     def browse(self, request: SearchRequest) -> SearchResult:
         """No query: readable documents newest first, duplicates collapsed (`collapse`, `with_copies`),
@@ -91,10 +89,8 @@ def with_copies(hits: list[SearchHit], copies: Copies) -> list[SearchHit]:
 def run_search(scope: Scope, request: SearchRequest, semantic: SemanticQuery | None) -> SearchResult:
     if not request.query.strip():
         return scope.browse(request)
-    lexical = scope.lexical(request.query) if request.mode != "vector" else []
-    nearest: list[Match] = []
-    if semantic is not None and request.mode != "bm25":
-        nearest = scope.nearest(semantic, request.vector_k)
+    used = semantic if request.mode != "bm25" else None
+    lexical, nearest = scope.retrieve(request, used)
     # the snippet shows the best keyword passage where there is one, else the nearest chunk
     best_chunk = {d: c for d, c, _ in nearest} | {d: c for d, c, _ in lexical}
     ranked_lex = [(d, s) for d, _, s in lexical[: request.lexical_k]]
@@ -107,17 +103,10 @@ def run_search(scope: Scope, request: SearchRequest, semantic: SemanticQuery | N
             return ranked_lex[:top]
         if request.mode == "vector":
             return ranked_sem[:top]
-        if semantic is None:
+        if used is None:
             return fuse(ranked_lex, [], 0.0, None, top=top)
-        return fuse(
-            ranked_lex, ranked_sem, semantic.weight, semantic.min_similarity, semantic.fusion, top=top
-        )
+        return fuse(ranked_lex, ranked_sem, used.weight, used.min_similarity, used.fusion, top=top)
 
     folding = request.collapse_duplicates
     page = collapse(rank, scope.groups if folding else list, request.offset, request.limit)
-    hits = scope.hits([(d, best_chunk.get(d), s) for d, s in page], request.query)
-    hits = with_copies(hits, scope.copies([d for d, _ in page]) if page and folding else {})
-    total, facets = scope.union_counts(lexical, nearest, request.query)
-    used = semantic if request.mode != "bm25" else None
-    ranges = scope.range_counts(lexical, nearest, request, used) if request.count_ranges else None
-    return SearchResult(hits=hits, total=total, facets=facets, range_counts=ranges)
+    return scope.result([(d, best_chunk.get(d), s) for d, s in page], lexical, nearest, request, used)

@@ -329,6 +329,13 @@ class CoverageConfig(_Strict):
     query_window_days: int = Field(default=30, ge=1)  # search analytics over the last N days of the query log
     top_queries: int = Field(default=20, ge=1, le=1000)  # rows per query list in the report
     pilot_departments: tuple[str, ...] = ()  # the rollout's pilot; the report compares them with the rest
+    semantic_areas: bool = True  # areas also match by meaning (embedding similarity), not only keywords
+    # per embedding model (profile name): a document counts for an area when its best chunk is at least this
+    # similar to the area's name, description or a keyword; unset models use the calibrated defaults
+    area_min_similarity: dict[str, float] = Field(default_factory=dict)
+    discover_topics: bool = True  # cluster each department's chunks into topics; unmapped ones are candidates
+    topic_min_documents: int = Field(default=2, ge=1)  # smaller clusters are not proposed as candidates
+    demand_min_similarity: float = Field(default=0.8, gt=0, le=1)  # queries this similar form one demand topic
 
 
 class Config(_Strict):

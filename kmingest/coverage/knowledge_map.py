@@ -1,6 +1,6 @@
-"""The knowledge map: each department's key knowledge areas, and how well the index covers each one.
+"""The knowledge map: each department's key knowledge areas, read and validated (areas.py evaluates them).
 
-knowledge_map.yaml -> KnowledgeMap (validated) -> evaluate(index, facts) -> [AreaResult] -> report
+knowledge_map.yaml (+ knowledge_map.accepted.yaml) -> KnowledgeMap (validated) -> areas.evaluate -> report
 
 File layout (see docs/coverage.md):
 
@@ -12,20 +12,20 @@ File layout (see docs/coverage.md):
           match: any                                       # any (default) or all keywords
           filters: {systems: [ERP], doc_types: [supplier]}  # optional: where to look (default: everywhere)
           thin_below: 2                                    # optional per-area thresholds
+          description: Audits of suppliers' quality systems  # optional: matched by meaning (semantic.py)
+          exclude: {terms: [newsletter], sources: [mail-archive]}  # optional: documents that never count
 
-What "matching documents" means: a document matches a keyword (or the query) when it contains every
-term of it, as the index analyses text (stemmed words; a Chinese phrase as its character bigrams). This is
-checked with the real search in BM25 mode as the system caller, one search per term, intersected: a
-plain BM25 search has OR semantics, and vector neighbours always "match" something, so neither counts on
-its own. Status, first that applies: missing (no document), stale (the freshest document is older than
-stale_after_days), thin (fewer than thin_below documents), covered.
+Keywords and the query match by their words, the name, description, keywords and query also by meaning
+(areas.py, semantic.py); `exclude` terms and sources (source name or system) take documents out whatever
+matched them. Errors name the file, the key and a fix.
+
+A KM lead's accepted candidates live beside the map in knowledge_map.accepted.yaml (accepted.py); the
+loader adds them to the map's departments.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,11 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kmingest.analysis import query_words
 from kmingest.config import read_yaml
-from kmingest.coverage.metrics import age_days
-from kmingest.coverage.model import AreaResult, AreaStatus
-from kmingest.index.base import Caller, DocumentFacts, Filters, IndexBackend, SearchRequest
+from kmingest.index.base import Filters
 
-MAX_MATCHES = 10_000  # per term; Elasticsearch's default max_result_window
+ACCEPTED_SUFFIX = ".accepted.yaml"  # knowledge_map.yaml -> knowledge_map.accepted.yaml
 
 
 class KnowledgeMapError(Exception):
@@ -57,10 +55,26 @@ class AreaFilters(_Strict):
         return Filters(departments=self.departments, systems=self.systems, doc_types=self.doc_types)
 
 
+class AreaExclude(_Strict):
+    terms: tuple[str, ...] = ()  # a document containing one of these (every word of it) never counts
+    sources: tuple[str, ...] = ()  # documents of these sources (config source name or system) never count
+
+    @field_validator("terms")
+    @classmethod
+    def _searchable(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
+        for term in terms:
+            if not query_words(term):
+                raise ValueError(f"exclude term {term!r} has no searchable terms")
+        return terms
+
+
 class Area(_Strict):
     name: str = Field(min_length=1)
     keywords: tuple[str, ...] = ()
     query: str | None = None
+    description: str | None = None
+    exclude: AreaExclude = AreaExclude()
+    accepted_from: str | None = None  # the discovered topic a KM lead accepted it from (accepted.py)
     match: Literal["any", "all"] = "any"
     filters: AreaFilters = AreaFilters()
     thin_below: int | None = Field(default=None, ge=1)
@@ -73,8 +87,8 @@ class Area(_Strict):
 
     @model_validator(mode="after")
     def _terms(self) -> Area:
-        if not self.keywords and not self.query:
-            raise ValueError("an area needs keywords or a query")
+        if not self.keywords and not self.query and not self.description:
+            raise ValueError("an area needs keywords, a query or a description")
         for phrase in self.phrases:
             if not query_words(phrase):
                 raise ValueError(f"{phrase!r} has no searchable terms (only stop words or punctuation)")
@@ -83,6 +97,11 @@ class Area(_Strict):
     @property
     def phrases(self) -> tuple[str, ...]:
         return (*self.keywords, *([self.query] if self.query else []))
+
+    @property
+    def meaning(self) -> tuple[str, ...]:
+        """The texts semantic matching compares chunks with: name, description, keywords, query."""
+        return (self.name, *([self.description] if self.description else []), *self.phrases)
 
 
 class Defaults(_Strict):
@@ -107,13 +126,13 @@ class KnowledgeMap(_Strict):
 
 _FIXES = {
     "missing": "add this key",
-    "extra_forbidden": "remove it or check its spelling (allowed: name, keywords, query, match, filters, "
-    "thin_below, stale_after_days)",
+    "extra_forbidden": "remove it or check its spelling (allowed: name, keywords, query, description, match, "
+    "filters, exclude (terms, sources), thin_below, stale_after_days, accepted_from)",
     "literal_error": "use one of the values listed",
     "int_parsing": "use a whole number",
     "greater_than_equal": "use a larger number",
     "string_too_short": "give the area a name",
-    "value_error": "give each area `keywords: [...]` or `query: ...` with real words",
+    "value_error": "give each area `keywords: [...]`, `query: ...` or `description: ...` with real words",
     "tuple_type": "use a YAML list, e.g. [a, b]",
     "dict_type": "use a mapping of department name -> list of areas",
 }
@@ -125,8 +144,10 @@ def _key(loc: tuple[int | str, ...]) -> str:
 
 def parse_knowledge_map(data: Any, path: Path) -> KnowledgeMap:
     if not isinstance(data, Mapping) or "departments" not in data:
-        raise KnowledgeMapError(f"{path}: (top level): expected a mapping with a `departments:` key "
-                                "(fix: start with `departments:` and list areas per department)")  # fmt: skip
+        raise KnowledgeMapError(
+            f"{path}: (top level): expected a mapping with a `departments:` key "
+            "(fix: start with `departments:` and list areas per department)"
+        )
     try:
         return KnowledgeMap.model_validate(data)
     except ValidationError as err:
@@ -143,69 +164,31 @@ def parse_knowledge_map(data: Any, path: Path) -> KnowledgeMap:
         raise KnowledgeMapError("\n".join(lines)) from None
 
 
+def accepted_path(path: Path) -> Path:
+    """The override file beside the map that holds the areas KM leads accepted from discovery."""
+    return path.with_name(path.stem + ACCEPTED_SUFFIX)
+
+
 def load_knowledge_map(path: Path) -> KnowledgeMap:
+    """The map with the accepted areas of knowledge_map.accepted.yaml (if any) added to its departments;
+    an accepted area whose name the map already has in that department is left out (the map wins)."""
     if not path.exists():
-        raise KnowledgeMapError(f"{path}: knowledge map not found (fix: create it, or set "
-                                "coverage.knowledge_map in the config to an existing file)")  # fmt: skip
-    return parse_knowledge_map(read_yaml(path, KnowledgeMapError), path)
+        raise KnowledgeMapError(
+            f"{path}: knowledge map not found (fix: create it, or set "
+            "coverage.knowledge_map in the config to an existing file)"
+        )
+    kmap = parse_knowledge_map(read_yaml(path, KnowledgeMapError), path)
+    extra = accepted_path(path)
+    if not extra.exists():
+        return kmap
+    accepted = parse_knowledge_map(read_yaml(extra, KnowledgeMapError), extra)
+    departments = dict(kmap.departments)
+    for dept, areas in accepted.departments.items():
+        have = {a.name.lower() for a in departments.get(dept, ())}
+        departments[dept] = (*departments.get(dept, ()), *(a for a in areas if a.name.lower() not in have))
+    return kmap.model_copy(update={"departments": departments})
 
 
-class _Matcher:
-    """Documents containing a term, by the real BM25 search (memoised per term and filters)."""
-
-    def __init__(self, index: IndexBackend) -> None:
-        self.index = index
-        self._memo: dict[tuple[str, Filters], frozenset[str]] = {}
-
-    def term(self, term: str, filters: Filters) -> frozenset[str]:
-        key = (term, filters)
-        if key not in self._memo:
-            request = SearchRequest(query=term, filters=filters, mode="bm25", limit=MAX_MATCHES,
-                                    lexical_k=MAX_MATCHES, collapse_duplicates=False)  # fmt: skip
-            result = self.index.search(request, Caller.system(), None)
-            self._memo[key] = frozenset(h.doc_id for h in result.hits)
-        return self._memo[key]
-
-    def phrase(self, phrase: str, filters: Filters) -> frozenset[str]:
-        found: frozenset[str] | None = None
-        for word in query_words(phrase):  # each analyses to one term (stemming it here would stem twice)
-            docs = self.term(word, filters)
-            found = docs if found is None else found & docs
-        return found or frozenset()
-
-
-def status_of(documents: int, freshest: datetime | None, as_of: datetime, thin_below: int,
-              stale_after_days: int) -> AreaStatus:  # fmt: skip
-    if documents == 0:
-        return "missing"
-    age = age_days(freshest, as_of)
-    if age is None or age > stale_after_days:
-        return "stale"
-    return "thin" if documents < thin_below else "covered"
-
-
-def evaluate(kmap: KnowledgeMap, index: IndexBackend, facts: Mapping[str, DocumentFacts], as_of: datetime,
-             thin_below: int, stale_after_days: int, public: frozenset[str]) -> list[AreaResult]:  # fmt: skip
-    """Each area's matching documents, freshest date and status (over all documents), and its authors and
-    example titles (only from the `public` documents: those never reveal a restricted document)."""
-    matcher = _Matcher(index)
-    out: list[AreaResult] = []
-    for dept, areas in kmap.departments.items():
-        for area in areas:
-            filters = area.filters.to_filters()
-            sets = [matcher.phrase(p, filters) for p in area.phrases]
-            ids = frozenset.intersection(*sets) if area.match == "all" else frozenset().union(*sets)
-            docs = [facts[d] for d in ids if d in facts]
-            dated = sorted((d for d in docs if d.updated_at), key=lambda d: d.updated_at, reverse=True)  # type: ignore[arg-type,return-value]
-            freshest = dated[0].updated_at if dated else None
-            thin = area.thin_below or kmap.defaults.thin_below or thin_below
-            stale = area.stale_after_days or kmap.defaults.stale_after_days or stale_after_days
-            authors = Counter(d.author for d in docs if d.author and d.doc_id in public)
-            shown = [d for d in dated if d.doc_id in public]
-            out.append(AreaResult(
-                department=dept, area=area.name, keywords=area.phrases, documents=len(docs),
-                status=status_of(len(docs), freshest, as_of, thin, stale), freshest=freshest,
-                authors=tuple(sorted(authors.items(), key=lambda a: (-a[1], a[0]))[:5]),
-                examples=tuple(d.title for d in shown[:3]), thin_below=thin, stale_after_days=stale,
-            ))  # fmt: skip
-    return out
+def accepted_topics(kmap: KnowledgeMap) -> frozenset[str]:
+    """Ids of the discovered topics already accepted into the map."""
+    return frozenset(a.accepted_from for areas in kmap.departments.values() for a in areas if a.accepted_from)

@@ -14,7 +14,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kmingest.coverage.rollout_report import Rollout
+
 AreaStatus = Literal["covered", "thin", "stale", "missing"]
+MatchHow = Literal["keyword", "semantic", "keyword+semantic"]
 Verdict = Literal["better", "worse", "same", "new", "gone"]
 STATUS_ORDER: tuple[AreaStatus, ...] = ("missing", "stale", "thin", "covered")
 UNKNOWN = "(unknown)"  # department or type of a record that could not be read
@@ -69,17 +72,68 @@ class RestrictedProblems(_Model):
     records: int
 
 
+class Person(_Model):
+    name: str
+    documents: int
+    latest: datetime | None = None
+
+
+class AreaMatch(_Model):
+    """A public document counted for an area, and how it matched."""
+
+    doc_id: str
+    title: str
+    how: MatchHow
+    score: float | None = None  # cosine of the document's best chunk with the area (semantic matches)
+
+
 class AreaResult(_Model):
     department: str
     area: str
     keywords: tuple[str, ...]
+    description: str | None = None
     status: AreaStatus
     documents: int
+    keyword_documents: int = 0  # documents containing a keyword (every word of it)
+    semantic_only_documents: int = 0  # documents that count only because they mean the same
     freshest: datetime | None = None
     authors: tuple[tuple[str, int], ...] = ()  # (author, documents), most documents first
     examples: tuple[str, ...] = ()  # titles of the freshest matching documents
+    matches: tuple[AreaMatch, ...] = ()  # public matching documents, keyword matches first
+    experts: tuple[Person, ...] = ()  # who wrote or owns the most recent public documents (experts.py)
     thin_below: int
     stale_after_days: int
+
+
+class DiscoveredTopic(_Model):
+    """A cluster of one department's chunks; a candidate key knowledge area when no map area covers it."""
+
+    department: str
+    topic_id: str  # stable within a report: <department>/<space>/<n>
+    label: str  # the most distinctive terms, joined
+    terms: tuple[str, ...]
+    documents: int
+    chunks: int
+    representative: str  # title of the public document nearest the cluster's centre ("" if none is public)
+    freshest: datetime | None = None
+    median_age_days: float | None = None
+    owners: tuple[Person, ...] = ()
+    covered_by: tuple[str, ...] = ()  # map areas that claim most of its documents
+    candidate: bool = False
+
+
+class DemandTopic(_Model):
+    """Searches of one department that found nothing (or nothing worth opening), grouped by meaning."""
+
+    department: str  # of the people searching
+    label: str  # the most searched query of the group
+    queries: tuple[str, ...]
+    searches: int
+    zero_result: int
+    no_click: int
+    searchers: int = 0  # distinct pseudonymous searcher ids (0 where the log has none)
+    nearest_area: str = ""  # the department's map area most similar in meaning ("" if none is close)
+    nearest_topic: str = ""  # the department's discovered topic most similar in meaning
 
 
 class QueryStat(_Model):
@@ -151,5 +205,9 @@ class Report(_Model):
     problems: tuple[Problem, ...] = ()  # those the reader may read (problems.for_reader), named
     restricted_problems: tuple[RestrictedProblems, ...] = ()  # the others, counted
     areas: tuple[AreaResult, ...] = ()
+    area_similarity: dict[str, float] = Field(default_factory=dict)  # model -> threshold; {} = keywords only
+    topics: tuple[DiscoveredTopic, ...] = ()
+    demand: tuple[DemandTopic, ...] = ()
     search: SearchAnalytics | None = None
+    rollout: Rollout | None = None  # rollout.py: per department and month, pilot vs others
     changes: Changes | None = None

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from kmingest.coverage import charts
 from kmingest.coverage.metrics import AGE_BUCKETS
 from kmingest.coverage.model import STATUS_ORDER, Report
+from kmingest.coverage.rollout_report import rollout_html
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_FILE = "coverage.html"
@@ -42,9 +43,13 @@ def _when(value: datetime | None) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"],
-                      default_for_string=True, default=True), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(pct=_pct, num=_num, date=_date, when=_when)
     return env
 
@@ -54,14 +59,26 @@ def stylesheet() -> str:
     return (TEMPLATES / "coverage.css").read_text(encoding="utf-8")
 
 
-def render_html(report: Report, stylesheet_url: str | None = None, back_url: str | None = None) -> str:
-    """The report page; with `stylesheet_url` the CSS is linked instead of inlined (the portal's CSP)."""
+def render_html(
+    report: Report,
+    stylesheet_url: str | None = None,
+    back_url: str | None = None,
+    accept_token: str | None = None,
+    accepted_ids: frozenset[str] = frozenset(),
+    accepted_notice: str | None = None,
+) -> str:
+    """The report page; with `stylesheet_url` the CSS is linked instead of inlined (the portal's CSP);
+    with `accept_token` (the portal's CSRF token) each candidate topic gets an "Accept into map" form."""
     areas_by_status = {s: sum(a.status == s for a in report.areas) for s in STATUS_ORDER}
     template = _environment().get_template("coverage.html.j2")
     return template.render(
         r=report,
         stylesheet_url=stylesheet_url,
         back_url=back_url,
+        accept_token=accept_token,
+        accepted_ids=accepted_ids,
+        accepted_notice=accepted_notice,
+        rollout_section=rollout_html(report.rollout) if report.rollout is not None else None,
         inline_css=Markup(stylesheet()),  # our own file, not user content
         buckets=AGE_BUCKETS,
         areas_by_status=areas_by_status,

@@ -15,20 +15,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from kmingest.config import Config
 from kmingest.coverage.analytics import search_analytics
+from kmingest.coverage.areas import evaluate
+from kmingest.coverage.demand import demand_topics
 from kmingest.coverage.diff import compare
-from kmingest.coverage.knowledge_map import evaluate, load_knowledge_map
+from kmingest.coverage.discovery import discover
+from kmingest.coverage.experts import rank_experts
+from kmingest.coverage.knowledge_map import KnowledgeMap, load_knowledge_map
 from kmingest.coverage.metrics import compute_metrics
-from kmingest.coverage.model import Problem, Report, Thresholds
+from kmingest.coverage.model import (
+    AreaResult,
+    DemandTopic,
+    DiscoveredTopic,
+    Person,
+    Problem,
+    Report,
+    Thresholds,
+)
 from kmingest.coverage.problems import collect_problems, for_reader, with_problems, withheld
-from kmingest.index.base import Caller
-from kmingest.querylog import query_log_path
+from kmingest.coverage.rollout import kept_reports, rollout_for
+from kmingest.coverage.semantic import SemanticMatcher, thresholds
+from kmingest.coverage.vectors import ChunkVectors, chunk_vectors
+from kmingest.embedding import EmbeddingError
+from kmingest.index.base import Caller, DocumentFacts
+from kmingest.querylog import QueryLog, query_log_path
 from kmingest.workspace import Workspace
 
 REPORT_FILE = "report.json"
@@ -54,29 +70,110 @@ def build_report(
     problems = collect_problems(config, ws.state, attribute=cov.attribute_problems)
     own = {s.name: s.near_empty_chars for s in config.sources if s.near_empty_chars is not None}
     metrics = compute_metrics(facts.values(), problems, as_of, cov.near_empty_chars, own)
-    areas = []
-    if cov.knowledge_map is not None:
-        kmap = load_knowledge_map(cov.knowledge_map)
+    kmap = load_knowledge_map(cov.knowledge_map) if cov.knowledge_map is not None else None
+    matcher = _semantic(config, ws, list(facts.values()))
+    evaluated: list[tuple[AreaResult, frozenset[str]]] = []
+    if kmap is not None:
         # titles and authors shown per area come only from documents everyone may read: the counts cover
         # every document, but the report must not show what a restricted document is called or who wrote it
         public = frozenset(f.doc_id for f in facts.values() if f.public)
-        areas = evaluate(kmap, ws.index, facts, as_of, cov.thin_below, cov.stale_after_days, public)
+        evaluated = evaluate(
+            kmap,
+            ws.index,
+            facts,
+            as_of,
+            cov.thin_below,
+            cov.stale_after_days,
+            public,
+            matcher if cov.semantic_areas else None,
+        )
+    areas = [_with_experts(result, docs, facts, as_of) for result, docs in evaluated]
+    topics: list[DiscoveredTopic] = []
+    if matcher is not None and cov.discover_topics:
+        covering = [(r.area, docs) for r, docs in evaluated]
+        found = discover(facts, matcher.vectors, covering, as_of, cov.topic_min_documents)
+        topics = [t for t, _ in found]
     search = search_analytics(
         query_log_path(config.state_dir), generated, cov.query_window_days, cov.top_queries
     )
+    demand = _demand(config, matcher, generated, kmap, areas, topics)
+    rollout = rollout_for(
+        config.state_dir, facts.values(), kept_reports(reports_dir(config)), cov.pilot_departments, generated
+    )
     report = Report(
-        report_id=generated.strftime("%Y%m%dT%H%M%SZ"), generated_at=generated, as_of=as_of,
+        report_id=generated.strftime("%Y%m%dT%H%M%SZ"),
+        generated_at=generated,
+        as_of=as_of,
         backend=config.index.backend,
-        thresholds=Thresholds(thin_below=cov.thin_below, stale_after_days=cov.stale_after_days,
-                              near_empty_chars=cov.near_empty_chars),
-        knowledge_map=str(cov.knowledge_map) if cov.knowledge_map else None, totals=metrics.totals,
-        cells=tuple(metrics.cells), departments=tuple(metrics.departments),
-        department_system=tuple(metrics.department_system), systems=tuple(metrics.systems),
-        freshness=metrics.freshness, problems=tuple(problems), areas=tuple(areas), search=search,
-    )  # fmt: skip
+        thresholds=Thresholds(
+            thin_below=cov.thin_below,
+            stale_after_days=cov.stale_after_days,
+            near_empty_chars=cov.near_empty_chars,
+        ),
+        knowledge_map=str(cov.knowledge_map) if cov.knowledge_map else None,
+        totals=metrics.totals,
+        cells=tuple(metrics.cells),
+        departments=tuple(metrics.departments),
+        department_system=tuple(metrics.department_system),
+        systems=tuple(metrics.systems),
+        freshness=metrics.freshness,
+        problems=tuple(problems),
+        areas=tuple(areas),
+        area_similarity=dict(matcher.minimum) if matcher is not None and cov.semantic_areas else {},
+        topics=tuple(topics),
+        demand=tuple(demand),
+        search=search,
+        rollout=rollout,
+    )
     if previous is not None:
         report = report.model_copy(update={"changes": compare(previous, report)})
     return report
+
+
+def _semantic(config: Config, ws: Workspace, facts: list[DocumentFacts]) -> SemanticMatcher | None:
+    """Chunk vectors for semantic matching, discovery and demand; None when all three are off or the
+    embedding models cannot be loaded (the report then matches areas by keywords only)."""
+    cov = config.coverage
+    if not (cov.semantic_areas or cov.discover_topics):
+        return None
+    try:
+        vectors: dict[str, ChunkVectors] = chunk_vectors(ws.index, ws.embedder, facts, config.chunking)
+    except EmbeddingError:
+        return None
+    return SemanticMatcher(ws.embedder, vectors, thresholds(config))
+
+
+def _with_experts(
+    result: AreaResult, docs: frozenset[str], facts: dict[str, DocumentFacts], as_of: datetime
+) -> AreaResult:
+    experts = rank_experts([facts[d] for d in docs if d in facts], Caller.anonymous(), as_of, limit=5)
+    people = tuple(Person(name=e.name, documents=e.documents, latest=e.latest) for e in experts)
+    return result.model_copy(update={"experts": people})
+
+
+def _demand(
+    config: Config,
+    matcher: SemanticMatcher | None,
+    until: datetime,
+    kmap: KnowledgeMap | None,
+    areas: list[AreaResult],
+    topics: list[DiscoveredTopic],
+) -> list[DemandTopic]:
+    path = query_log_path(config.state_dir)
+    if matcher is None or not path.exists():
+        return []
+    meaning = {
+        (d, a.name): a.meaning
+        for d, dept_areas in (kmap.departments.items() if kmap else ())
+        for a in dept_areas
+    }
+    with_texts = [(a, meaning.get((a.department, a.area), (a.area,))) for a in areas]
+    log = QueryLog(path)
+    try:
+        entries = log.entries(until - timedelta(days=config.coverage.query_window_days), until)
+        return demand_topics(entries, matcher, config.coverage.demand_min_similarity, with_texts, topics)
+    finally:
+        log.close()
 
 
 def report_json(report: Report) -> str:

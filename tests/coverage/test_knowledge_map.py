@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kmingest.coverage.knowledge_map import KnowledgeMapError, load_knowledge_map, status_of
+from kmingest.coverage.areas import status_of
+from kmingest.coverage.knowledge_map import KnowledgeMapError, load_knowledge_map
 from tests.coverage.conftest import REPO
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

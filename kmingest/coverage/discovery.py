@@ -1,0 +1,186 @@
+"""Discovered topics: what each department's documents are about, found by clustering their chunk vectors;
+topics no map area covers are *candidate key knowledge areas*.
+
+chunk vectors (vectors.py) per department x embedding space -> clusters (agglomerative, cosine, average
+linkage, cut at TOPIC_DISTANCE) -> each document joins the cluster holding most of its chunks -> topics:
+label (most distinctive terms), representative document, size, freshness, owners (experts.py), covering areas
+
+Method, chosen by measurement on the sample exports (tests/coverage/test_discovery.py, docs/coverage.md):
+agglomerative clustering cut at a cosine distance recovered more removed map areas with purer top
+candidates than k-means with k chosen by silhouette, which merges small topics into big ones.
+Each embedding space is clustered on its own (an English and a Chinese chunk are not comparable), so one
+subject written in both languages can give two topics; both carry the same covering areas.
+
+Labels: terms as the lexical index analyses text (kmingest.analysis.analyze: stemmed English words, CJK
+bigrams), ranked by how much more often documents of the cluster hold them than the department's other
+documents (document frequency in the cluster x log inverse document frequency in the department); an English
+stem is shown as its most frequent spelling. A topic is covered when at least half of its documents match
+one map area (keyword or semantic); otherwise it is a candidate if it has `min_documents` documents.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from statistics import median
+
+import numpy as np
+from sklearn.cluster import AgglomerativeClustering  # type: ignore[import-untyped]
+
+from kmingest.analysis import analyze, is_cjk
+from kmingest.coverage.experts import rank_experts
+from kmingest.coverage.metrics import age_days
+from kmingest.coverage.model import DiscoveredTopic, Person
+from kmingest.coverage.vectors import ChunkVectors
+from kmingest.index.base import Caller, DocumentFacts
+
+TOPIC_DISTANCE = 0.35  # cosine distance at which the agglomerative tree is cut (measured; see above)
+LABEL_TERMS = 5
+COVERED_SHARE = 0.5  # an area holding this share of a topic's documents covers it
+_WORD = re.compile(r"[a-z][a-z0-9-]+")
+
+
+def cluster(matrix: np.ndarray, distance: float = TOPIC_DISTANCE) -> list[int]:
+    """Cluster label per row (normalised vectors): average-linkage agglomerative clustering on cosine."""
+    if len(matrix) < 2:
+        return [0] * len(matrix)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+    )
+    return [int(x) for x in model.fit_predict(matrix)]
+
+
+def _doc_clusters(doc_ids: Sequence[str], labels: Sequence[int]) -> dict[int, list[str]]:
+    """Each document joins the cluster that holds most of its chunks (ties: the lower cluster number)."""
+    votes: dict[str, Counter[int]] = {}
+    for doc_id, label in zip(doc_ids, labels, strict=True):
+        votes.setdefault(doc_id, Counter())[label] += 1
+    out: dict[int, list[str]] = {}
+    for doc_id, counts in votes.items():
+        best = min(counts, key=lambda c: (-counts[c], c))
+        out.setdefault(best, []).append(doc_id)
+    return out
+
+
+def _terms(text: str) -> set[str]:
+    return {t for t in analyze(text) if len(t) > 1 and not t.isdigit() and (is_cjk(t) or len(t) > 2)}
+
+
+def _spellings(texts: Sequence[str]) -> dict[str, str]:
+    """English stem -> its most frequent spelling in the texts."""
+    seen: dict[str, Counter[str]] = {}
+    for text in texts:
+        for word in _WORD.findall(text.lower()):
+            stems = analyze(word)
+            if len(stems) == 1:
+                seen.setdefault(stems[0], Counter())[word] += 1
+    return {stem: words.most_common(1)[0][0] for stem, words in seen.items()}
+
+
+def label_terms(
+    cluster_docs: Sequence[str],
+    doc_terms: Mapping[str, set[str]],
+    top: int = LABEL_TERMS,
+    spellings: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """The terms that set a cluster's documents apart from the department's other documents."""
+    inside = Counter(t for d in cluster_docs for t in doc_terms.get(d, ()))
+    everywhere = Counter(t for terms in doc_terms.values() for t in terms)
+    n = max(len(doc_terms), 1)
+    score = {
+        t: (c / len(cluster_docs)) * math.log((n + 1) / everywhere[t])
+        for t, c in inside.items()
+        if c > 1 or len(cluster_docs) == 1
+    }
+    ranked = sorted(score, key=lambda t: (-score[t], t))[:top]
+    return tuple((spellings or {}).get(t, t) for t in ranked)
+
+
+def discover(
+    facts: Mapping[str, DocumentFacts],
+    vectors: Mapping[str, ChunkVectors],
+    area_documents: Sequence[tuple[str, frozenset[str]]],
+    as_of: datetime,
+    min_documents: int = 2,
+    distance: float = TOPIC_DISTANCE,
+) -> list[tuple[DiscoveredTopic, list[str]]]:
+    """Topics per department (largest first) with their documents' ids (never kept in the report),
+    candidates marked. `area_documents`: (area name, its documents) for every map area. Titles and owners
+    come only from public documents."""
+    topics: list[tuple[DiscoveredTopic, list[str]]] = []
+    departments = sorted({f.department for f in facts.values()})
+    for dept in departments:
+        for space in sorted(vectors):
+            chunks = vectors[space].subset(d for d, f in facts.items() if f.department == dept)
+            if not chunks.doc_ids:
+                continue
+            labels = cluster(chunks.matrix, distance)
+            texts: dict[str, list[str]] = {}
+            for doc_id, text in zip(chunks.doc_ids, chunks.texts, strict=True):
+                texts.setdefault(doc_id, []).append(text)
+            doc_terms = {d: _terms(facts[d].title + "\n" + "\n".join(t)) for d, t in texts.items()}
+            spellings = _spellings([facts[d].title for d in texts] + [t for ts in texts.values() for t in ts])
+            for n, docs in enumerate(
+                sorted(_doc_clusters(chunks.doc_ids, labels).values(), key=len, reverse=True)
+            ):
+                topics.append(
+                    (
+                        _topic(
+                            dept,
+                            f"{dept}/{space}/{n + 1}",
+                            docs,
+                            chunks,
+                            facts,
+                            doc_terms,
+                            spellings,
+                            area_documents,
+                            as_of,
+                            min_documents,
+                        ),
+                        docs,
+                    )
+                )
+    return topics
+
+
+def _topic(
+    dept: str,
+    topic_id: str,
+    docs: list[str],
+    chunks: ChunkVectors,
+    facts: Mapping[str, DocumentFacts],
+    doc_terms: Mapping[str, set[str]],
+    spellings: Mapping[str, str],
+    area_documents: Sequence[tuple[str, frozenset[str]]],
+    as_of: datetime,
+    min_documents: int,
+) -> DiscoveredTopic:
+    members = set(docs)
+    rows = [i for i, d in enumerate(chunks.doc_ids) if d in members]
+    centre = chunks.matrix[rows].mean(axis=0)
+    public = [i for i in rows if facts[chunks.doc_ids[i]].public]
+    nearest = max(public, key=lambda i: float(chunks.matrix[i] @ centre)) if public else None
+    dated = [f.updated_at for f in (facts[d] for d in docs) if f.updated_at is not None]
+    ages = [a for a in (age_days(d, as_of) for d in dated) if a is not None]
+    covered = tuple(
+        name for name, area_docs in area_documents if len(members & area_docs) >= COVERED_SHARE * len(members)
+    )
+    terms = label_terms(docs, doc_terms, spellings=spellings)
+    owners = rank_experts([facts[d] for d in docs], Caller.anonymous(), as_of, limit=3)
+    return DiscoveredTopic(
+        department=dept,
+        topic_id=topic_id,
+        label=", ".join(terms),
+        terms=terms,
+        documents=len(docs),
+        chunks=len(rows),
+        representative=facts[chunks.doc_ids[nearest]].title if nearest is not None else "",
+        freshest=max(dated) if dated else None,
+        median_age_days=round(median(ages), 1) if ages else None,
+        owners=tuple(Person(name=e.name, documents=e.documents, latest=e.latest) for e in owners),
+        covered_by=covered,
+        candidate=not covered and len(docs) >= min_documents and bool(terms),
+    )

@@ -1,0 +1,121 @@
+"""Measure topic discovery on the sample exports: cut the knowledge map's area list in half and check that
+discovery proposes the removed areas among its candidates (matched by the sample generator's ground truth).
+
+    python -m tests.coverage.measure_discovery [PROJECT_DIR]
+
+A candidate "is" a removed area when most of its documents that have a generator topic (OA documents,
+tests/coverage/area_truth.py) belong to that area's topics. Recall = removed areas (with at least
+`min_documents` true documents) proposed by some candidate / all such removed areas. Noise check: each of
+the top candidates (largest first, TOP per department) with documents of known topic is pure (at least
+PURE of them share one generator topic) and has a label of at least 3 terms and 2 documents.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kmingest.config import Config
+from kmingest.coverage.areas import evaluate
+from kmingest.coverage.discovery import TOPIC_DISTANCE, discover
+from kmingest.coverage.knowledge_map import KnowledgeMap, load_knowledge_map
+from kmingest.coverage.model import DiscoveredTopic
+from kmingest.coverage.semantic import SemanticMatcher, thresholds
+from kmingest.coverage.vectors import chunk_vectors
+from kmingest.index.base import Caller
+from kmingest.workspace import Workspace
+from tests.coverage.area_truth import TOPICS_OF_AREA, document_topics, true_documents
+
+TOP, PURE = 3, 0.6
+
+
+def half_map(kmap: KnowledgeMap) -> tuple[KnowledgeMap, list[str]]:
+    """Every other area of each department kept (the first, third, ...); the removed area names."""
+    kept = {dept: areas[::2] for dept, areas in kmap.departments.items()}
+    removed = [a.name for areas in kmap.departments.values() for a in areas[1::2]]
+    return kmap.model_copy(update={"departments": kept}), removed
+
+
+def area_of(
+    topic: DiscoveredTopic, doc_ids: Sequence[str], topics: Mapping[str, str]
+) -> tuple[str | None, float]:
+    """(the area the candidate's known-topic documents mostly belong to, their purity)."""
+    known = Counter(topics[d] for d in doc_ids if d in topics)
+    if not known:
+        return None, 0.0
+    key, count = known.most_common(1)[0]
+    purity = count / sum(known.values())
+    area = next((a for a, keys in TOPICS_OF_AREA.items() if key in keys), None)
+    return area, purity
+
+
+@dataclass
+class DiscoveryFigures:
+    recall: float
+    proposed: list[str]
+    expected: list[str]
+    top_pure: int
+    top_judged: int
+    top_lines: list[str]
+
+
+def measure(
+    config: Config, ws: Workspace, as_of: datetime, distance: float = TOPIC_DISTANCE, min_documents: int = 2
+) -> DiscoveryFigures:
+    facts = {f.doc_id: f for f in ws.index.document_facts(Caller.system())}
+    vectors = chunk_vectors(ws.index, ws.embedder, list(facts.values()), config.chunking)
+    assert config.coverage.knowledge_map is not None
+    kmap, removed = half_map(load_knowledge_map(config.coverage.knowledge_map))
+    matcher = SemanticMatcher(ws.embedder, vectors, thresholds(config))
+    public = frozenset(d for d, f in facts.items() if f.public)
+    areas = evaluate(kmap, ws.index, facts, as_of, 3, 365, public, matcher)
+    with_docs = discover(
+        facts, vectors, [(r.area, docs) for r, docs in areas], as_of, min_documents, distance
+    )
+    found = [t for t, _ in with_docs]
+    members = {t.topic_id: docs for t, docs in with_docs}
+    truth = document_topics(facts.values())
+    expected = [a for a in removed if len(true_documents(a, truth)) >= min_documents]
+    proposed: set[str] = set()
+    lines, pure, judged = [], 0, 0
+    for dept in sorted({t.department for t in found}):
+        cands = [t for t in found if t.department == dept and t.candidate]
+        for rank, t in enumerate(cands):
+            area, purity = area_of(t, members[t.topic_id], truth)
+            if area in removed and purity >= 0.5:
+                proposed.add(area)
+            if rank < TOP:
+                ok = len(t.terms) >= 3 and t.documents >= 2 and (area is None or purity >= PURE)
+                judged += 1
+                pure += ok
+                lines.append(
+                    f"{t.topic_id} [{t.documents} docs] {t.label} | {t.representative} -> "
+                    f"{area or '(no generator topic)'} purity {purity:.2f} {'ok' if ok else 'NOISE'}"
+                )
+    hits = [a for a in expected if a in proposed]
+    return DiscoveryFigures(len(hits) / len(expected), sorted(proposed), expected, pure, judged, lines)
+
+
+def main(project: Path) -> None:
+    from tests.coverage.conftest import AS_OF, sample_config
+    from tests.coverage.measure_areas import prepare
+
+    prepare(project)
+    config = sample_config(project)
+    with Workspace(config) as ws:
+        ws.ingest([s.name for s in config.sources])
+        figures = measure(config, ws, AS_OF)
+    print(f"removed areas with true documents: {figures.expected}")
+    print(f"proposed among candidates: {figures.proposed}; recall {figures.recall:.4f}")
+    print(f"top {TOP} candidates per department judged not noise: {figures.top_pure}/{figures.top_judged}")
+    for line in figures.top_lines:
+        print("   ", line)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="kmingest-discovery-")))

@@ -1,11 +1,12 @@
-"""Run history in the state store (`runs` table of state.db): one row per source run, from "running" to
-"ok", "failed" or "interrupted", with its stats and error. `kmingest status` shows the last one.
+"""Run history in the state store (`runs` table of the state database): one row per source run, from
+"running" to "ok", "failed" or "interrupted", with its stats and error. `kmingest status` shows the last one.
 
 A run started by a process that runs it to the end (the CLI, `Workspace.ingest`) records that process's pid
 and host. Such a process may be killed (SIGKILL, a reboot) before it can write an outcome: the next run on
 the same host, and `kmingest status`, find its process gone and mark the run "interrupted". A staged run
 (`kmingest/staged.py`) spans several processes, so it records no pid; its scheduler reports the outcome.
-Part of StateStore (kmingest/state.py), which opens the database and migrates older files.
+Part of StateStore (kmingest/state/store.py), which opens the database (SQLite or PostgreSQL) and migrates
+older files; run ids come from the database, so runs started by workers on several hosts never collide.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kmingest.state import RunStats
+    from kmingest.state.database import Database
+    from kmingest.state.model import RunStats
 
 HOST = socket.gethostname()
 INTERRUPTED_REASON = "interrupted: its process ended before the run finished"
@@ -55,7 +56,7 @@ def _run_info(r: tuple[Any, ...]) -> RunInfo:
 class RunHistory:
     """The run-history part of StateStore."""
 
-    _db: sqlite3.Connection
+    _db: Database
 
     def start_run(self, source: str, full_sync: bool, owned: bool = True) -> int:
         """A new run, "running". `owned`: this process runs it to the end, so its pid and host are kept and
@@ -63,56 +64,62 @@ class RunHistory:
         scheduler reports the outcome instead)."""
         self.mark_interrupted()
         pid, host = (os.getpid(), HOST) if owned else (None, None)
-        with self._db:
-            cur = self._db.execute(
+        row = (source, int(full_sync), now(), pid, host)
+        return self._db.write(
+            lambda tx: tx.insert_id(
                 "INSERT INTO runs (source, full_sync, started_at, status, stats, pid, host) "
                 "VALUES (?, ?, ?, 'running', '{}', ?, ?)",
-                (source, int(full_sync), now(), pid, host),
+                row,
+                "run_id",
             )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        )
 
     def mark_interrupted(self) -> list[int]:
         """Runs left "running" by a process of this host that is gone (killed, machine restarted) become
         "interrupted"; returns their ids. Runs of other hosts cannot be checked from here and stay."""
-        rows = self._db.execute(
+        rows = self._db.query(
             "SELECT run_id, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL AND host = ?", (HOST,)
-        ).fetchall()
-        gone = [int(run_id) for run_id, pid in rows if not _alive(int(pid))]
-        with self._db:
-            self._db.executemany(
-                "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? "
-                "WHERE run_id = ? AND status = 'running'",
-                [(now(), INTERRUPTED_REASON, run_id) for run_id in gone],
+        )
+        gone = sorted(int(run_id) for run_id, pid in rows if not _alive(int(pid)))
+        if gone:
+            marks = [(now(), INTERRUPTED_REASON, run_id) for run_id in gone]
+            self._db.write(
+                lambda tx: tx.executemany(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? "
+                    "WHERE run_id = ? AND status = 'running'",
+                    marks,
+                )
             )
         return gone
 
     def finish_run(self, run_id: int, status: str, stats: RunStats, error: str | None = None) -> None:
-        with self._db:
-            self._db.execute(
-                "UPDATE runs SET finished_at = ?, status = ?, stats = ?, error = ? WHERE run_id = ?",
-                (now(), status, json.dumps(stats.as_dict()), error, run_id),
+        row = (now(), status, json.dumps(stats.as_dict()), error, run_id)
+        self._db.write(
+            lambda tx: tx.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats = ?, error = ? WHERE run_id = ?", row
             )
+        )
 
     def runs(self, source: str | None = None, limit: int = 20) -> list[RunInfo]:
         sql = _RUN_COLUMNS + (" WHERE source = ?" if source else "") + " ORDER BY run_id DESC LIMIT ?"
         args: tuple[Any, ...] = (source, limit) if source else (limit,)
-        return [_run_info(r) for r in self._db.execute(sql, args)]
+        return [_run_info(r) for r in self._db.query(sql, args)]
 
     def run(self, run_id: int) -> RunInfo | None:
-        row = self._db.execute(_RUN_COLUMNS + " WHERE run_id = ?", (run_id,)).fetchone()
-        return None if row is None else _run_info(row)
+        rows = self._db.query(_RUN_COLUMNS + " WHERE run_id = ?", (run_id,))
+        return _run_info(rows[0]) if rows else None
 
     def restart_run(self, run_id: int) -> None:
         """A scheduler retried the first step of a run: it is running again."""
-        with self._db:
-            self._db.execute(
+        self._db.write(
+            lambda tx: tx.execute(
                 "UPDATE runs SET status = 'running', finished_at = NULL, error = NULL WHERE run_id = ?",
                 (run_id,),
             )
+        )
 
     def sources(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM runs ORDER BY source")]
+        return sorted(str(r[0]) for r in self._db.query("SELECT DISTINCT source FROM runs"))
 
 
 def _alive(pid: int) -> bool:

@@ -18,7 +18,7 @@ from kmingest.connectors.registry import build_connector
 from kmingest.embedding import Embedder, EmbeddingCache, default_model_dir
 from kmingest.index.base import IndexBackend, IndexError_, spaces_mismatch
 from kmingest.pipeline import SourceRun
-from kmingest.state import RunStats, StateStore
+from kmingest.state import RunStats, StateStore, open_database, open_state
 
 log = logging.getLogger("kmingest.workspace")
 
@@ -114,9 +114,9 @@ class Workspace:
     def __post_init__(self) -> None:
         cfg = self.config
         self.index = self.target or open_index(cfg)
-        self.cache = EmbeddingCache(cfg.embedding.cache_path)
+        self.cache = EmbeddingCache(open_database(cfg, cfg.embedding.cache_path))  # state.backend decides
         self.embedder = open_embedder(cfg, self.cache)
-        self.state = StateStore(cfg.state_dir / "state.db")
+        self.state = open_state(cfg)
         self._model_checked = False
         self._readable_checked = False
 

@@ -1,4 +1,5 @@
-"""Embedder: [Chunk] -> one (vector space, normalized vector) per chunk, with a cache by chunk-text hash.
+"""Embedder: [Chunk] -> one (vector space, normalized vector) per chunk, with a cache by chunk-text hash
+(a SQLite file, or a table of the PostgreSQL state database when `state.backend` is postgres).
 
 Each chunk is read by the model of its script (embedding/routing.py): with the default profiles Chinese
 chunks go to bge-small-zh-v1.5 and the rest to bge-small-en-v1.5. A vector space is named by its model
@@ -8,7 +9,6 @@ profile; the index keeps one vector field per space. A query is embedded by the 
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -21,44 +21,49 @@ from kmingest.embedding.profiles import ModelProfile, Script
 from kmingest.embedding.routing import DEFAULT_CJK_SHARE, script_of
 from kmingest.index.base import SpaceVector
 from kmingest.models import Chunk
+from kmingest.state.database import Database, SqliteDatabase, placeholders
 
 
 class EmbeddingCache:
-    """Vectors already computed, keyed by (model profile, chunk text hash); one SQLite file."""
+    """Vectors already computed, keyed by (model profile, chunk text hash): `EmbeddingCache(path)` is its
+    own SQLite file; `EmbeddingCache(database)` the configured state database (PostgreSQL: one cache for
+    every worker). Writers in several processes may store the same vector at once: the last one wins."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, text_hash TEXT, vector BLOB,"
-            " PRIMARY KEY (model, text_hash)) WITHOUT ROWID"
-        )
-        self._lock = threading.Lock()
+    def __init__(self, where: Path | Database) -> None:
+        self._db = where if isinstance(where, Database) else SqliteDatabase(where)
+        self._db.create(_VECTOR_TABLE[self._db.dialect])
 
     def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, Matrix]:
         found: dict[str, Matrix] = {}
-        with self._lock:
-            for i in range(0, len(hashes), 500):
-                part = list(hashes[i : i + 500])
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    f"SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({marks})",
-                    [model, *part],
-                )
-                for h, blob in rows:
-                    found[h] = np.frombuffer(blob, dtype=np.float32)
+        for i in range(0, len(hashes), 500):
+            part = list(hashes[i : i + 500])
+            rows = self._db.query(
+                "SELECT text_hash, vector FROM vectors WHERE model = ? "
+                f"AND text_hash IN ({placeholders(len(part))})",
+                [model, *part],
+            )
+            for h, blob in rows:
+                found[h] = np.frombuffer(bytes(blob), dtype=np.float32)
         return found
 
     def put_many(self, model: str, items: Sequence[tuple[str, Matrix]]) -> None:
-        with self._lock, self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                [(model, h, v.astype(np.float32).tobytes()) for h, v in items],
-            )
+        rows = sorted((model, h, v.astype(np.float32).tobytes()) for h, v in items)
+        self._db.write(lambda tx: tx.executemany(_PUT_VECTOR, rows))
 
     def close(self) -> None:
         self._db.close()
+
+
+_VECTOR_TABLE = {
+    "sqlite": "CREATE TABLE IF NOT EXISTS vectors (model TEXT, text_hash TEXT, vector BLOB,"
+    " PRIMARY KEY (model, text_hash)) WITHOUT ROWID",
+    "postgres": "CREATE TABLE IF NOT EXISTS vectors (model TEXT, text_hash TEXT, vector BYTEA,"
+    " PRIMARY KEY (model, text_hash))",
+}
+_PUT_VECTOR = (
+    "INSERT INTO vectors VALUES (?, ?, ?) "
+    "ON CONFLICT (model, text_hash) DO UPDATE SET vector = excluded.vector"
+)
 
 
 class Embedder:

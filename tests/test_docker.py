@@ -35,7 +35,8 @@ CHECKER_SOURCE = REPO / "tests" / "dockerfile_check"  # a Go program over BuildK
 def compose_config(tmp_path: Path) -> dict[str, Any]:
     if shutil.which("docker") is None:
         pytest.fail(
-            "the docker client is not installed (.ci/run installs the compose plugin: scripts/compose-plugin.sh)"
+            "the docker client is not installed "
+            "(.ci/run installs the compose plugin: scripts/compose-plugin.sh)"
         )
     env = tmp_path / "test.env"
     env.write_text(

@@ -1,32 +1,51 @@
-"""Layering rules of the data flow: the library never imports Airflow (only dags/ does), and no
-kmingest module imports itself back through others (the import graph has no cycle)."""
+"""Layering rules of the data flow: the library never imports Airflow (only dags/ does) nor the sample
+export generator (samplegen/, a development tool beside bench/), and no kmingest module imports itself back
+through others (the import graph has no cycle; the CLI's command modules share only kmingest.cli.common)."""
 
 from __future__ import annotations
 
 import ast
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
-import kmingest
 from tests.conftest import REPO
 
+FORBIDDEN = ("airflow", "samplegen")  # top-level packages the library must never import
 
-def test_no_library_module_imports_airflow() -> None:
-    modules = sorted(m.name for m in pkgutil.walk_packages(kmingest.__path__, "kmingest."))
-    assert "kmingest.staged" in modules and "kmingest.scheduling" in modules
+
+def test_importing_every_library_module_loads_neither_airflow_nor_samplegen() -> None:
+    # every file under kmingest/ (pkgutil.walk_packages skips folders without __init__.py: kmingest/index)
+    modules = sorted(
+        name for name in _module_names() if not name.endswith(".__main__")
+    )  # __main__ runs the CLI
+    assert {"kmingest.staged", "kmingest.scheduling", "kmingest.cli.ingest", "kmingest.index.reindex"} <= set(
+        modules
+    )
     script = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] == 'airflow'}))\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(FORBIDDEN)!r}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_no_library_module_names_airflow_or_samplegen_in_any_import() -> None:
+    """Also the imports inside functions, which the test above does not run (a CLI command's, say)."""
+    offenders = []
+    for module, path in sorted(_module_names().items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            offenders += [f"{module}: {name}" for name in names if name.split(".")[0] in FORBIDDEN]
+    assert offenders == []
+    assert not (REPO / "kmingest" / "samplegen").exists()
 
 
 def _module_names() -> dict[str, Path]:
@@ -109,9 +128,11 @@ ALLOWED_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset()
 
 def test_the_import_graph_has_no_cycle() -> None:
     graph = import_graph()
-    assert {"kmingest.cli", "kmingest.cli_common", "kmingest.cli_portal"} <= set(graph)
-    assert "kmingest.cli_common" in graph["kmingest.cli_portal"]  # a top-level import
-    assert "kmingest.portal.auth" in graph["kmingest.cli_portal"]  # imported inside a function
+    assert {"kmingest.cli", "kmingest.cli.common", "kmingest.cli.portal", "kmingest.index.reindex"} <= set(
+        graph
+    )
+    assert "kmingest.cli.common" in graph["kmingest.cli.portal"]  # a top-level import
+    assert "kmingest.portal.auth" in graph["kmingest.cli.portal"]  # imported inside a function
     for importer, imported in ALLOWED_CYCLE_EDGES:
         graph[importer].discard(imported)
     cycle = find_cycle(graph)
@@ -124,8 +145,28 @@ def test_the_cycle_check_reports_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
 
 
-def test_the_command_modules_do_not_import_each_other() -> None:
+COMMAND_MODULES = {
+    f"kmingest.cli.{name}" for name in ("connectors", "ingest", "models", "portal", "report", "search")
+}
+
+
+def test_the_command_modules_share_only_the_common_module() -> None:
+    """Each command group imports kmingest.cli.common, never the package that registers it, and no other
+    command module except quickstart's use of the ingest helpers."""
     graph = import_graph()
-    commands = {"kmingest.cli_admin", "kmingest.cli_models", "kmingest.cli_portal", "kmingest.cli_report"}
-    for module in sorted(commands):
-        assert graph[module] & (commands | {"kmingest.cli"}) == set(), module
+    cli_modules = {name for name in graph if name == "kmingest.cli" or name.startswith("kmingest.cli.")}
+    assert cli_modules == COMMAND_MODULES | {"kmingest.cli", "kmingest.cli.common", "kmingest.cli.__main__"}
+    assert graph["kmingest.cli"] == COMMAND_MODULES | {"kmingest.cli.common"}
+    for module in sorted(COMMAND_MODULES):
+        assert "kmingest.cli.common" in graph[module], module
+        allowed = {"kmingest.cli.ingest"} if module == "kmingest.cli.portal" else set()
+        assert graph[module] & (cli_modules - {"kmingest.cli.common"}) == allowed, module
+    assert graph["kmingest.cli.common"] & cli_modules == set()
+
+
+def test_reindex_orchestration_lives_in_the_index_layer() -> None:
+    """`kmingest reindex` only parses and prints: the alias layout is driven from kmingest.index.reindex."""
+    graph = import_graph()
+    assert "kmingest.index.reindex" in graph["kmingest.cli.ingest"]
+    assert {"kmingest.index.es_schema", "kmingest.workspace"} <= graph["kmingest.index.reindex"]
+    assert not graph["kmingest.cli.ingest"] & {"kmingest.index.es_schema", "kmingest.index.elastic"}

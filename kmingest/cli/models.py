@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from kmingest.cli_common import cli_config, fail
+from kmingest.cli.common import ExitCode, cli_config, fail
 from kmingest.config import Config
 from kmingest.embedding import BUILTIN, ModelProfile, default_model_dir
 from kmingest.embedding.encoder import EmbeddingError, model_folder
@@ -74,7 +74,7 @@ def fetch_cmd(ctx: click.Context, names: tuple[str, ...], everything: bool) -> N
             failed = True
             continue
         click.echo(f"{profile.name}: ok ({_size(str(folder)) / 1e6:.0f} MB in {folder})")
-    sys.exit(1 if failed else 0)
+    sys.exit(int(ExitCode.RUN_FAILED if failed else ExitCode.OK))
 
 
 @models.command("list")
@@ -94,21 +94,34 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
         except EmbeddingError:
             folder = None
         used_for = ", ".join(script for script, p in routes.items() if p.name == name)
-        rows.append({"name": name, "used_for": used_for,
-                     "installed": folder is not None, "path": folder, "size_mb": round(_size(folder) / 1e6, 1) if folder else 0,
-                     "dimension": profile.dimension, "backend": profile.backend + ("/int8" if profile.quantized else ""),
-                     "pooling": profile.pooling, "min_similarity": profile.min_similarity,
-                     "licence": profile.licence, "description": profile.description})  # fmt: skip
+        rows.append(
+            {
+                "name": name,
+                "used_for": used_for,
+                "installed": folder is not None,
+                "path": folder,
+                "size_mb": round(_size(folder) / 1e6, 1) if folder else 0,
+                "dimension": profile.dimension,
+                "backend": profile.backend + ("/int8" if profile.quantized else ""),
+                "pooling": profile.pooling,
+                "min_similarity": profile.min_similarity,
+                "licence": profile.licence,
+                "description": profile.description,
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"models in {root}")
-    click.echo(f"{'name':<24}{'used for':<12}{'installed':<11}{'MB':>6} {'dim':>5} {'backend':<11}{'pool':<6}"
-               f"{'floor':>6}  licence")  # fmt: skip
+    header = f"{'name':<24}{'used for':<12}{'installed':<11}{'MB':>6} {'dim':>5} {'backend':<11}{'pool':<6}"
+    click.echo(f"{header}{'floor':>6}  licence")
     for r in rows:
-        click.echo(f"{r['name']:<24}{r['used_for'] or '-':<12}{'yes' if r['installed'] else 'no':<11}"
-                   f"{r['size_mb']:>6.0f} {r['dimension']:>5} {r['backend']:<11}{r['pooling']:<6}"
-                   f"{r['min_similarity']:>6.2f}  {r['licence']}")  # fmt: skip
+        installed = "yes" if r["installed"] else "no"
+        click.echo(
+            f"{r['name']:<24}{r['used_for'] or '-':<12}{installed:<11}{r['size_mb']:>6.0f} "
+            f"{r['dimension']:>5} {r['backend']:<11}{r['pooling']:<6}{r['min_similarity']:>6.2f}  "
+            f"{r['licence']}"
+        )
     missing = [str(r["name"]) for r in rows if r["used_for"] and not r["installed"]]
     if missing:
         click.echo(f"\nmissing: {', '.join(missing)} (fix: kmingest models fetch)")

@@ -1,7 +1,8 @@
 """Portal commands of the `kmingest` CLI: `serve`, `quickstart`, `users hash-password` and
 `users revoke-sessions` (sign a user out everywhere: the shared session store, state_dir/sessions.db).
 
-config -> (quickstart: ingest every source) -> checks (models, index) -> uvicorn:
+config -> (quickstart: ingest every source through ingest.py's helpers, then serve what was indexed even
+if a source failed) -> checks (models, index) -> uvicorn:
 - one worker: `kmingest.portal.create_app(config)` in this process;
 - N workers: uvicorn's supervisor binds the port and spawns N processes, each building the app with the
   factory `kmingest.portal.app:app_from_env` from the validated config this process passes in the
@@ -17,7 +18,8 @@ from collections.abc import Callable
 
 import click
 
-from kmingest.cli_common import cli_config, fail, sibling_command
+from kmingest.cli.common import cli_config, fail
+from kmingest.cli.ingest import echo_outcome, ingest_sources, interrupts_end_the_run
 from kmingest.config import Config
 
 log = logging.getLogger("kmingest.portal")
@@ -137,17 +139,25 @@ def _serve(cfg: Config, host: str | None, port: int | None, workers: int | None 
     os.environ[LOG_LEVEL_ENV] = logging.getLevelName(logging.getLogger().getEffectiveLevel())
     _banner(cfg, host, port)
     click.echo(f"({workers} worker processes)")
-    uvicorn.run("kmingest.portal.app:app_from_env", factory=True, workers=workers, host=host, port=port,
-                log_level="warning", proxy_headers=False)  # fmt: skip
+    uvicorn.run(
+        "kmingest.portal.app:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
 
 
 def _workers_option(help_prefix: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return click.option(
-        "--workers", type=click.IntRange(1, 64),
+        "--workers",
+        type=click.IntRange(1, 64),
         help=f"{help_prefix}Worker processes sharing the index (default: the CPUs this process may use, "
         f"at most {MAX_DEFAULT_WORKERS}; here {default_workers()}). Each loads its own models and index "
         "snapshot and gets cpus // workers threads for query encoding. 1: one process, no supervisor.",
-    )  # fmt: skip
+    )
 
 
 @click.command()
@@ -161,24 +171,35 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 
 
 @click.command()
-@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
-              help="Start the portal after ingesting.")  # fmt: skip
+@click.option(
+    "--serve/--no-serve",
+    "then_serve",
+    default=True,
+    show_default=True,
+    help="Start the portal after ingesting.",
+)
 @click.option("--host", help="Address to listen on (default: portal.host).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: portal.port).")
 @_workers_option("With --serve: ")
 @click.pass_context
-def quickstart(ctx: click.Context, then_serve: bool, host: str | None, port: int | None,
-               workers: int | None) -> None:  # fmt: skip
+def quickstart(
+    ctx: click.Context, then_serve: bool, host: str | None, port: int | None, workers: int | None
+) -> None:
     """Ingest every configured source (the bundled samples), then serve the portal."""
+    from kmingest.embedding import EmbeddingError
+    from kmingest.index.base import IndexError_
+
     cfg = cli_config(ctx)
     if not cfg.sources:
         fail(f"no sources are configured in {cfg.source_file}")
-    ingest = sibling_command(ctx, "ingest")  # looked up, not imported: the command modules stay acyclic
     try:
-        ctx.invoke(ingest, sources=(), all_sources=True, full=True, force=False, as_json=False)
-    except SystemExit as done:
-        if done.code not in (0, None):
-            click.echo("quickstart: some sources failed (see above); serving what was indexed", err=True)
+        with interrupts_end_the_run():
+            outcome = ingest_sources(cfg, [s.name for s in cfg.sources], full=True, force=False)
+    except (EmbeddingError, IndexError_) as err:
+        fail(str(err))
+    echo_outcome(outcome, as_json=False)
+    if outcome.errors:
+        click.echo("quickstart: some sources failed (see above); serving what was indexed", err=True)
     if then_serve:
         _serve(cfg, host, port, workers)
     else:
@@ -192,8 +213,13 @@ def users() -> None:
 
 
 @users.command(name="hash-password")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="The password (prompted, hidden, when not given).")  # fmt: skip
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The password (prompted, hidden, when not given).",
+)
 @click.option("--iterations", type=click.IntRange(100_000, 10_000_000), default=600_000, show_default=True)
 def hash_password_cmd(password: str, iterations: int) -> None:
     """Print a pbkdf2 hash for `access.users.<name>.password_hash`."""

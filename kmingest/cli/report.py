@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from kmingest.cli_common import cli_config, fail
+from kmingest.cli.common import cli_config, fail
 from kmingest.config import ConfigError
 
 
@@ -40,14 +40,30 @@ def _formats(values: tuple[str, ...]) -> list[str]:
 
 
 @report.command()
-@click.option("--format", "formats", multiple=True, metavar="html|json|csv",
-              help="Output format; repeat it or give a comma list (default: all three).")  # fmt: skip
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the files (default: the report's folder under coverage.reports_dir).")  # fmt: skip
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Measure ages and freshness from this date (default: now).")  # fmt: skip
-@click.option("--include-restricted", is_flag=True,
-              help="Name every failed/skipped record, restricted ones too (default: those counted only).")  # fmt: skip
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="html|json|csv",
+    help="Output format; repeat it or give a comma list (default: all three).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the files (default: the report's folder under coverage.reports_dir).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Measure ages and freshness from this date (default: now).",
+)
+@click.option(
+    "--include-restricted",
+    is_flag=True,
+    help="Name every failed/skipped record, restricted ones too (default: those counted only).",
+)
 @click.pass_context
 def coverage(
     ctx: click.Context,

@@ -51,8 +51,14 @@ def make_client(cfg: IndexConfig) -> Elasticsearch:
         auth["api_key"] = os.environ["KMINGEST_ES_API_KEY"]
     elif os.environ.get("KMINGEST_ES_USERNAME"):
         auth["basic_auth"] = (os.environ["KMINGEST_ES_USERNAME"], os.environ.get("KMINGEST_ES_PASSWORD", ""))
-    return Elasticsearch(cfg.url, verify_certs=cfg.verify_certs, request_timeout=30, retry_on_timeout=True,
-                         max_retries=3, **auth)  # fmt: skip
+    return Elasticsearch(
+        cfg.url,
+        verify_certs=cfg.verify_certs,
+        request_timeout=30,
+        retry_on_timeout=True,
+        max_retries=3,
+        **auth,
+    )
 
 
 class Layout:

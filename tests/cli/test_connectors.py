@@ -50,12 +50,16 @@ def test_validate_flags_empty_and_repeated_header_cells(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "ok: sources[tracker] (tabular)"
-    assert lines[1] == ("warning: sources[tracker] table 'issue': issues.csv: header cell 1 is empty (a pandas "
-                        "index?): that column is not read (fix: if it holds data, name every column with "
-                        "`columns:` and `skip_rows: 1`)")  # fmt: skip
-    assert lines[2] == ("warning: sources[tracker] table 'issue': issues.csv: column '备注' appears in header "
-                        "cells 7, 8: only the last one is read (fix: name every column with `columns:` and "
-                        "`skip_rows: 1`)")  # fmt: skip
+    assert lines[1] == (
+        "warning: sources[tracker] table 'issue': issues.csv: header cell 1 is empty (a pandas "
+        "index?): that column is not read (fix: if it holds data, name every column with "
+        "`columns:` and `skip_rows: 1`)"
+    )
+    assert lines[2] == (
+        "warning: sources[tracker] table 'issue': issues.csv: column '备注' appears in header "
+        "cells 7, 8: only the last one is read (fix: name every column with `columns:` and "
+        "`skip_rows: 1`)"
+    )
 
 
 def test_validate_previews_how_the_first_rows_map(tmp_path: Path) -> None:
@@ -85,9 +89,11 @@ def test_validate_names_every_valid_key_of_a_misspelt_one(tmp_path: Path) -> Non
     path = project(tmp_path, config=config)
     result = invoke("connectors", "validate", str(path))
     assert result.exit_code == 2
-    assert result.output.startswith(f"error: {path}: sources[tracker].tables.0.delimeter: Extra inputs are not "
-                                    "permitted (fix: remove it or check its spelling; valid keys here: acl, "
-                                    "author, body, columns, date_format, date_pattern, delimiter,")  # fmt: skip
+    assert result.output.startswith(
+        f"error: {path}: sources[tracker].tables.0.delimeter: Extra inputs are not "
+        "permitted (fix: remove it or check its spelling; valid keys here: acl, "
+        "author, body, columns, date_format, date_pattern, delimiter,"
+    )
 
 
 def test_validate_stops_on_a_column_the_header_lacks(tmp_path: Path) -> None:
@@ -106,12 +112,17 @@ def test_preview_prints_the_mapped_fields_as_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output.splitlines()[0])
     assert {k: shown[k] for k in ("external_id", "title", "department", "acl", "updated_at")} == {
-        "external_id": "issue:Q-1", "title": "焊缝开裂", "department": "Quality", "acl": ["dept:Quality"],
+        "external_id": "issue:Q-1",
+        "title": "焊缝开裂",
+        "department": "Quality",
+        "acl": ["dept:Quality"],
         "updated_at": "2023-03-31T00:00:00+00:00",
-    }  # fmt: skip
+    }
     assert {k: shown["metadata"][k] for k in ("file", "lines", "date_source")} == {
-        "file": "issues.csv", "lines": [2], "date_source": "export"
-    }  # fmt: skip
+        "file": "issues.csv",
+        "lines": [2],
+        "date_source": "export",
+    }
     assert "备注: second" in shown["text"]
     assert not [line for line in shown["text"].splitlines() if line.startswith(":")]  # no unnamed column
 
@@ -125,6 +136,6 @@ def test_validate_preview_of_a_folder_says_where_the_date_came_from(tmp_path: Pa
     result = invoke("connectors", "validate", str(path))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
-        '  memo.txt: title=null, department="Finance", updated_at="2001-05-14T09:00:00+00:00", acl=["public"], '
-        'author=null, date_source="sidecar"'
+        '  memo.txt: title=null, department="Finance", updated_at="2001-05-14T09:00:00+00:00", '
+        'acl=["public"], author=null, date_source="sidecar"'
     )

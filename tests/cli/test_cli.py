@@ -11,16 +11,16 @@ from click.testing import CliRunner
 
 from kmingest.cli import cli
 from kmingest.state import group_problems
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = Path(__file__).resolve().parents[1]
     work = tmp_path_factory.mktemp("project")
-    shutil.copytree(root / "samples", work / "samples")
-    shutil.copy(root / "kmingest.yaml", work / "kmingest.yaml")
-    result = CliRunner().invoke(cli, ["--config", str(work / "kmingest.yaml"), "ingest", "--all", "--full"],
-                                obj={})  # fmt: skip
+    shutil.copytree(REPO / "samples", work / "samples")
+    shutil.copy(REPO / "kmingest.yaml", work / "kmingest.yaml")
+    config = ["--config", str(work / "kmingest.yaml")]
+    result = CliRunner().invoke(cli, [*config, "ingest", "--all", "--full"], obj={})
     assert result.exit_code == 0, result.output
     return work
 
@@ -97,7 +97,7 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     assert "unknown connector 'nope'" in result.output and "filesystem" in result.output
 
 
-EXPECTED = json.loads((Path(__file__).resolve().parents[1] / "samples" / "expected.json").read_text("utf-8"))
+EXPECTED = json.loads((REPO / "samples" / "expected.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize("system", ["erp", "crm", "oa"])
@@ -199,3 +199,25 @@ def test_search_shows_exact_copies_once_with_their_other_locations(tmp_path: Pat
     assert "also in: docs:Production/forklift.txt" in run(
         tmp_path, "search", "forklift licence", "--mode", "bm25"
     )
+
+
+def test_quickstart_ingests_every_source_and_goes_on_past_a_broken_one(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Valve maintenance schedule.", encoding="utf-8")
+    (tmp_path / "kmingest.yaml").write_text(
+        "sources:\n"
+        "  - {name: broken, connector: tabular, path: missing-folder, tables: []}\n"
+        "  - {name: docs, connector: filesystem, path: docs}\n",
+        encoding="utf-8",
+    )
+    config = ["--config", str(tmp_path / "kmingest.yaml")]
+    result = CliRunner().invoke(cli, [*config, "quickstart", "--no-serve"], obj={})
+    assert result.exit_code == 0, result.output  # it serves (here: would serve) what was indexed
+    assert result.stdout.startswith("docs: seen 1, new 1,")
+    assert (
+        result.stderr.splitlines()[-1]
+        == "quickstart: some sources failed (see above); serving what was indexed"
+    )
+    assert "broken: error: " in result.stderr and "tables: none configured" in result.stderr
+    assert "(--no-serve: not starting it; run `kmingest serve`)" in result.stdout
+    assert search_json(tmp_path, "valve maintenance", "--mode", "bm25")["total"] == 1

@@ -20,7 +20,14 @@ from kmingest.analysis import highlight_spans
 from kmingest.portal.auth import PortalUser, require_user
 from kmingest.portal.context import Portal, get_portal
 from kmingest.portal.render import safe_snippet, snippet_spans, snippet_text
-from kmingest.portal.service import SearchParams, open_document, run_search, source_link
+from kmingest.portal.service import (
+    SearchOutcome,
+    SearchParams,
+    open_document,
+    people_who_wrote,
+    run_search,
+    source_link,
+)
 from kmingest.querylog import MAX_QUERY_ID
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -59,6 +66,14 @@ class Hit(BaseModel):
     duplicates: list[Copy]  # the other readable copies of this text, folded into this hit
 
 
+class Person(BaseModel):
+    """Someone who authored or owns results of this search (only results the user may read)."""
+
+    name: str
+    documents: int  # how many of the results name this person
+    latest: datetime | None  # the newest of them
+
+
 class SearchResponse(BaseModel):
     query: str
     total: int
@@ -68,6 +83,7 @@ class SearchResponse(BaseModel):
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]  # department, system, doc_type, year
     query_id: int | None  # pass as ?qid= when opening a result, to log the click
+    experts: list[Person]  # "people who wrote about this": authors/owners of this page's results
 
 
 class DocumentResponse(BaseModel):
@@ -144,10 +160,24 @@ def api_search(
                         for c in h.duplicates])
         for h in outcome.result.hits
     ]  # fmt: skip
-    body = SearchResponse(query=params.q, total=outcome.result.total, page=params.page, pages=outcome.pages,
-                          size=params.size, hits=hits, facets=facets, query_id=outcome.query_id)  # fmt: skip
+    body = SearchResponse(
+        query=params.q,
+        total=outcome.result.total,
+        page=params.page,
+        pages=outcome.pages,
+        size=params.size,
+        hits=hits,
+        facets=facets,
+        query_id=outcome.query_id,
+        experts=_people(portal, user, outcome),
+    )
     # built and validated once: returning the model would have FastAPI validate and encode it again
     return Response(body.model_dump_json(), media_type="application/json")
+
+
+def _people(portal: Portal, user: PortalUser, outcome: SearchOutcome) -> list[Person]:
+    experts = people_who_wrote(portal, user, outcome)
+    return [Person(name=e.name, documents=e.documents, latest=e.latest) for e in experts]
 
 
 def _q(text: str) -> str:

@@ -2,6 +2,9 @@
 
 browser -> these routes -> service (as the signed-in user's caller) -> templates/*.html (autoescape on)
 
+The results page shows "People who wrote about this" (service.people_who_wrote): the authors/owners of the
+page's hits, read as the user, so nobody is named from a document the user may not read.
+
 No front-end build and no inline script: forms and links only, so the pages work by keyboard, on a phone
 and under the strict Content-Security-Policy. Result links carry the query and the query-log id, so the
 document page brings the matched passage into view (`#match`) and logs the click.
@@ -18,7 +21,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kmingest.portal.auth import PortalUser, current_user, demo_users, require_user
 from kmingest.portal.context import Portal, get_portal
 from kmingest.portal.render import format_date, highlight_full_text, safe_snippet
-from kmingest.portal.service import OLDER_PREFIX, SearchParams, open_document, run_search, source_link
+from kmingest.portal.service import (
+    OLDER_PREFIX,
+    SearchParams,
+    open_document,
+    people_who_wrote,
+    run_search,
+    source_link,
+)
 from kmingest.portal.signin import attempt_sign_in, end_session, start_session
 from kmingest.querylog import parse_query_id
 
@@ -112,9 +122,24 @@ def search_page(
               for n, vals in (("department", params.departments), ("system", params.systems),
                               ("doc_type", params.doc_types), ("year", (params.year,) if params.year else ()))
               for v in vals]  # fmt: skip
-    return render(request, "search.html", user=user, title=f"{params.q} – Search" if params.q else "Search",
-                  params=params, outcome=outcome, hits=hits, facets=facets, active=active,
-                  value_label=_value_label, first=(params.page - 1) * params.size + 1)  # fmt: skip
+    people = [
+        {"name": e.name, "documents": e.documents, "latest": format_date(e.latest)}
+        for e in people_who_wrote(portal, user, outcome)
+    ]
+    return render(
+        request,
+        "search.html",
+        user=user,
+        title=f"{params.q} – Search" if params.q else "Search",
+        params=params,
+        outcome=outcome,
+        hits=hits,
+        facets=facets,
+        active=active,
+        value_label=_value_label,
+        first=(params.page - 1) * params.size + 1,
+        people=people,
+    )
 
 
 def _value_label(name: str, value: str) -> str:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from kmingest.coverage.experts import Expert, from_mapping, rank_experts
 from kmingest.index.base import Filters, Mode, SearchResult
 from kmingest.portal.auth import PortalUser
 from kmingest.portal.context import Portal
@@ -32,6 +33,8 @@ MAX_QUERY_CHARS = 500
 MAX_PAGE = 100  # deeper pages are not useful and cost a long ranking
 YEARS_PROBED = 10
 OLDER_PREFIX = "before-"
+EXPERT_HITS = 20  # "People who wrote about this" looks at this many of the page's hits (one read each)
+EXPERTS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,22 @@ def _year_facet(params: SearchParams, result: SearchResult, labels: list[str]) -
         return [(params.year, result.total)]
     counts = result.range_counts or [0] * len(labels)
     return [(label, n) for label, n in zip(labels, counts, strict=True) if n]
+
+
+def people_who_wrote(portal: Portal, user: PortalUser, outcome: SearchOutcome) -> list[Expert]:
+    """ "People who wrote about this": who authored or owns the page's hits, most recent work first.
+
+    Built only from the hits of the user's own ACL-filtered search, each read back as the user
+    (`get_document(caller=user.caller)`: the author is not part of a hit), so a person known only from
+    documents the user may not read is never named. Nothing for a browse without a query."""
+    if not outcome.params.q:
+        return []
+    readable = []
+    for hit in outcome.result.hits[:EXPERT_HITS]:
+        doc = portal.workspace.index.get_document(hit.doc_id, user.caller)
+        if doc is not None:
+            readable.append(from_mapping(doc))
+    return rank_experts(readable, user.caller, limit=EXPERTS_SHOWN)
 
 
 def open_document(

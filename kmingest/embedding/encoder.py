@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kmingest.embedding.fetch import installed
+from kmingest.embedding.onnx_queries import QueryModel, direct_queries_enabled, load_query_model
 from kmingest.embedding.profiles import ModelProfile
 
 Matrix = npt.NDArray[np.float32]
@@ -115,6 +116,7 @@ class Encoder:
         self.batch_size = batch_size or DEFAULT_BATCH[profile.backend]
         self.device = device
         self._folder: str | None = None
+        self._query_model: QueryModel | bool | None = False  # False: not looked at yet; None: not possible
 
     def check(self) -> None:
         """Raise EmbeddingError now if the model's files are missing (does not load it)."""
@@ -132,7 +134,9 @@ class Encoder:
         with lock:
             vectors = model.encode([prefix + t for t in texts], batch_size=self.batch_size,
                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)  # fmt: skip
-        out = np.asarray(vectors, dtype=np.float32)
+        return self._checked(np.asarray(vectors, dtype=np.float32))
+
+    def _checked(self, out: Matrix) -> Matrix:
         if out.shape[1] != self.profile.dimension:
             raise EmbeddingError(f"model {self.profile.name!r} gives {out.shape[1]}-d vectors, the profile "
                                  f"says {self.profile.dimension} (fix: correct the profile's dimension)")  # fmt: skip
@@ -142,4 +146,19 @@ class Encoder:
         return self._encode(texts, self.profile.passage_prefix)
 
     def queries(self, texts: Sequence[str]) -> Matrix:
-        return self._encode(texts, self.profile.query_prefix)
+        direct = self._direct_query_model()
+        if direct is None or not texts:
+            return self._encode(texts, self.profile.query_prefix)
+        return self._checked(direct.encode([self.profile.query_prefix + t for t in texts]))
+
+    def _direct_query_model(self) -> QueryModel | None:
+        """The ONNX query path without sentence-transformers (embedding/onnx_queries.py), where it applies."""
+        if self._query_model is False:
+            model: QueryModel | None = None
+            if self.profile.backend == "onnx" and self.device in (None, "cpu") and direct_queries_enabled():
+                if self._folder is None:
+                    self._folder = model_folder(self.profile, self.model_dir)
+                with _LOAD_LOCK:
+                    model = load_query_model(self._folder, self.profile.max_seq_length, _threads())
+            self._query_model = model
+        return self._query_model if isinstance(self._query_model, QueryModel) else None

@@ -204,12 +204,19 @@ class QueryLog:
                 result_count=r[6],
                 latency_ms=r[7],
                 clicked=tuple(sorted(r[8].split("\x1f"))) if r[8] else (),
-                departments=tuple(r[9].split(DEPARTMENT_SEPARATOR)) if r[9] else (),
+                departments=_departments(r[9], r[2]),
                 searcher=r[10],
             )
 
     def close(self) -> None:
         self._db.close()
+
+
+def _departments(stored: str | None, first: str) -> tuple[str, ...]:
+    """A row's departments; a row an older version wrote after the migration has only its first one."""
+    if stored is None:
+        return () if first == NO_DEPARTMENT else (first,)
+    return tuple(stored.split(DEPARTMENT_SEPARATOR)) if stored else ()
 
 
 def query_log_path(state_dir: Path) -> Path:

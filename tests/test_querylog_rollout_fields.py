@@ -71,8 +71,16 @@ def test_a_log_of_an_older_version_is_migrated_without_losing_rows(tmp_path: Pat
     assert old[0].clicked == ("doc-a",)
     when = datetime(2026, 8, 1, tzinfo=UTC)
     new = log.record(None, "audit", {}, 1, 3.0, at=when, departments=("Quality",), searcher="p9")
+    older_worker = sqlite3.connect(path)  # a portal of the older version still writes its old columns
+    older_worker.execute(
+        "INSERT INTO queries (at, department, query, filters, mode, result_count, latency_ms)"
+        " VALUES ('2026-08-02T00:00:00.000+00:00', 'Sales', 'price', '{}', 'hybrid', 1, 2.0)"
+    )
+    older_worker.commit()
+    older_worker.close()
+    assert [e.departments for e in log.entries() if e.query == "price"] == [("Sales",)]  # not migrated yet
     log.close()
     reopened = QueryLog(path)  # a second open (another worker) migrates nothing twice
-    assert [e.query_id for e in reopened.entries()] == [1, 2, 3, new]
+    assert [e.query_id for e in reopened.entries()] == [1, 2, 3, new, new + 1]
     assert next(e for e in reopened.entries() if e.query_id == new).departments == ("Quality",)
     reopened.close()

@@ -171,10 +171,10 @@ def _echo_status(report: dict[str, Any]) -> None:
 @click.pass_context
 def status(ctx: click.Context, source: str | None, as_json: bool) -> None:
     """Per source: last run, counts, failures (with reasons, grouped)."""
-    from kmingest.state import StateStore, group_problems
+    from kmingest.state import group_problems, open_state
 
     cfg = cli_config(ctx)
-    state = StateStore(cfg.state_dir / "state.db")
+    state = open_state(cfg)  # the configured state database (state.backend: SQLite or PostgreSQL)
     state.mark_interrupted()  # a run whose process was killed is not "running"
     names = [source] if source else sorted({s.name for s in cfg.sources} | set(state.sources()))
     report: dict[str, Any] = {}

@@ -153,19 +153,12 @@ def _trend_list(rollout: Rollout) -> Markup:
         if t.direction == "unknown":
             continue
         verdict = "better" if t.better else "worse" if t.better is False else "same"
-        items.append(
-            Markup('<li data-group="{}" data-figure="{}" class="{}">{}: {} {} ({}) → {} ({})</li>').format(
-                t.group,
-                t.figure,
-                verdict,
-                GROUP_LABELS.get(t.group, t.group),
-                FIGURE_LABELS[t.figure],
-                _shown(t.figure, t.first),
-                t.first_month,
-                _shown(t.figure, t.last),
-                t.last_month,
-            )
+        label = Markup("{}: {}").format(GROUP_LABELS.get(t.group, t.group), FIGURE_LABELS[t.figure])
+        item = Markup('<li data-group="{}" data-figure="{}" data-first="{}" data-last="{}" class="{}">{} ')
+        moves = Markup("{} ({}) → {} ({})</li>").format(
+            _shown(t.figure, t.first), t.first_month, _shown(t.figure, t.last), t.last_month
         )
+        items.append(item.format(t.group, t.figure, t.first, t.last, verdict, label) + moves)
     if not items:
         return Markup('<p class="note">Not enough months with data for a trend yet.</p>')
     return Markup('<ul class="trend">{}</ul>').format(Markup("").join(items))

@@ -224,6 +224,7 @@ def test_csv_json_and_html_carry_the_same_figures(rollout: Rollout, tmp_path: Pa
     line = html[html.index(cell) : html.index("</tr>", html.index(cell))]
     assert f'data-metric="success_share" data-value="{quality_sept.success_share}">100.0%<' in line
     assert 'data-metric="documents_added" data-value="4">4<' in line
+    assert 'data-group="pilot" data-figure="success_share" data-first="0.3333" data-last="1.0"' in html
     assert "<script>" not in html and "R&amp;D &lt;script&gt;" in html  # a department name is text
 
 

@@ -73,7 +73,10 @@ def _accounts(crm: _Crm, out: TextIO) -> None:
     for i in range(crm.accounts):
         account_id = f"ACC-{100001 + i}"
         if r.chance(0.6):
-            name = f"{r.pick(t.CUSTOMER_WORDS)}{r.pick(t.CUSTOMER_ZH)}{r.pick(('有限公司', '股份有限公司', '集团'))}"
+            name = (
+                f"{r.pick(t.CUSTOMER_WORDS)}{r.pick(t.CUSTOMER_ZH)}"
+                f"{r.pick(('有限公司', '股份有限公司', '集团'))}"
+            )
         else:
             name = f"{r.pick(t.CUSTOMER_EN)} {r.pick(('Ltd.', 'AB', 'GmbH', 'LLC', 'S.A.', 'Co.'))}"
         dept = "" if i == crm.accounts // 2 else r.weighted(("Sales", "Customer Service"), (85, 15))
@@ -124,10 +127,18 @@ def _opportunities(crm: _Crm, count: int) -> Iterator[dict[str, Any]]:
             crm.truth.probe("tailings slurry", "en", opp_id, file)
         stage = r.pick(t.STAGES)
         yield {
-            "id": opp_id, "account_id": crm.account(r), "name": name, "stage": stage,
-            "amount_cny": r.between(5, 900) * 10_000, "close_date": close.isoformat(), "description": description,
-            "owner": r.pick(crm.sales), "owner_dept": dept, "visibility": visibility, "updated_at": iso_time(r.moment()),
-        }  # fmt: skip
+            "id": opp_id,
+            "account_id": crm.account(r),
+            "name": name,
+            "stage": stage,
+            "amount_cny": r.between(5, 900) * 10_000,
+            "close_date": close.isoformat(),
+            "description": description,
+            "owner": r.pick(crm.sales),
+            "owner_dept": dept,
+            "visibility": visibility,
+            "updated_at": iso_time(r.moment()),
+        }
         if i == duplicate:
             crm.truth.bad(file, "duplicate-id", line=i + 1, item_id=opp_id, detail="id first on line 3")
         else:
@@ -158,10 +169,16 @@ def _activities(crm: _Crm, count: int) -> Iterator[dict[str, Any] | str]:
                 "file": file,
             }
         row = {
-            "id": act_id, "account_id": crm.account(r), "type": kind, "subject": f"{subject} {act_id[-4:]}",
-            "notes": notes, "owner": owner, "owner_dept": dept, "visibility": visibility,
+            "id": act_id,
+            "account_id": crm.account(r),
+            "type": kind,
+            "subject": f"{subject} {act_id[-4:]}",
+            "notes": notes,
+            "owner": owner,
+            "owner_dept": dept,
+            "visibility": visibility,
             "created_at": iso_time(r.moment()),
-        }  # fmt: skip
+        }
         if i == broken:
             yield cut_json(row, 70)
             crm.truth.bad(
@@ -184,12 +201,17 @@ def _tickets(crm: _Crm, count: int) -> Iterator[dict[str, Any]]:
             problem, dept = probes.TICKET_PROBLEM, "Customer Service"
             crm.truth.probe("汽蚀噪声", "zh", f"TKT-{500001 + i}", file)
         row = {
-            "id": f"TKT-{500001 + i}", "account_id": crm.account(r), "product": product,
-            "severity": r.weighted(t.SEVERITIES, (5, 20, 50, 25)), "problem": problem,
-            "resolution": resolution if status in ("resolved", "closed") else "", "status": status,
-            "owner_dept": dept, "visibility": crm.visibility(r, 0.05) if i != probes.TICKET_AT else "public",
+            "id": f"TKT-{500001 + i}",
+            "account_id": crm.account(r),
+            "product": product,
+            "severity": r.weighted(t.SEVERITIES, (5, 20, 50, 25)),
+            "problem": problem,
+            "resolution": resolution if status in ("resolved", "closed") else "",
+            "status": status,
+            "owner_dept": dept,
+            "visibility": crm.visibility(r, 0.05) if i != probes.TICKET_AT else "public",
             "updated_at": iso_time(r.moment()),
-        }  # fmt: skip
+        }
         if i == missing:
             del row["id"]
             crm.truth.bad(

@@ -145,7 +145,8 @@ def _manifest_entry(entry: Entry, publish: str) -> str:
     )
     return (
         f'  <document id="{entry.doc_id}">\n    <file>{escape(entry.path)}</file>\n'
-        f"    <title>{escape(entry.doc.title)}</title>\n    {dept}\n    <author>{escape(entry.author)}</author>\n"
+        f"    <title>{escape(entry.doc.title)}</title>\n    {dept}\n"
+        f"    <author>{escape(entry.author)}</author>\n"
         f"    <publishDate>{publish}</publishDate>\n    <permissions>{allows}</permissions>\n  </document>\n"
     )
 

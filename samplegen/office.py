@@ -111,7 +111,8 @@ def html_bytes(doc: Doc, author: str, stamp: datetime, doc_id: str) -> bytes:
         f'<script>window.__oa = {{"doc": "{doc_id}", "beacon": "{TRACKER}"}};</script>',
         "</head><body>",
         '<nav class="oa-menu"><a href="/">首页</a> | <a href="/notice">通知公告</a> | '
-        '<a href="/policy">规章制度</a> | <a href="/meeting">会议纪要</a> | <a href="/flow">流程中心</a></nav>',
+        '<a href="/policy">规章制度</a> | <a href="/meeting">会议纪要</a> | '
+        '<a href="/flow">流程中心</a></nav>',
         f"<main><article><h1>{escape(doc.title)}</h1>",
     ]
     for section in doc.sections:

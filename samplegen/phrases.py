@@ -133,7 +133,10 @@ def sop_step(r: Rand, english: bool, part: tuple[str, str] | None = None) -> str
         part_zh, part_en = part
     if english:
         extra = r.pick(("per drawing", "with the torque wrench", "and sign the traveller", "at 1.5x PN"))
-        return f"{verb_en} the {part_en} {extra}; stop and call the team leader if {r.pick(t.DEFECTS)[1]} is found."
+        return (
+            f"{verb_en} the {part_en} {extra}; stop and call the team leader if "
+            f"{r.pick(t.DEFECTS)[1]} is found."
+        )
     extra = r.pick(("按图纸要求", "使用力矩扳手", "并在流转卡上签字", "按1.5倍公称压力"))
     return f"{verb_zh}{part_zh}，{extra}；如发现{r.pick(t.DEFECTS)[0]}，立即停线并通知班组长。"
 
@@ -144,7 +147,8 @@ def complaint(r: Rand, what: str) -> str:
         f"客户反映 {what} 在运行{r.between(2, 400)}小时后{d_zh}，现场已停机。",
         f"Customer reports {d_en} on {what} after {r.between(1, 18)} months in service.",
         f"{what} 到货开箱发现{d_zh}，客户要求退换货。",
-        f"Site engineer says the {what} cannot hold pressure at {r.pick(t.PRESSURES)}; leak rate above API 598.",
+        f"Site engineer says the {what} cannot hold pressure at {r.pick(t.PRESSURES)}; "
+        "leak rate above API 598.",
     )
     return join([r.pick(options), defect(r, lang(r)) if r.chance(0.5) else ""])
 
@@ -172,7 +176,8 @@ _CALL_NOTES: tuple[Callable[[Rand], str], ...] = (
     lambda r: "Procurement wants payment terms of 90 days; finance to review.",
     lambda r: f"客户计划{r.between(2024, 2026)}年停车检修，需提前备好{r.pick(t.PARTS)[1]}备件。",
     lambda r: (
-        f"Their plant manager asked for a lifecycle cost comparison against the {r.pick(t.PRODUCTS)[1]} now installed."
+        "Their plant manager asked for a lifecycle cost comparison against the "
+        f"{r.pick(t.PRODUCTS)[1]} now installed."
     ),
 )
 

@@ -81,7 +81,9 @@ def write_expected(out: Path, seed: int, scale: int, systems: list[SystemTruth])
             "grouping": "erp bom_notes.xlsx and work_instructions.xlsx: one document per BOM编号 / 文件编号",
             "duplicate-id": "the first occurrence is valid, later ones are broken",
             "empty department": "counted under the key '' (maps to 'unassigned')",
-            "line": "1-based physical line: in a CSV the header is line 1; in JSONL the first object is line 1",
+            "line": (
+                "1-based physical line: in a CSV the header is line 1; in JSONL the first object is line 1"
+            ),
             "oa": "files listed in manifest.xml; unlisted files are reported, not indexed",
         },
         "systems": {system.name: system.to_json() for system in systems},

@@ -28,9 +28,17 @@ def _sizes(root: Path) -> dict[str, int]:
 
 def test_scale_1_sizes(out: Path) -> None:
     assert _sizes(out) == {
-        "materials": 120, "suppliers": 40, "boms": 20, "sops": 15, "accounts": 30, "contacts": 50,
-        "opportunities": 40, "activities": 80, "tickets": 60, "oa_files": 80,
-    }  # fmt: skip
+        "materials": 120,
+        "suppliers": 40,
+        "boms": 20,
+        "sops": 15,
+        "accounts": 30,
+        "contacts": 50,
+        "opportunities": 40,
+        "activities": 80,
+        "tickets": 60,
+        "oa_files": 80,
+    }
 
 
 def test_scale_3_triples_everything(out: Path, tmp_path: Path) -> None:

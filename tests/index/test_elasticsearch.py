@@ -1,41 +1,80 @@
-"""The Elasticsearch backend against the shared index contract, on the real node `.ci/run` starts
-(scripts/elasticsearch.sh; KMINGEST_ES_URL overrides the address)."""
+"""The Elasticsearch backend against the shipped index contract (kmingest.testing.index_contract), on the
+real node `.ci/run` starts (scripts/elasticsearch.sh; KMINGEST_ES_URL overrides the address), plus what
+only it has (an index created by an earlier version, shards and replicas from config)."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+from elasticsearch import Elasticsearch
 
-from kmingest.config import IndexConfig
+from kmingest.config import Config, IndexConfig
+from kmingest.embedding import Embedder
 from kmingest.index import elastic, es_schema
+from kmingest.index.base import IndexBackend
 from kmingest.index.elastic import ElasticIndex
 from kmingest.index.es_schema import make_client
-from tests.index.contract import *  # noqa: F403  (the contract tests)
-from tests.index.contract import COPIES, HANA_HR, ext_ids, index_docs, query
+from kmingest.testing.embedder import HashedEmbedder, hashed_embedding
+from kmingest.testing.index_contract import SemanticIndexContract
+from kmingest.testing.index_corpus import COPIES, HANA_HR, ContractSearch, ext_ids, index_docs
 
 pytestmark = pytest.mark.integration
 
 ES_URL = os.environ.get("KMINGEST_ES_URL", "http://127.0.0.1:9200")
 
 
-@pytest.fixture
-def backend() -> Iterator[ElasticIndex]:
+def healthy_client() -> Elasticsearch:
     client = make_client(IndexConfig(backend="elasticsearch", url=ES_URL))
     health = client.cluster.health(wait_for_status="yellow", timeout="30s")
     assert health["status"] in ("green", "yellow"), f"Elasticsearch at {ES_URL} is not healthy: {health}"
-    index = ElasticIndex(client, f"kmingest-test-{uuid.uuid4().hex[:8]}")
-    yield index
-    index.layout.drop()
-    index.close()
+    return client
+
+
+@contextmanager
+def new_elastic_index() -> Iterator[ElasticIndex]:
+    """A new index under a prefix of its own, with its own client (closing the index closes it), dropped
+    on exit."""
+    index = ElasticIndex(healthy_client(), f"kmingest-test-{uuid.uuid4().hex[:8]}")
+    try:
+        yield index
+    finally:
+        index.layout.drop()
+        index.close()
+
+
+class TestElasticsearchContract(SemanticIndexContract):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def open_index(cls) -> Callable[[], AbstractContextManager[IndexBackend]]:
+        return new_elastic_index
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def contract_embedder(cls, embedder: Embedder) -> Embedder:
+        return embedder  # the session's real models (tests/conftest.py)
+
+
+@pytest.fixture
+def backend() -> Iterator[ElasticIndex]:
+    with new_elastic_index() as index:
+        yield index
+
+
+@pytest.fixture(scope="module")
+def search() -> ContractSearch:
+    config = Config.model_validate({"embedding": hashed_embedding()})
+    return ContractSearch(HashedEmbedder(config.embedding.routes()), config)
 
 
 def test_an_index_created_before_fingerprints_is_searched_then_written_and_collapses(
-    backend: ElasticIndex, embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    backend: ElasticIndex, search: ContractSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = es_schema.load_mapping
 
     def without_fingerprint(kind: str, spaces: Mapping[str, int]) -> dict[str, Any]:
@@ -47,16 +86,16 @@ def test_an_index_created_before_fingerprints_is_searched_then_written_and_colla
         old.setattr(es_schema, "load_mapping", without_fingerprint)
         old.setattr(elastic, "group_fingerprint", lambda text: None)
         backend._fingerprint_mapped = True
-        index_docs(backend, embedder, COPIES[:2])
-    before = query(backend, embedder, "forklift licence", caller=HANA_HR, mode="bm25")
+        index_docs(backend, search.embedder, COPIES[:2])
+    before = search.query(backend, "forklift licence", caller=HANA_HR, mode="bm25")
     assert sorted(ext_ids(before)) == ["archive/1", "inbox/1"] and before.total == 2  # no collapsing yet
     writer = ElasticIndex(backend.client, backend.layout.prefix)  # this version: adds the field on write
-    index_docs(writer, embedder, COPIES)
-    after = query(backend, embedder, "forklift licence", caller=HANA_HR, mode="bm25")
+    search.index(writer, COPIES)
+    after = search.query(backend, "forklift licence", caller=HANA_HR, mode="bm25")
     assert len([h for h in after.hits if h.external_id != "fleet"]) == 1 and after.total == 2
 
 
-def test_index_shards_and_replicas_from_config_are_written_into_both_indices(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_index_shards_and_replicas_from_config_are_written_into_both_indices(tmp_path: Path) -> None:
     from kmingest.config import parse_config
     from kmingest.workspace import open_index
 

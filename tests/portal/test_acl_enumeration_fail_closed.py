@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from kmingest.config import IndexConfig
-from kmingest.embedding import Embedder
+from kmingest.config import Config, IndexConfig
 from kmingest.index.base import Caller, IndexBackend
 from kmingest.index.elastic import ElasticIndex
 from kmingest.index.embedded import EmbeddedIndex
 from kmingest.index.es_schema import make_client
-from tests.index.contract import ext_ids, index_docs, make_doc, query
+from kmingest.testing.embedder import HashedEmbedder, hashed_embedding
+from kmingest.testing.index_corpus import ContractSearch, ext_ids, make_doc
 from tests.portal.acl_truth import principals_of
 from tests.portal.conftest import REPO
 
@@ -41,20 +41,27 @@ def fresh_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inde
         index.close()
 
 
-def test_an_empty_acl_is_readable_by_admins_only(fresh_index: IndexBackend, embedder: Embedder) -> None:
+@pytest.fixture(scope="module")
+def search() -> ContractSearch:
+    """Hashed vectors: the subject is the ACL filter in every mode, not the model."""
+    config = Config.model_validate({"embedding": hashed_embedding()})
+    return ContractSearch(HashedEmbedder(config.embedding.routes()), config)
+
+
+def test_an_empty_acl_is_readable_by_admins_only(fresh_index: IndexBackend, search: ContractSearch) -> None:
     text = "The restructuring plan for line four moves the valve assembly to the new hall in 2027."
     nobody = make_doc("nobody", "Restructuring plan line four", text, department="HR", acl=())
     everyone = make_doc("everyone", "Line four valve assembly", "Line four assembles valve bodies.")
-    index_docs(fresh_index, embedder, [nobody, everyone])
+    search.index(fresh_index, [nobody, everyone])
     callers = {user: Caller(p) for user, p in principals_of(REPO).items()} | {"anonymous": Caller.anonymous()}
     for user, caller in callers.items():
         for mode in MODES:
-            result = query(fresh_index, embedder, "restructuring plan line four valve", caller, mode)
+            result = search.query(fresh_index, "restructuring plan line four valve", caller, mode)
             assert ext_ids(result) == ["everyone"] and result.total == 1, (user, mode)
             assert {v: n for name in result.facets for v, n in result.facets[name]} == {
                 "Quality": 1, "oa": 1, "policy": 1}, (user, mode)  # fmt: skip
         assert fresh_index.get_document(nobody.doc_id, caller) is None, user
     admin = Caller(frozenset({"public", "user:km-admin"}), admin=True)
     assert fresh_index.get_document(nobody.doc_id, admin) is not None
-    found = query(fresh_index, embedder, "restructuring plan", admin, "bm25")
+    found = search.query(fresh_index, "restructuring plan", admin, "bm25")
     assert "nobody" in ext_ids(found)

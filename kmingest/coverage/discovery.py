@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
@@ -34,16 +35,19 @@ from kmingest.analysis import analyze, is_cjk
 from kmingest.coverage.experts import rank_experts
 from kmingest.coverage.metrics import age_days
 from kmingest.coverage.model import DiscoveredTopic, Person
-from kmingest.coverage.vectors import ChunkVectors
+from kmingest.coverage.semantic import SemanticMatcher
+from kmingest.coverage.vectors import ChunkVectors, Matrix, normalised
 from kmingest.index.base import Caller, DocumentFacts
 
-TOPIC_DISTANCE = 0.35  # cosine distance at which the agglomerative tree is cut (measured; see above)
+TOPIC_DISTANCE = 0.25  # cosine distance at which the agglomerative tree is cut (measured; see above)
 LABEL_TERMS = 5
-COVERED_SHARE = 0.5  # an area holding this share of a topic's documents covers it
+MAX_PHRASE, GROW_SHARE = 6, 0.7  # CJK label phrases: at most 6 characters, grown while 70% of texts agree
+COVERED_SHARE = 0.5  # an area holding this share of a topic's documents covers it ...
+COVER_MARGIN = 0.15  # ... if their median similarity to it is at least the model's area threshold minus this
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
 
 
-def cluster(matrix: np.ndarray, distance: float = TOPIC_DISTANCE) -> list[int]:
+def cluster(matrix: Matrix, distance: float = TOPIC_DISTANCE) -> list[int]:
     """Cluster label per row (normalised vectors): average-linkage agglomerative clustering on cosine."""
     if len(matrix) < 2:
         return [0] * len(matrix)
@@ -51,6 +55,19 @@ def cluster(matrix: np.ndarray, distance: float = TOPIC_DISTANCE) -> list[int]:
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
     )
     return [int(x) for x in model.fit_predict(matrix)]
+
+
+def _cluster_documents(chunks: ChunkVectors, clusterer: Callable[[Matrix], list[int]]) -> list[int]:
+    """Cluster label per chunk: documents (the normalised mean of their chunks) are clustered, and each
+    chunk takes its document's cluster."""
+    order = list(dict.fromkeys(chunks.doc_ids))
+    rows: dict[str, list[int]] = {}
+    for i, doc_id in enumerate(chunks.doc_ids):
+        rows.setdefault(doc_id, []).append(i)
+    means = np.stack([chunks.matrix[rows[d]].mean(axis=0) for d in order]).astype(np.float32)
+    labels = clusterer(normalised(means))
+    by_doc = dict(zip(order, labels, strict=True))
+    return [by_doc[d] for d in chunks.doc_ids]
 
 
 def _doc_clusters(doc_ids: Sequence[str], labels: Sequence[int]) -> dict[int, list[str]]:
@@ -80,44 +97,109 @@ def _spellings(texts: Sequence[str]) -> dict[str, str]:
     return {stem: words.most_common(1)[0][0] for stem, words in seen.items()}
 
 
+def cjk_phrase(bigram: str, texts: Sequence[str]) -> str:
+    """A CJK bigram grown one character at a time while most of the texts holding it continue it the same
+    way (考勤 -> 考勤管理制度), so a label shows words rather than fragments such as 勤管."""
+    phrase = bigram
+    holding = sum(bigram in t for t in texts)
+    for _ in range(MAX_PHRASE - len(bigram)):
+        grown = False
+        for left in (True, False):
+            seen: Counter[str] = Counter()
+            for text in texts:
+                seen.update({c for c in _neighbours(phrase, text, left) if is_cjk(c)})
+            if seen:
+                char, count = seen.most_common(1)[0]
+                if count >= max(2, GROW_SHARE * holding) and len(phrase) < MAX_PHRASE:
+                    phrase, grown = (char + phrase if left else phrase + char), True
+        if not grown:
+            break
+    return phrase
+
+
+def _neighbours(phrase: str, text: str, left: bool) -> list[str]:
+    """The characters just before (left) or after each occurrence of `phrase` in `text`."""
+    out = []
+    for match in re.finditer(re.escape(phrase), text):
+        at = match.start() - 1 if left else match.end()
+        if 0 <= at < len(text):
+            out.append(text[at])
+    return out
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Two labels that repeat each other: one holds the other, or they share two CJK bigrams."""
+    if a in b or b in a:
+        return True
+    grams = {a[i : i + 2] for i in range(len(a) - 1) if is_cjk(a[i : i + 2])}
+    return len(grams & {b[i : i + 2] for i in range(len(b) - 1)}) >= 2
+
+
 def label_terms(
     cluster_docs: Sequence[str],
     doc_terms: Mapping[str, set[str]],
     top: int = LABEL_TERMS,
     spellings: Mapping[str, str] | None = None,
+    texts: Sequence[str] = (),
 ) -> tuple[str, ...]:
-    """The terms that set a cluster's documents apart from the department's other documents."""
+    """The terms that set a cluster's documents apart from the department's other documents; a CJK
+    bigram is shown as the phrase it belongs to in `texts` (the cluster's texts), each phrase once."""
     inside = Counter(t for d in cluster_docs for t in doc_terms.get(d, ()))
     everywhere = Counter(t for terms in doc_terms.values() for t in terms)
     n = max(len(doc_terms), 1)
-    score = {
-        t: (c / len(cluster_docs)) * math.log((n + 1) / everywhere[t])
+    score = {  # a term in every document of the department sets nothing apart (idf 0), unless it is one document
+        t: (c / len(cluster_docs)) * (math.log(n / everywhere[t]) if n > 1 else 1.0)
         for t, c in inside.items()
         if c > 1 or len(cluster_docs) == 1
     }
-    ranked = sorted(score, key=lambda t: (-score[t], t))[:top]
-    return tuple((spellings or {}).get(t, t) for t in ranked)
+    shown: list[str] = []
+    for term in sorted((t for t in score if score[t] > 0), key=lambda t: (-score[t], t)):
+        label = cjk_phrase(term, texts) if is_cjk(term) and texts else (spellings or {}).get(term, term)
+        if not any(_overlap(label, other) for other in shown):
+            shown.append(label)
+        if len(shown) == top:
+            break
+    return tuple(shown)
+
+
+@dataclass(frozen=True)
+class MapArea:
+    name: str
+    texts: tuple[str, ...]  # what semantic matching compares with (Area.meaning)
+    documents: frozenset[str]  # its matching documents (keyword or meaning)
+
+
+def covers(area: MapArea, members: set[str], space: str, matcher: SemanticMatcher) -> bool:
+    """The area claims at least half of the topic's documents, and is about them: their median best
+    similarity to the area's texts reaches the model's threshold minus COVER_MARGIN (a keyword that happens
+    to occur in documents about something else does not make an area cover them)."""
+    if len(members & area.documents) < COVERED_SHARE * len(members):
+        return False
+    scores = matcher.scores(area.texts)
+    similarity = median(scores[d][0] if d in scores else -1.0 for d in members)
+    return similarity >= matcher.minimum.get(space, 1.0) - COVER_MARGIN
 
 
 def discover(
     facts: Mapping[str, DocumentFacts],
-    vectors: Mapping[str, ChunkVectors],
-    area_documents: Sequence[tuple[str, frozenset[str]]],
+    matcher: SemanticMatcher,
+    areas: Sequence[MapArea],
     as_of: datetime,
     min_documents: int = 2,
-    distance: float = TOPIC_DISTANCE,
+    clusterer: Callable[[Matrix], list[int]] = cluster,
 ) -> list[tuple[DiscoveredTopic, list[str]]]:
     """Topics per department (largest first) with their documents' ids (never kept in the report),
-    candidates marked. `area_documents`: (area name, its documents) for every map area. Titles and owners
+    candidates marked. `areas`: every map area with its texts and documents;
+    `matcher` scores documents against an area's texts. Titles and owners
     come only from public documents."""
     topics: list[tuple[DiscoveredTopic, list[str]]] = []
     departments = sorted({f.department for f in facts.values()})
     for dept in departments:
-        for space in sorted(vectors):
-            chunks = vectors[space].subset(d for d, f in facts.items() if f.department == dept)
+        for space in sorted(matcher.vectors):
+            chunks = matcher.vectors[space].subset(d for d, f in facts.items() if f.department == dept)
             if not chunks.doc_ids:
                 continue
-            labels = cluster(chunks.matrix, distance)
+            labels = _cluster_documents(chunks, clusterer)
             texts: dict[str, list[str]] = {}
             for doc_id, text in zip(chunks.doc_ids, chunks.texts, strict=True):
                 texts.setdefault(doc_id, []).append(text)
@@ -136,7 +218,8 @@ def discover(
                             facts,
                             doc_terms,
                             spellings,
-                            area_documents,
+                            areas,
+                            matcher,
                             as_of,
                             min_documents,
                         ),
@@ -154,7 +237,8 @@ def _topic(
     facts: Mapping[str, DocumentFacts],
     doc_terms: Mapping[str, set[str]],
     spellings: Mapping[str, str],
-    area_documents: Sequence[tuple[str, frozenset[str]]],
+    areas: Sequence[MapArea],
+    matcher: SemanticMatcher,
     as_of: datetime,
     min_documents: int,
 ) -> DiscoveredTopic:
@@ -165,10 +249,9 @@ def _topic(
     nearest = max(public, key=lambda i: float(chunks.matrix[i] @ centre)) if public else None
     dated = [f.updated_at for f in (facts[d] for d in docs) if f.updated_at is not None]
     ages = [a for a in (age_days(d, as_of) for d in dated) if a is not None]
-    covered = tuple(
-        name for name, area_docs in area_documents if len(members & area_docs) >= COVERED_SHARE * len(members)
-    )
-    terms = label_terms(docs, doc_terms, spellings=spellings)
+    covered = tuple(a.name for a in areas if covers(a, members, chunks.space, matcher))
+    texts = [facts[d].title for d in docs] + [chunks.texts[i] for i in rows]
+    terms = label_terms(docs, doc_terms, spellings=spellings, texts=texts)
     owners = rank_experts([facts[d] for d in docs], Caller.anonymous(), as_of, limit=3)
     return DiscoveredTopic(
         department=dept,

@@ -25,7 +25,7 @@ from kmingest.coverage.analytics import search_analytics
 from kmingest.coverage.areas import evaluate
 from kmingest.coverage.demand import demand_topics
 from kmingest.coverage.diff import compare
-from kmingest.coverage.discovery import discover
+from kmingest.coverage.discovery import MapArea, discover
 from kmingest.coverage.experts import rank_experts
 from kmingest.coverage.knowledge_map import KnowledgeMap, load_knowledge_map
 from kmingest.coverage.metrics import compute_metrics
@@ -90,8 +90,15 @@ def build_report(
     areas = [_with_experts(result, docs, facts, as_of) for result, docs in evaluated]
     topics: list[DiscoveredTopic] = []
     if matcher is not None and cov.discover_topics:
-        covering = [(r.area, docs) for r, docs in evaluated]
-        found = discover(facts, matcher.vectors, covering, as_of, cov.topic_min_documents)
+        meaning = (
+            {(d, a.name): a.meaning for d, dept_areas in kmap.departments.items() for a in dept_areas}
+            if kmap
+            else {}
+        )
+        covering = [
+            MapArea(r.area, meaning.get((r.department, r.area), (r.area,)), docs) for r, docs in evaluated
+        ]
+        found = discover(facts, matcher, covering, as_of, cov.topic_min_documents)
         topics = [t for t, _ in found]
     search = search_analytics(
         query_log_path(config.state_dir), generated, cov.query_window_days, cov.top_queries

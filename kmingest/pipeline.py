@@ -20,9 +20,8 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from kmingest.batch_write import BatchWrite, Ready
+from kmingest.batch_write import BatchWrite, Pending, Ready, Scan
 from kmingest.chunking import chunk_document
 from kmingest.config import ChunkingConfig, SourceConfig
 from kmingest.connectors.base import Connector, ExtractError
@@ -92,26 +91,6 @@ def to_document(
 
 
 @dataclass
-class Pending:
-    record: SourceRecord
-    content_hash: str
-    is_new: bool
-    failures: int = 0  # failed runs in a row on this same content before this one
-
-
-@dataclass
-class Scan:
-    """What one extraction saw: every external id (for full-sync deletions) and the newest update time."""
-
-    seen: set[str] = field(default_factory=set)
-    newest: datetime | None = None
-    covered: set[str] = field(default_factory=set)  # id prefixes an unreadable folder/file hid (not gone)
-
-    def hides(self, external_id: str) -> bool:
-        return any(external_id.startswith(prefix) for prefix in self.covered)
-
-
-@dataclass
 class SourceRun(BatchWrite):
     """Runs one source; `progress` is called with the number of records handled so far."""
 
@@ -129,31 +108,53 @@ class SourceRun(BatchWrite):
     run_id: int = 0
 
     def run(self) -> RunStats:
-        name = self.source.name
-        self.run_id = self.state.start_run(name, self.full)
+        """The whole run in this process: start, every batch, finish, and its outcome in the run history."""
         started = time.monotonic()
+        self.start()
         try:
-            self._run()
+            scan = Scan()
+            for batch in self.batches(scan):
+                self.process(batch)
+            self.finish(scan)
         except (Interrupted, KeyboardInterrupt) as err:
-            self.state.finish_run(self.run_id, "interrupted", self.stats, f"interrupted: {err or 'Ctrl-C'}")
+            self.end("interrupted", f"interrupted: {err or 'Ctrl-C'}")
             raise
         except BaseException as err:
-            self.state.finish_run(self.run_id, "failed", self.stats, f"{type(err).__name__}: {err}")
+            self.end("failed", f"{type(err).__name__}: {err}")
             raise
-        self.state.finish_run(self.run_id, "ok", self.stats)
-        log.info("%s: %s in %.1fs", name, self.stats.as_dict(), time.monotonic() - started)
+        self.end("ok")
+        log.info("%s: %s in %.1fs", self.source.name, self.stats.as_dict(), time.monotonic() - started)
         return self.stats
 
-    def _run(self) -> None:
-        scan = Scan()
+    def start(self, owned: bool = True) -> int:
+        """A new run in the run history, "running". `owned`: this process runs it to the end (a staged run
+        spans several processes: its scheduler reports the outcome instead of a pid being watched)."""
+        self.run_id = self.state.start_run(self.source.name, self.full, owned)
+        return self.run_id
+
+    def resume(self, run_id: int, counted: RunStats | None = None, restart: bool = False) -> None:
+        """Go on with a run another process started (a staged run's later steps), with what it counted so
+        far; `restart`: its first step runs again, so the run is "running" again."""
+        self.run_id = run_id
+        self.stats = counted if counted is not None else RunStats()
+        if restart:
+            self.state.restart_run(run_id)
+
+    def end(self, status: str, error: str | None = None) -> None:
+        """The run's outcome ("ok", "failed", "interrupted") and its counts, in the run history."""
+        self.state.finish_run(self.run_id, status, self.stats, error)
+
+    def batches(self, scan: Scan, size: int | None = None) -> Iterator[list[Pending]]:
+        """The new and changed records (`scan`), in batches of `size` (default BATCH_DOCS: memory flat)."""
+        size = size or BATCH_DOCS
         batch: list[Pending] = []
         for pending in self.scan(scan):
             batch.append(pending)
-            if len(batch) >= BATCH_DOCS:
-                self.process(batch)
+            if len(batch) >= size:
+                yield batch
                 batch = []
-        self.process(batch)
-        self.finish(scan)
+        if batch:
+            yield batch
 
     def scan(self, scan: Scan) -> Iterator[Pending]:
         """Extract and classify: yields the records that are new or changed since the last run; counts
@@ -252,8 +253,8 @@ class SourceRun(BatchWrite):
                 doc = to_document(p.record, p.content_hash, self.limits, self.source.title_from)
                 stage = "chunk"
                 cfg = self.chunking
-                ready.append(Ready(p, doc, chunk_document(doc, cfg.target_tokens, cfg.max_tokens,
-                                                          cfg.overlap_tokens)))  # fmt: skip
+                chunks = chunk_document(doc, cfg.target_tokens, cfg.max_tokens, cfg.overlap_tokens)
+                ready.append(Ready(p, doc, chunks))
             except (ParseError, Skip) as err:
                 status: Status = "failed" if isinstance(err, ParseError) else "skipped"
                 reason = stable_reason(str(err)) or type(err).__name__
@@ -265,10 +266,11 @@ class SourceRun(BatchWrite):
             outcomes[r.pending.record.external_id] = _outcome(r.pending, "indexed", None, len(r.chunks))
         for r, failed_stage, error in self._write(ready):
             outcomes[r.pending.record.external_id] = self._unexpected(r.pending, failed_stage, error)
-        stale = [p.record.doc_id for p in batch  # (a retried record was not in the index: it had failed)
-                 if not p.is_new and not p.failures and outcomes[p.record.external_id].status != "indexed"]  # fmt: skip
+        # an old version must not stay searchable (a retried record was not in the index: it had failed)
+        replaced = [p for p in batch if not p.is_new and not p.failures]
+        stale = [p.record.doc_id for p in replaced if outcomes[p.record.external_id].status != "indexed"]
         if stale:
-            self.index.delete(stale)  # an old version must not stay searchable
+            self.index.delete(stale)
         self.state.commit_records(self.source.name, self.run_id, list(outcomes.values()))
         self.stats.count(outcomes.values())  # only once committed: stats and saved records agree
 

@@ -3,11 +3,16 @@ the same outcome as one `kmingest ingest`, and every step safe to retry."""
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import fsspec  # type: ignore[import-untyped]
 import pytest
 
 from kmingest import staged
+from kmingest.config import StagingConfig
 from kmingest.index.base import Caller
 from kmingest.workspace import Workspace
 from tests.test_pipeline import folder, make_config, titles  # noqa: F401  (the same small folder)
@@ -41,7 +46,7 @@ def test_staged_run_gives_the_same_index_and_stats_as_one_ingest(folder: Path) -
         assert ws.index.counts(Caller.system(), ["department"]) == {("Quality",): 1, ("HR",): 3}
         [info] = ws.state.runs("docs")
         assert (info.status, info.stats) == ("ok", stats)
-        assert not list(Path(plan.run_dir).glob("*.pkl"))  # record bodies are gone once indexed
+        assert not list(Path(plan.run_dir).glob("*.jsonl"))  # record bodies are gone once indexed
         assert {d["external_id"] for d in ws.state.dead_letters("docs")} == {"HR/scan.jpg", "HR/broken.pdf"}
 
 
@@ -90,13 +95,20 @@ def test_finalize_refuses_while_a_batch_was_never_processed(folder: Path) -> Non
         assert ws.state.checkpoint("docs") is None
 
 
-def test_an_unfinished_run_is_marked_failed_when_the_next_one_starts(folder: Path) -> None:  # noqa: F811
+def test_an_unfinished_run_is_marked_failed_and_its_staging_removed_after_retention(folder: Path) -> None:  # noqa: F811
     with Workspace(make_config(folder)) as ws:
         abandoned = staged.plan_run(ws, "docs", "run-1")
-        staged.plan_run(ws, "docs", "run-2")
+        current = staged.plan_run(ws, "docs", "run-2")
         info = ws.state.run(abandoned.run_id)
         assert info is not None and info.status == "failed" and "abandoned" in (info.error or "")
-        assert not Path(abandoned.run_dir).exists()
+        assert Path(abandoned.batches[0]).is_file()  # kept to look into (or retry) for retention_days
+        assert (
+            staged.remove_expired(ws, "docs", keep=current.run_dir, now=datetime.now(UTC) + timedelta(days=6))
+            == []
+        )
+        later = datetime.now(UTC) + timedelta(days=7, hours=1)  # staging.retention_days: 7 by default
+        assert staged.remove_expired(ws, "docs", keep=current.run_dir, now=later) == [abandoned.run_dir]
+        assert not Path(abandoned.run_dir).exists() and Path(current.batches[0]).is_file()
 
 
 def test_a_broken_source_fails_the_plan_with_the_config_error(folder: Path) -> None:  # noqa: F811
@@ -123,3 +135,43 @@ def test_a_poisoned_record_fails_alone_inside_its_staged_batch(
         assert reasons["HR/pump.txt"].startswith(f"{stage}: unexpected error: {error_type}")
         assert ws.state.runs("docs")[0].status == "ok" and ws.state.checkpoint("docs") is not None
         assert titles(ws, "torque") == ["Calibration"]
+
+
+def test_batches_travel_through_fsspec_memory_storage(folder: Path) -> None:  # noqa: F811
+    url = f"memory://kmingest-{uuid.uuid4().hex[:8]}/staging"
+    config = make_config(folder).model_copy(update={"staging": StagingConfig(url=url)})
+    with Workspace(config) as ws:
+        plan = staged.plan_run(ws, "docs", "run-1", batch_records=4)
+        assert plan.run_dir.startswith("memory://") and all(b.startswith(plan.run_dir) for b in plan.batches)
+        with fsspec.open(plan.batches[0], "r", encoding="utf-8") as fh:
+            header = json.loads(fh.readline())
+        assert (header["format"], header["version"], header["records"]) == ("kmingest-staged-batch", 1, 4)
+    with Workspace(config) as other_worker:  # nothing shared but the config: the store and the state
+        for batch in plan.batches:
+            staged.process_batch(other_worker, batch)
+        stats = staged.finalize_run(other_worker, "docs", "run-1")
+        assert (stats["seen"], stats["indexed"], stats["skipped"], stats["failed"]) == (6, 4, 1, 1)
+        assert titles(other_worker, "torque") == ["Calibration"]
+    assert not (folder / "state" / "staging").exists()
+    assert not fsspec.filesystem("memory").exists(plan.batches[0])  # bodies removed once indexed
+
+
+def test_batches_travel_through_a_shared_folder(folder: Path) -> None:  # noqa: F811
+    shared = folder / "mnt" / "shared"
+    config = make_config(folder).model_copy(update={"staging": StagingConfig(url=f"file://{shared}")})
+    with Workspace(config) as ws:
+        plan = staged.plan_run(ws, "docs", "run-1", batch_records=3)
+    assert [Path(b).parent for b in plan.batches] == [shared / "docs" / Path(plan.run_dir).name] * 2
+    with Workspace(config) as other_worker:
+        for batch in plan.batches:
+            staged.process_batch(other_worker, batch)
+        assert staged.finalize_run(other_worker, "docs", "run-1")["indexed"] == 4
+
+
+def test_a_batch_another_worker_cannot_reach_fails_naming_the_setting(folder: Path) -> None:  # noqa: F811
+    with Workspace(make_config(folder)) as ws:
+        plan = staged.plan_run(ws, "docs", "run-1", batch_records=3)
+        Path(plan.batches[0]).unlink()  # as on a worker whose <state_dir>/staging is another disk
+        with pytest.raises(staged.StagingError, match=r"staged batch not found .*fix: set staging\.url"):
+            staged.process_batch(ws, plan.batches[0])
+        assert ws.state.runs("docs")[0].status == "failed"

@@ -175,3 +175,37 @@ def test_a_batch_another_worker_cannot_reach_fails_naming_the_setting(folder: Pa
         with pytest.raises(staged.StagingError, match=r"staged batch not found .*fix: set staging\.url"):
             staged.process_batch(ws, plan.batches[0])
         assert ws.state.runs("docs")[0].status == "failed"
+
+
+@pytest.mark.integration
+def test_a_run_shared_by_workers_keeps_state_and_vectors_in_postgres(
+    folder: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kmingest.config import StateConfig
+    from kmingest.state.postgres import PostgresDatabase
+    from tests.state.conftest import POSTGRES_URL
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("KMINGEST_STATE_URL", POSTGRES_URL)
+    shared = {
+        "state": StateConfig(backend="postgres", schema_name=schema),
+        "staging": StagingConfig(url=f"memory://kmingest-{uuid.uuid4().hex[:8]}"),
+    }
+    try:
+        with Workspace(make_config(folder).model_copy(update=shared)) as ws:
+            plan = staged.plan_run(ws, "docs", "run-1", batch_records=4)
+        with Workspace(make_config(folder).model_copy(update=shared)) as other_worker:
+            for batch in plan.batches:
+                staged.process_batch(other_worker, batch)
+            stats = staged.finalize_run(other_worker, "docs", "run-1")
+            assert stats["indexed"] == 4 and stats["embedded"] > 0
+            assert other_worker.state.runs("docs")[0].status == "ok"
+        assert not (folder / "state" / "state.db").exists() and not (folder / "state" / "emb.db").exists()
+        database = PostgresDatabase(POSTGRES_URL, schema)
+        assert database.query("SELECT COUNT(*) FROM vectors") == [(stats["embedded"],)]
+        database.close()
+    finally:
+        cleaner = PostgresDatabase(POSTGRES_URL, schema)
+        cleaner.drop_schema()
+        cleaner.close()

@@ -57,9 +57,12 @@ def accept_candidate(map_path: Path, topic: DiscoveredTopic, name: str | None = 
     if not area["name"]:
         raise AcceptError("give the area a name")
     kmap = load_knowledge_map(map_path)
-    taken = {a.name.lower() for a in kmap.departments.get(topic.department, ())}
+    taken = {a.name.lower(): a.name for a in kmap.departments.get(topic.department, ())}
     if area["name"].lower() in taken:
-        raise AcceptError(f"{topic.department} already has an area named {area['name']!r}")
+        raise AcceptError(
+            f"{topic.department} already has an area named {taken[area['name'].lower()]!r} "
+            "(fix: give the accepted area another name)"
+        )
     path = accepted_path(map_path)
     data: dict[str, Any] = {"departments": {}}
     if path.exists():

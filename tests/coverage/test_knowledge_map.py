@@ -34,6 +34,11 @@ def test_the_repo_map_is_valid_and_names_areas_for_every_sample_department() -> 
         ("departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n      match: most\n",
          "departments.HR[0].match", "values listed"),
         ("areas: []\n", "(top level)", "departments:"),
+        ("departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n      exclude: {term: [news]}\n",
+         "departments.HR[0].exclude.term", "exclude (terms, sources)"),
+        ("departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n      exclude: {terms: ['--']}\n",
+         "departments.HR[0].exclude.terms", "real words"),
+        ("departments:\n  HR:\n    - name: Leave\n      description: ''\n", "departments.HR[0]", "description"),
         ("departments: [oops\n", "YAML syntax error at line", "correct the YAML"),
     ],
 )  # fmt: skip

@@ -56,7 +56,7 @@ def test_the_report_shows_how_each_document_matched(samples: SampleProject, tmp_
     assert set(report.area_similarity) == {"bge-small-en-v1.5-q", "bge-small-zh-v1.5-q"}
     shown = [(a, m) for a in report.areas for m in a.matches]
     assert {m.how for _, m in shown} >= {"keyword", "semantic", "keyword+semantic"}
-    for area, match in shown:
+    for _area, match in shown:
         if match.how == "keyword":
             assert match.score is None
         else:  # a semantic match carries its cosine, at least the threshold of some model

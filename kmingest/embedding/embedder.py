@@ -47,7 +47,8 @@ class EmbeddingCache:
         return found
 
     def put_many(self, model: str, items: Sequence[tuple[str, Matrix]]) -> None:
-        rows = sorted((model, h, v.astype(np.float32).tobytes()) for h, v in items)
+        latest = dict(items)  # one row per hash (the last), in one order for every writer
+        rows = [(model, h, latest[h].astype(np.float32).tobytes()) for h in sorted(latest)]
         self._db.write(lambda tx: tx.executemany(_PUT_VECTOR, rows))
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kmingest.run_history import RunHistory, now
-from kmingest.state.database import Database, SqliteDatabase, Transaction
+from kmingest.state.database import Database, SqliteDatabase, Transaction, placeholders
 from kmingest.state.model import UNATTRIBUTED, Attribution, RecordOutcome, storable
 
 _TABLES = """
@@ -71,7 +71,6 @@ _UPSERT_RECORD = (
     "ON CONFLICT (source, external_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS[2:])
 )
-_DELETE_LETTER = "DELETE FROM dead_letters WHERE source = ? AND external_id = ?"
 
 
 class StateStore(RunHistory):
@@ -138,7 +137,8 @@ class StateStore(RunHistory):
 
     def commit_records(self, source: str, run_id: int, outcomes: Sequence[RecordOutcome]) -> None:
         at = now()
-        ordered = sorted(outcomes, key=lambda o: o.external_id)  # one lock order for every writer
+        latest = {o.external_id: o for o in outcomes}  # an id twice: its last outcome, as upserts in turn
+        ordered = sorted(latest.values(), key=lambda o: o.external_id)  # one lock order for every writer
         records = [
             (
                 source,
@@ -153,7 +153,7 @@ class StateStore(RunHistory):
             )
             for o in ordered
         ]
-        indexed = [(source, o.external_id) for o in ordered if o.status == "indexed"]
+        indexed = [o.external_id for o in ordered if o.status == "indexed"]
         letters = [
             (source, o.external_id, o.status, storable(o.reason or ""), run_id, at, *o.attribution.row())
             for o in ordered
@@ -162,7 +162,7 @@ class StateStore(RunHistory):
 
         def commit(tx: Transaction) -> None:
             tx.executemany(_UPSERT_RECORD, records)
-            tx.executemany(_DELETE_LETTER, indexed)
+            _delete(tx, "dead_letters", source, indexed)
             tx.executemany(_UPSERT_LETTER, letters)
 
         self._db.write(commit)
@@ -197,20 +197,20 @@ class StateStore(RunHistory):
         )
 
     def forget(self, source: str, external_ids: Iterable[str]) -> None:
-        ids = [(source, e) for e in sorted(external_ids)]
+        ids = sorted(set(external_ids))
 
         def forget(tx: Transaction) -> None:
-            tx.executemany("DELETE FROM records WHERE source = ? AND external_id = ?", ids)
-            tx.executemany(_DELETE_LETTER, ids)
+            _delete(tx, "records", source, ids)
+            _delete(tx, "dead_letters", source, ids)
 
         self._db.write(forget)
 
     def prune_dead_letters(self, source: str, keep: set[str]) -> None:
         """After a full sync: drop dead letters of items the source no longer has."""
         rows = self._db.query("SELECT external_id FROM dead_letters WHERE source = ?", (source,))
-        gone = sorted((source, r[0]) for r in rows if r[0] not in keep)
+        gone = sorted(r[0] for r in rows if r[0] not in keep)
         if gone:
-            self._db.write(lambda tx: tx.executemany(_DELETE_LETTER, gone))
+            self._db.write(lambda tx: _delete(tx, "dead_letters", source, gone))
 
     def dead_letters(self, source: str | None = None) -> list[dict[str, Any]]:
         """Failed and skipped records, each with its kind, reason, run, time and attribution (department,
@@ -256,3 +256,13 @@ class StateStore(RunHistory):
 
     def close(self) -> None:
         self._db.close()
+
+
+def _delete(tx: Transaction, table: str, source: str, external_ids: Sequence[str]) -> None:
+    """Delete a source's rows by id, a few hundred ids per statement."""
+    for i in range(0, len(external_ids), 500):
+        part = external_ids[i : i + 500]
+        tx.execute(
+            f"DELETE FROM {table} WHERE source = ? AND external_id IN ({placeholders(len(part))})",
+            (source, *part),
+        )

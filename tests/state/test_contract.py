@@ -42,6 +42,14 @@ def test_records_are_upserted_counted_and_forgotten(store: StateStore) -> None:
     assert set(store.known("docs")) == {"a"} and store.dead_letters("docs") == []
 
 
+def test_many_records_in_one_commit_and_an_id_twice_keeps_its_last_outcome(store: StateStore) -> None:
+    batch = [outcome(f"r{i:04d}") for i in range(1200)]  # more rows than one statement carries
+    store.commit_records("docs", 1, [*batch, outcome("r0001", "failed", reason="parse: bad")])
+    assert len(store.known("docs")) == 1200 and store.failures("docs") == {"r0001": 1}
+    store.forget("docs", [o.external_id for o in batch[:1100]])
+    assert len(store.known("docs")) == 100 and store.dead_letters("docs") == []
+
+
 def test_dead_letters_keep_reason_and_attribution_until_the_record_is_indexed(store: StateStore) -> None:
     store.commit_records("docs", 1, [outcome("b", "failed", reason="parse: bad", attribution=HR)])
     store.add_dead_letter("docs", "x/unreadable", "permission denied", 1)

@@ -155,6 +155,7 @@ class ElasticScope:
                 "collapse": {"field": "doc_id"},
                 "_source": MATCH_FIELDS,
                 "size": min(request.lexical_k, MAX_WINDOW),
+                "track_total_hits": False,  # counts come from the aggregation in `result`
             }
             searches.append((self.index.chunks, body))
         scopes: list[list[dict[str, Any]]] = []

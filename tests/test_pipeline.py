@@ -1,4 +1,6 @@
-"""The runner end to end on a small folder: incremental runs, full-sync deletion, dead letters, faults."""
+"""The runner end to end on a small folder: incremental runs, full-sync deletion, dead letters, faults.
+The subject is the runner, so chunks are embedded by the hashed test embedder; one run with the default
+models checks the whole path with real vectors (the end-to-end path of the embedded backend)."""
 
 from __future__ import annotations
 
@@ -9,17 +11,25 @@ import pytest
 
 from kmingest.config import Config, parse_config
 from kmingest.index.base import Caller, SearchRequest
+from kmingest.search import search
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace
 
 
-def make_config(root: Path) -> Config:
+def make_config(root: Path, real_models: bool = False) -> Config:
+    cache = {"cache_path": str(root / "state" / "emb.db")}
+    docs = {
+        "name": "docs",
+        "connector": "filesystem",
+        "path": str(root / "docs"),
+        "department_from_folder": True,
+    }
     data = {
         "state_dir": str(root / "state"),
         "index": {"path": str(root / "state" / "index.db")},
-        "embedding": {"cache_path": str(root / "state" / "emb.db")},
-        "sources": [{"name": "docs", "connector": "filesystem", "path": str(root / "docs"),
-                     "department_from_folder": True}],
-    }  # fmt: skip
+        "embedding": cache if real_models else hashed_embedding(**cache),
+        "sources": [docs],
+    }
     return parse_config(data, root / "kmingest.yaml")
 
 
@@ -61,6 +71,18 @@ def test_first_run_indexes_and_records_skips_and_failures(folder: Path) -> None:
         assert titles(ws, "salary", Caller(frozenset({"dept:HR"}))) == ["secret"]
 
 
+def test_a_run_with_the_default_models_finds_documents_by_meaning(folder: Path) -> None:
+    with Workspace(make_config(folder, real_models=True)) as ws:
+        stats = ws.ingest(["docs"])["docs"]
+        assert (stats.indexed, stats.skipped, stats.failed) == (4, 1, 1)
+        assert ws.index.stored_spaces() == {"bge-small-en-v1.5-q": 384, "bge-small-zh-v1.5-q": 512}
+        # no word in common with "Employees get ten days of annual leave."
+        meaning = search(ws, "vacation allowance", Caller.anonymous(), mode="vector")
+        assert [h.title for h in meaning.hits][:1] == ["leave"]
+        chinese = search(ws, "员工休假手续", Caller.anonymous(), mode="vector")
+        assert [h.title for h in chinese.hits][:1] == ["考勤"]
+
+
 def test_second_run_with_nothing_changed_embeds_and_writes_nothing(folder: Path) -> None:
     cfg = make_config(folder)
     with Workspace(cfg) as ws:
@@ -90,8 +112,7 @@ def test_changed_file_is_reindexed_and_unchanged_chunks_come_from_the_cache(fold
     path = folder / "docs" / "Quality" / "calibration.md"
     with Workspace(cfg) as ws:
         ws.ingest(["docs"])
-        path.write_text(path.read_text(encoding="utf-8") + "\n# Gauges\n\nGauges are checked yearly.\n",
-                        encoding="utf-8")  # fmt: skip
+        path.write_text(path.read_text(encoding="utf-8") + "\n# Gauges\n\nGauges are checked yearly.\n")
         stats = ws.ingest(["docs"])["docs"]
         assert (stats.updated, stats.retried, stats.unchanged, stats.indexed) == (1, 1, 4, 1)
         assert stats.embedded == 1 and stats.embedding_cache_hits == 1
@@ -179,10 +200,18 @@ def test_a_table_export_may_be_partial_so_only_a_full_sync_deletes_its_rows(tmp_
     (tmp_path / "rows").mkdir()
     table = tmp_path / "rows" / "kb.csv"
     table.write_text("id,text\n1,Torque wrenches are calibrated yearly.\n2,Gauges are locked away.\n")
-    data = {"state_dir": str(tmp_path / "state"), "index": {"path": str(tmp_path / "state" / "index.db")},
-            "embedding": {"cache_path": str(tmp_path / "state" / "emb.db")},
-            "sources": [{"name": "kb", "connector": "tabular", "path": str(tmp_path / "rows"),
-                         "tables": [{"name": "kb", "file": "kb.csv", "id": "id"}]}]}  # fmt: skip
+    kb = {
+        "name": "kb",
+        "connector": "tabular",
+        "path": str(tmp_path / "rows"),
+        "tables": [{"name": "kb", "file": "kb.csv", "id": "id"}],
+    }
+    data = {
+        "state_dir": str(tmp_path / "state"),
+        "index": {"path": str(tmp_path / "state" / "index.db")},
+        "embedding": hashed_embedding(cache_path=str(tmp_path / "state" / "emb.db")),
+        "sources": [kb],
+    }
     with Workspace(parse_config(data, tmp_path / "kmingest.yaml")) as ws:
         ws.ingest(["kb"])
         table.write_text("id,text\n2,Gauges are locked away.\n")  # today's export holds one row

@@ -1,4 +1,6 @@
-"""The pipeline end to end with index.backend: elasticsearch, on the real node `.ci/run` starts."""
+"""The pipeline end to end with index.backend: elasticsearch, on the real node `.ci/run` starts: one run
+with the default models (the end-to-end path of this backend), and a model change through `kmingest
+reindex` with the hashed test embedder (two hashed model ids)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 from kmingest.config import parse_config
 from kmingest.index.base import Caller, SearchRequest
 from kmingest.index.elastic import ElasticIndex
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace
 from tests.index.test_elasticsearch import ES_URL
 from tests.test_pipeline import folder  # noqa: F401  (the same small folder as the embedded runs)
@@ -60,16 +63,17 @@ def test_reindex_builds_a_new_version_and_swaps_the_aliases(folder: Path) -> Non
     config = {
         "state_dir": str(folder / "state"),
         "index": {"backend": "elasticsearch", "url": ES_URL, "index_prefix": prefix},
+        "embedding": hashed_embedding(),
         "sources": [{"name": "docs", "connector": "filesystem", "path": str(folder / "docs")}],
     }
     (folder / "k.yaml").write_text(json.dumps(config))
     runner = CliRunner()
     assert runner.invoke(cli, ["--config", str(folder / "k.yaml"), "ingest", "--all"], obj={}).exit_code == 0
-    config["embedding"] = {"models": {"latin": "all-MiniLM-L6-v2-q", "cjk": "bge-small-zh-v1.5-q"}}
+    config["embedding"] = hashed_embedding(names={"latin": "hashed-latin-v2", "cjk": "hashed-cjk"})
     (folder / "k.yaml").write_text(json.dumps(config))
     refused = runner.invoke(cli, ["--config", str(folder / "k.yaml"), "ingest", "--all"], obj={})
     assert refused.exit_code == 2
-    assert "bge-small-en-v1.5-q" in refused.output and "kmingest reindex" in refused.output
+    assert "hashed-latin (256-d)" in refused.output and "kmingest reindex" in refused.output
     result = runner.invoke(cli, ["--config", str(folder / "k.yaml"), "reindex"], obj={})
     assert result.exit_code == 0, result.output
     assert "aliases now point at v2; v1 deleted" in result.output
@@ -79,7 +83,7 @@ def test_reindex_builds_a_new_version_and_swaps_the_aliases(folder: Path) -> Non
         assert isinstance(index, ElasticIndex)
         try:
             assert index.layout.current_version() == 2
-            assert index.stored_spaces() == {"all-MiniLM-L6-v2-q": 384, "bge-small-zh-v1.5-q": 512}
+            assert index.stored_spaces() == {"hashed-latin-v2": 256, "hashed-cjk": 256}
             assert not index.client.indices.exists(index=f"{prefix}-chunks-v1")
             assert index.stats()["documents"] == 4
             assert [

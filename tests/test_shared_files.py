@@ -1,5 +1,6 @@
 """Ingest every real-world file under ../shared/data/files: each one ends indexed with text, or recorded
-as skipped/failed with a reason; nothing aborts the run. Uses the real model (a few minutes on a CPU)."""
+as skipped/failed with a reason; nothing aborts the run. The subject is reading the files, not the model:
+chunks are embedded by the hashed test embedder (the real model took minutes here)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from kmingest.config import parse_config
 from kmingest.index.base import Caller, SearchRequest
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace
 from tests.conftest import SHARED_DATA
 
@@ -25,12 +27,13 @@ FORMAT_PHRASES = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a large corpus (about 220 files of every format)
 def test_every_shared_file_is_indexed_or_recorded_with_a_reason(tmp_path: Path) -> None:
     assert FILES.is_dir(), f"{FILES} is missing"
     cfg = parse_config(
         {
             "state_dir": str(tmp_path),
+            "embedding": hashed_embedding(),
             "sources": [{"name": "files", "connector": "filesystem", "path": str(FILES)}],
         },
         tmp_path / "kmingest.yaml",

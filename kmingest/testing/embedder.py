@@ -129,19 +129,14 @@ def hashed_routes(dimension: int = HASHED_DIMENSION) -> dict[Script, ModelProfil
     return {script: hashed_profile(name, script, dimension) for script, name in HASHED_MODELS.items()}
 
 
-def hashed_embedding(dimension: int = HASHED_DIMENSION, **settings: Any) -> dict[str, Any]:
-    """A config's `embedding:` section naming the hashed profiles; `settings` adds other keys of the
-    section (e.g. cache_path)."""
-    profiles = {
-        name: {
-            "path": HASHED_PATH,
-            "dimension": dimension,
-            "scripts": [script],
-            "min_similarity": HASHED_FLOOR,
-        }
-        for script, name in HASHED_MODELS.items()
-    }
-    return {"profiles": profiles, "models": dict(HASHED_MODELS), **settings}
+def hashed_embedding(
+    dimension: int = HASHED_DIMENSION, names: Mapping[Script, str] = HASHED_MODELS, **settings: Any
+) -> dict[str, Any]:
+    """A config's `embedding:` section naming hashed profiles (`names`: other model ids, e.g. to test a
+    model change); `settings` adds other keys of the section (e.g. cache_path)."""
+    profile = {"path": HASHED_PATH, "dimension": dimension, "min_similarity": HASHED_FLOOR}
+    profiles = {name: {**profile, "scripts": [script]} for script, name in names.items()}
+    return {"profiles": profiles, "models": dict(names), **settings}
 
 
 class HashedEncoder(Encoder):

@@ -17,11 +17,12 @@ from markupsafe import Markup
 
 from kmingest.coverage import charts
 from kmingest.coverage.metrics import AGE_BUCKETS
-from kmingest.coverage.model import STATUS_ORDER, Report
+from kmingest.coverage.model import STATUS_ORDER, DiscoveredTopic, Report
 from kmingest.coverage.rollout_report import rollout_html
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_FILE = "coverage.html"
+CANDIDATES_SHOWN = 8  # per department, largest first (report.json and topics.csv list them all)
 
 
 def _pct(value: float | None) -> str:
@@ -59,6 +60,18 @@ def stylesheet() -> str:
     return (TEMPLATES / "coverage.css").read_text(encoding="utf-8")
 
 
+def shown_candidates(candidates: list[DiscoveredTopic]) -> list[DiscoveredTopic]:
+    """The largest CANDIDATES_SHOWN candidates of each department, departments in report order."""
+    by_department: dict[str, list[DiscoveredTopic]] = {}
+    for topic in candidates:
+        by_department.setdefault(topic.department, []).append(topic)
+    return [
+        t
+        for topics in by_department.values()
+        for t in sorted(topics, key=lambda t: -t.documents)[:CANDIDATES_SHOWN]
+    ]
+
+
 def render_html(
     report: Report,
     stylesheet_url: str | None = None,
@@ -70,6 +83,7 @@ def render_html(
     """The report page; with `stylesheet_url` the CSS is linked instead of inlined (the portal's CSP);
     with `accept_token` (the portal's CSRF token) each candidate topic gets an "Accept into map" form."""
     areas_by_status = {s: sum(a.status == s for a in report.areas) for s in STATUS_ORDER}
+    candidates = [t for t in report.topics if t.candidate]
     template = _environment().get_template("coverage.html.j2")
     return template.render(
         r=report,
@@ -82,6 +96,9 @@ def render_html(
         inline_css=Markup(stylesheet()),  # our own file, not user content
         buckets=AGE_BUCKETS,
         areas_by_status=areas_by_status,
+        candidates=candidates,
+        shown_candidates=shown_candidates(candidates),
+        candidates_per_department=CANDIDATES_SHOWN,
         bar_chart=Markup(charts.bar_chart(report.departments)),
         heat_map=Markup(charts.heat_map(report.department_system)),
         freshness_chart=Markup(charts.freshness_chart(report.freshness)),

@@ -1,5 +1,6 @@
-"""The same coverage report from the Elasticsearch backend as from the embedded one (tiny project, real
-node from scripts/elasticsearch.sh; KMINGEST_ES_URL overrides the address)."""
+"""The same coverage report (areas with their semantic matches, discovered topics) from the Elasticsearch
+backend as from the embedded one (tiny project, real node from scripts/elasticsearch.sh; KMINGEST_ES_URL
+overrides the address)."""
 
 from __future__ import annotations
 
@@ -38,4 +39,5 @@ def test_report_is_the_same_on_both_backends(tiny: tuple[Path, Config]) -> None:
     assert elastic.backend == "elasticsearch" and embedded.backend == "embedded"
     assert elastic.cells == embedded.cells and elastic.totals == embedded.totals
     assert elastic.freshness == embedded.freshness and elastic.problems == embedded.problems
-    assert elastic.areas == embedded.areas
+    assert elastic.areas == embedded.areas  # semantic matches too: the same text, models and vectors
+    assert elastic.topics == embedded.topics and elastic.area_similarity == embedded.area_similarity

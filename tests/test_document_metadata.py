@@ -17,6 +17,7 @@ from kmingest.config import SourceConfig, parse_config
 from kmingest.document_metadata import TitleFrom, choose_title, document_date
 from kmingest.index.base import Caller
 from kmingest.models import ParsedContent, Section, SourceRecord, document_id
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace
 
 from .parsing.test_metadata import ENRON_LIKE, info_pdf, procedure_docx
@@ -66,7 +67,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, di
     data = {
         "state_dir": str(root / "state"),
         "index": {"path": str(root / "state" / "index.db")},
-        "embedding": {"cache_path": str(root / "state" / "emb.db")},
+        "embedding": hashed_embedding(cache_path=str(root / "state" / "emb.db")),
         "sources": [{"name": "auto", **folder}, {"name": "property", "title_from": "property", **folder}],
     }
     found: dict[str, dict[str, dict[str, Any]]] = {}

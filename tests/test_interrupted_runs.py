@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from kmingest.cli import cli
 from kmingest.connectors.base import Connector, ConnectorOptions, ExtractError
 from kmingest.models import SourceRecord
+from kmingest.testing.embedder import hashed_embedding
 from tests.conftest import REPO
 
 
@@ -48,7 +49,7 @@ class SlowConnector(Connector):
 SLOW_LAUNCH = (
     "from kmingest.connectors import registry; "
     "registry.BUILTIN['slow'] = 'tests.test_interrupted_runs:SlowConnector'; "
-    "from kmingest.cli import main; main()"
+    "from kmingest.testing import hashed_cli; hashed_cli.run()"
 )
 
 
@@ -57,7 +58,7 @@ def write_config(root: Path, records: int, delay_s: float) -> Path:
     data = {
         "state_dir": str(state),
         "index": {"path": str(state / "index.db")},
-        "embedding": {"cache_path": str(state / "emb.db")},
+        "embedding": hashed_embedding(cache_path=str(state / "emb.db")),
         "sources": [{"name": "notes", "connector": "slow", "records": records, "delay_s": delay_s}],
     }
     path = root / "kmingest.yaml"

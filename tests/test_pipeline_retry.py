@@ -19,6 +19,7 @@ from kmingest.coverage.metrics import compute_metrics
 from kmingest.index.base import DocumentFacts
 from kmingest.parsing.base import ParseError
 from kmingest.state import StateStore
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace
 
 TEXT = "Shipping schedule for the Rotterdam warehouse: trucks leave at six every weekday. " * 40  # ~3.3 kB
@@ -28,7 +29,7 @@ def make_config(root: Path, *sources: dict[str, Any], limits: dict[str, Any] | N
     data = {
         "state_dir": str(root / "state"),
         "index": {"path": str(root / "state" / "index.db")},
-        "embedding": {"cache_path": str(root / "state" / "emb.db")},
+        "embedding": hashed_embedding(cache_path=str(root / "state" / "emb.db")),
         "limits": limits or {},
         "sources": [{"connector": "filesystem", "path": str(root / s["name"]), **s} for s in sources],
     }

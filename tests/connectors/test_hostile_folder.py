@@ -19,6 +19,7 @@ import pytest
 
 from kmingest.config import parse_config
 from kmingest.index.base import Caller, SearchRequest
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace
 
 PEAK_RSS_LIMIT_MB = 1536
@@ -30,12 +31,17 @@ sys.exit(rc)
 """
 
 
-def write_config(tmp_path: Path, docs: Path) -> Path:
+def write_config(tmp_path: Path, docs: Path, real_models: bool = False) -> Path:
+    """The real models where the run's memory is measured (they are most of it); else hashed vectors."""
     state = tmp_path / "state"
-    config = {"state_dir": str(state), "index": {"path": str(state / "index.db")},
-              "embedding": {"cache_path": str(state / "emb.db")},
-              "sources": [{"name": "files", "connector": "filesystem", "path": str(docs),
-                           "department_from_folder": True}]}  # fmt: skip
+    cache = {"cache_path": str(state / "emb.db")}
+    files = {"name": "files", "connector": "filesystem", "path": str(docs), "department_from_folder": True}
+    config = {
+        "state_dir": str(state),
+        "index": {"path": str(state / "index.db")},
+        "embedding": cache if real_models else hashed_embedding(**cache),
+        "sources": [files],
+    }
     path = tmp_path / "kmingest.yaml"
     path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
     return path
@@ -96,7 +102,7 @@ def hostile_folder(tmp_path: Path) -> Path:
 
 def test_hostile_folder_run_exits_0_indexes_every_good_file_in_bounded_memory(tmp_path: Path) -> None:
     docs = hostile_folder(tmp_path)
-    config = write_config(tmp_path, docs)
+    config = write_config(tmp_path, docs, real_models=True)
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(docs / "s.sock"))
         done = subprocess.run([sys.executable, "-c", MEASURE, "--config", str(config), "ingest", "files", "--json"],

@@ -178,10 +178,11 @@ class CeleryCluster:
         try:
             self.spawn("db-migrate", self.control, "db", "migrate")
             self.wait("airflow db migrate", lambda: self.procs["db-migrate"][0].poll() == 0)
-            self.spawn("api-server", self.control, *f"api-server --host 127.0.0.1 --port {self.port}".split())
-            self.spawn("scheduler", self.control, "scheduler")
-            self.spawn("dag-processor", self.control, "dag-processor")
+            api = f"api-server --host 127.0.0.1 --port {self.port} --workers 1"
             worker = "celery worker --concurrency 1 --skip-serve-logs --without-gossip --without-mingle"
+            control = {"api-server": api, "scheduler": "scheduler", "dag-processor": "dag-processor"}
+            for name, command in control.items():
+                self.spawn(name, self.control, *command.split())
             for w in self.workers:
                 self.spawn(
                     w.name, w, *worker.split(), "--queues", ",".join(w.queues), "--celery-hostname", w.node
@@ -276,14 +277,15 @@ class CeleryCluster:
         return list(found["task_instances"])
 
     def tries(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        """Every try of every task instance of the run: task, map index, try number, state, host, queue."""
+        """Every try of every task instance of the run, in the order they started: task, map index, try
+        number, state, host, queue."""
         rows = []
         for ti in self.task_instances(dag_id, run_id):
             where = ti["task_id"] + (f"/{ti['map_index']}" if ti["map_index"] >= 0 else "")
             history = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{where}/tries")
-            keys = ("task_id", "map_index", "try_number", "state", "hostname", "queue")
+            keys = ("task_id", "map_index", "try_number", "state", "hostname", "queue", "start_date")
             rows += [{k: t.get(k) for k in keys} for t in history["task_instances"]]
-        return sorted(rows, key=lambda r: (r["task_id"], r["map_index"], r["try_number"]))
+        return sorted(rows, key=lambda r: (r["start_date"] or "", r["task_id"], r["map_index"]))
 
     def pool(self, name: str, slots: int) -> None:
         self.call("POST", "/pools", json={"name": name, "slots": slots, "include_deferred": False})

@@ -42,6 +42,9 @@ from kmingest.index.base import Caller, DocumentFacts
 TOPIC_DISTANCE = 0.25  # cosine distance at which the agglomerative tree is cut (measured; see above)
 LABEL_TERMS = 5
 MAX_PHRASE, GROW_SHARE = 6, 0.7  # CJK label phrases: at most 6 characters, grown while 70% of texts agree
+# agglomerative clustering holds a documents x documents distance matrix: per department and model, only the
+# most recently updated MAX_CLUSTERED documents are clustered (about 70 MB of distances)
+MAX_CLUSTERED = 3000
 COVERED_SHARE = 0.5  # an area holding this share of a topic's documents covers it ...
 COVER_MARGIN = 0.15  # ... if their median similarity to it is at least the model's area threshold minus this
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
@@ -55,6 +58,15 @@ def cluster(matrix: Matrix, distance: float = TOPIC_DISTANCE) -> list[int]:
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
     )
     return [int(x) for x in model.fit_predict(matrix)]
+
+
+def newest(doc_ids: set[str], facts: Mapping[str, DocumentFacts], limit: int) -> list[str]:
+    """At most `limit` of the documents, the most recently updated first (undated last)."""
+    stamp: dict[str, float] = {}
+    for doc_id in doc_ids:
+        updated = facts[doc_id].updated_at
+        stamp[doc_id] = updated.timestamp() if updated is not None else float("-inf")
+    return sorted(doc_ids, key=lambda d: (-stamp[d], d))[:limit]
 
 
 def _cluster_documents(chunks: ChunkVectors, clusterer: Callable[[Matrix], list[int]]) -> list[int]:
@@ -199,6 +211,7 @@ def discover(
             chunks = matcher.vectors[space].subset(d for d, f in facts.items() if f.department == dept)
             if not chunks.doc_ids:
                 continue
+            chunks = chunks.subset(newest(set(chunks.doc_ids), facts, MAX_CLUSTERED))
             labels = _cluster_documents(chunks, clusterer)
             texts: dict[str, list[str]] = {}
             for doc_id, text in zip(chunks.doc_ids, chunks.texts, strict=True):

@@ -4,11 +4,14 @@ clustering and labelling rules on small hand-made inputs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
-from kmingest.coverage.discovery import cjk_phrase, cluster, label_terms
+from kmingest.coverage.discovery import cjk_phrase, cluster, label_terms, newest
 from kmingest.coverage.vectors import normalised
+from kmingest.index.base import DocumentFacts
 from kmingest.workspace import Workspace
 from tests.coverage.conftest import AS_OF, SampleProject
 from tests.coverage.measure_discovery import measure
@@ -58,3 +61,15 @@ def test_labels_prefer_what_sets_a_cluster_apart_and_show_whole_cjk_words() -> N
 @pytest.mark.parametrize("rows", [0, 1])
 def test_cluster_of_tiny_inputs(rows: int) -> None:
     assert cluster(np.ones((rows, 3), dtype=np.float32)) == [0] * rows
+
+
+def test_only_the_newest_documents_are_clustered_past_the_limit() -> None:
+    def fact(doc_id: str, day: int | None) -> DocumentFacts:
+        when = datetime(2026, 1, day, tzinfo=UTC) if day else None
+        return DocumentFacts(
+            doc_id, "s", doc_id, "OA", "HR", "docx", doc_id, None, when, 100, "f", 1, 1, True
+        )
+
+    facts = {f.doc_id: f for f in (fact("a", 3), fact("b", None), fact("c", 9), fact("d", 5))}
+    assert newest(set(facts), facts, 2) == ["c", "d"]
+    assert newest(set(facts), facts, 10) == ["c", "d", "a", "b"]  # undated last

@@ -2,7 +2,7 @@
 (index/hybrid.py `Scope`) as two `_msearch` round trips, every search in them with the filters and the
 caller's ACL as filters.
 
-1. `retrieve`: the lexical matches (collapsed to the best chunk per document, `lexical_k` deep), the
+1. `retrieve`: the lexical matches (collapsed to the best chunk per document, `lexical_depth` deep), the
    nearest documents (kNN collapsed on doc_id) and, for SearchRequest.count_ranges with a semantic query,
    the nearest documents within each range (what that range's filter would give: not a split).
 2. `result`: the page's chunks (their text for the snippet), the other copies of the page's documents and
@@ -32,7 +32,7 @@ from kmingest.index.base import (
 )
 from kmingest.index.es_schema import vector_field
 from kmingest.index.groups import count_aggs, facets_of, group_aggs, groups_in
-from kmingest.index.hybrid import Copies, Entry, Key, Match, collapse, with_copies
+from kmingest.index.hybrid import Copies, Entry, Key, Match, collapse, lexical_depth, with_copies
 
 if TYPE_CHECKING:
     from kmingest.index.elastic import ElasticIndex
@@ -154,7 +154,7 @@ class ElasticScope:
                 "query": {"bool": {"must": lexical_q, "filter": self.flt}},
                 "collapse": {"field": "doc_id"},
                 "_source": MATCH_FIELDS,
-                "size": min(request.lexical_k, MAX_WINDOW),
+                "size": min(lexical_depth(request), MAX_WINDOW),
                 "track_total_hits": False,  # counts come from the aggregation in `result`
             }
             searches.append((self.index.chunks, body))

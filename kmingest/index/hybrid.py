@@ -31,7 +31,7 @@ class Scope(Protocol):
         self, request: SearchRequest, semantic: SemanticQuery | None
     ) -> tuple[list[Match], list[Match]]:
         """The lexical matches (mode other than "vector": every readable document with a keyword match,
-        BM25 score of its best chunk, best first; a backend may stop at `lexical_k` documents) and, with
+        BM25 score of its best chunk, best first; a backend may stop at `lexical_depth` documents) and, with
         a semantic query, the `vector_k` readable documents whose best chunk is most similar (cosine), at
         least the floor. A backend may also fetch here what `result` needs for SearchRequest.count_ranges."""
 
@@ -82,6 +82,13 @@ def collapse(
         top += 2 * (want - len(heads)) + 8
 
 
+def lexical_depth(request: SearchRequest) -> int:
+    """How many lexical documents take part in ranking: `lexical_k`, or twice the page's end for a deeper
+    page (room for folded duplicates): bm25 pages stay in keyword order however deep, and a fused
+    document's score does not depend on the depth."""
+    return max(request.lexical_k, 2 * (request.offset + request.limit))
+
+
 def with_copies(hits: list[SearchHit], copies: Copies) -> list[SearchHit]:
     return [replace(h, duplicates=copies[h.doc_id]) if h.doc_id in copies else h for h in hits]
 
@@ -93,7 +100,7 @@ def run_search(scope: Scope, request: SearchRequest, semantic: SemanticQuery | N
     lexical, nearest = scope.retrieve(request, used)
     # the snippet shows the best keyword passage where there is one, else the nearest chunk
     best_chunk = {d: c for d, c, _ in nearest} | {d: c for d, c, _ in lexical}
-    ranked_lex = [(d, s) for d, _, s in lexical[: request.lexical_k]]
+    ranked_lex = [(d, s) for d, _, s in lexical[: lexical_depth(request)]]
     ranked_sem = [(d, s) for d, _, s in nearest]
 
     def rank(top: int) -> Sequence[tuple[Key, float]]:

@@ -195,3 +195,15 @@ def test_both_backends_give_the_same_page_counts_and_year_counts(
             )
             per_year.append(both[1].search(in_year, QUALITY, semantic).total)
         assert elastic.range_counts == per_year, (text, mode)
+
+
+def test_a_page_past_the_lexical_depth_still_continues_the_keyword_ranking(
+    both: tuple[EmbeddedIndex, ElasticIndex],
+) -> None:
+    for index in both:
+        ranking = index.search(SearchRequest(query="calibration", mode="bm25", limit=100), QUALITY)
+        assert len(ranking.hits) >= 5
+        deep = SearchRequest(query="calibration", mode="bm25", lexical_k=2, offset=3, limit=2)
+        page = index.search(deep, QUALITY)
+        assert [h.external_id for h in page.hits] == [h.external_id for h in ranking.hits[3:5]]
+        assert page.total == ranking.total

@@ -48,25 +48,18 @@ class ConfigBrokenLater(Connector):
         Path(self.options.marker).touch()
 
 
-def _refuse(reason: str) -> None:
-    raise RuntimeError(reason)
+class Unloadable(datetime):
+    """Stages, but cannot be read back (as a batch written by another kmingest version might)."""
 
-
-class Unloadable:
-    """Pickles, but raises when loaded (as a batch written by another kmingest version might)."""
-
-    def __reduce__(self) -> tuple[object, tuple[str]]:
-        return _refuse, ("this batch cannot be loaded here",)
-
-    def __str__(self) -> str:
-        return "unloadable"
+    def isoformat(self, *args: object, **kwargs: object) -> str:  # type: ignore[override]
+        return "this batch cannot be loaded here"
 
 
 class UnloadableBatch(Connector):
     name = "unloadable_batch"
 
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
-        yield from _notes(self.source.name, {"trap": Unloadable()})
+        yield from _notes(self.source.name, {"trap": Unloadable(2026, 1, 1)})
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from tests.dags.celery_cluster import FAULT_ENV, QUEUES_ENV, CeleryCluster, Host
 from tests.dags.conftest import Airflow
 from tests.index.test_elasticsearch import ES_URL
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.celery]
 
 SOURCE, DAG_ID, POOL, STATE_ENV = "notes", "kmingest_notes", "kmingest_index_writes", "KMINGEST_STATE_URL"
 WAIT_S = 600  # the longest wait for one step (start, parse, run) on a busy 2-core machine

@@ -130,12 +130,23 @@ def hashed_routes(dimension: int = HASHED_DIMENSION) -> dict[Script, ModelProfil
 
 
 def hashed_embedding(
-    dimension: int = HASHED_DIMENSION, names: Mapping[Script, str] = HASHED_MODELS, **settings: Any
+    dimension: int = HASHED_DIMENSION,
+    names: Mapping[Script, str] = HASHED_MODELS,
+    floors: Mapping[Script, float] | None = None,
+    **settings: Any,
 ) -> dict[str, Any]:
     """A config's `embedding:` section naming hashed profiles (`names`: other model ids, e.g. to test a
-    model change); `settings` adds other keys of the section (e.g. cache_path)."""
-    profile = {"path": HASHED_PATH, "dimension": dimension, "min_similarity": HASHED_FLOOR}
-    profiles = {name: {**profile, "scripts": [script]} for script, name in names.items()}
+    model change; `floors`: a similarity floor per script other than HASHED_FLOOR); `settings` adds other
+    keys of the section (e.g. cache_path)."""
+    profiles = {
+        name: {
+            "path": HASHED_PATH,
+            "dimension": dimension,
+            "scripts": [script],
+            "min_similarity": (floors or {}).get(script, HASHED_FLOOR),
+        }
+        for script, name in names.items()
+    }
     return {"profiles": profiles, "models": dict(names), **settings}
 
 

@@ -1,9 +1,10 @@
 """Portal fixtures: a small indexed corpus (with an HR-only, a Sales-only and an XSS document), the app on
 it, signed-in clients, and a real uvicorn server for browser tests.
 
-The corpus is tiny (about 25 short files, a few seconds to embed with the real model) and is built once
-per test session. Tests that need the bundled samples use `sample_project` (about a minute to embed
-without a warm embedding cache).
+The subject here is the portal, not the model: the corpus (about 25 short files, built once per session)
+and the bundled samples of `sample_project` are embedded by the hashed test embedder
+(kmingest.testing.embedder). `project_config(..., real_models=True)` keeps the default models, for
+`kmingest serve` in child processes, which the hashed embedder of this process cannot reach.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from kmingest.config import Config, parse_config
-from kmingest.embedding import Embedder
 from kmingest.portal import create_app
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,11 +71,12 @@ def write_corpus(docs: Path) -> None:
     _write(docs, "Sales/payload.txt", XSS_BODY, title=XSS_TITLE, updated_at="2026-03-03")
 
 
-def project_config(root: Path, portal: dict[str, Any] | None = None) -> Config:
+def project_config(root: Path, portal: dict[str, Any] | None = None, real_models: bool = False) -> Config:
+    cache = {"cache_path": str(root / "state" / "emb.db")}
     data = {
         "state_dir": str(root / "state"),
         "index": {"path": str(root / "state" / "index.db")},
-        "embedding": {"cache_path": str(root / "state" / "emb.db")},
+        "embedding": cache if real_models else hashed_embedding(**cache),
         "sources": [{"name": "docs", "connector": "filesystem", "path": str(root / "docs"), "system": "fileshare",
                      "department_from_folder": True}],
         "access": {
@@ -90,7 +93,7 @@ def project_config(root: Path, portal: dict[str, Any] | None = None) -> Config:
 
 
 @pytest.fixture(scope="session")
-def corpus_root(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+def corpus_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("portal")
     write_corpus(root / "docs")
     with Workspace(project_config(root)) as ws:
@@ -197,20 +200,21 @@ def stop_server(live: LiveServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_project(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """The bundled samples and kmingest.yaml, ingested by `kmingest quickstart --no-serve`. The repo's
-    embedding cache, when present, is copied so unchanged sample text is not embedded again."""
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled samples and kmingest.yaml (its models replaced by the hashed test embedder), ingested
+    by `kmingest quickstart --no-serve`."""
     from click.testing import CliRunner
 
     from kmingest.cli import cli
 
     work = tmp_path_factory.mktemp("samples-project")
     shutil.copytree(REPO / "samples", work / "samples")
-    shutil.copy(REPO / "kmingest.yaml", work / "kmingest.yaml")
-    cache = REPO / ".kmingest" / "embeddings.db"
-    if cache.exists():
-        (work / ".kmingest").mkdir()
-        shutil.copy(cache, work / ".kmingest" / "embeddings.db")
+    project = yaml.safe_load((REPO / "kmingest.yaml").read_text(encoding="utf-8"))
+    # Chinese samples share many bigrams (质量 is in most Quality records): a higher floor keeps every
+    # sample query's vector results under vector_k, as the real models' floors do; past vector_k a facet
+    # counts the unfiltered nearest documents only, and its filter finds more
+    project["embedding"] = hashed_embedding(floors={"cjk": 0.3})
+    (work / "kmingest.yaml").write_text(yaml.safe_dump(project, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(
         cli, ["--config", str(work / "kmingest.yaml"), "quickstart", "--no-serve"], obj={}
     )

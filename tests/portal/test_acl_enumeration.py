@@ -31,7 +31,6 @@ import yaml
 from fastapi.testclient import TestClient
 
 from kmingest.config import Config, load_config
-from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, IndexBackend, SearchRequest
 from kmingest.index.elastic import ElasticIndex
 from kmingest.portal import create_app
@@ -98,8 +97,9 @@ def _es_config(project: Path, work: Path) -> Path:
 @pytest.fixture(
     scope="module", params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.integration)]
 )
-def setup(request: pytest.FixtureRequest, sample_project: Path, embedder: Embedder,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:  # fmt: skip
+def setup(
+    request: pytest.FixtureRequest, sample_project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Setup]:
     backend = str(request.param)
     path = sample_project / "kmingest.yaml"
     if backend == "elasticsearch":

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from kmingest.embedding import Embedder
 from kmingest.portal import create_app
 from kmingest.workspace import Workspace
 from tests.portal.conftest import SESSION_SECRET, _write, project_config, sign_in
@@ -18,7 +17,7 @@ MAIL = "Subject: Forklift licence\n\nForklift drivers renew their licence every 
 
 
 @pytest.fixture
-def client(tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     docs = tmp_path / "docs"
     _write(docs, "HR/inbox/forklift.txt", MAIL, updated_at="2026-05-01")
     # the same text with other line breaks, in a folder whose name needs escaping

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from kmingest.embedding import Embedder
 from kmingest.portal import create_app
 from kmingest.querylog import QueryLog, query_log_path
 from kmingest.workspace import Workspace
@@ -57,8 +56,9 @@ def test_old_entries_are_purged_at_startup(make_app: Any, corpus_root: Path) -> 
     log.close()
 
 
-def test_portal_serves_documents_ingested_by_another_process_meanwhile(tmp_path: Path, embedder: Embedder,
-                                                                      monkeypatch: Any) -> None:  # fmt: skip
+def test_portal_serves_documents_ingested_by_another_process_meanwhile(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
     monkeypatch.setenv("KMINGEST_SESSION_SECRET", "s" * 32)
     docs = tmp_path / "docs" / "Quality"
     docs.mkdir(parents=True)

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kmingest.embedding import Embedder
 from kmingest.portal import create_app
 from kmingest.querylog import QueryLog, query_log_path
 from kmingest.workspace import Workspace
@@ -62,7 +61,7 @@ def test_a_search_opened_by_a_link_from_another_site_is_not_logged(
 
 
 @pytest.fixture(scope="module")
-def new_year_root(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+def new_year_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two documents: one updated 31 Dec 2025 20:00 UTC (already 1 Jan 2026 in Shanghai), one in June 2025."""
     root = tmp_path_factory.mktemp("new-year")
     folder = root / "docs" / "Quality"

@@ -27,7 +27,7 @@ import psutil  # installed with apache-airflow (the [airflow] extra the tests ne
 import pytest
 import yaml
 
-from kmingest.cli_portal import usable_cpus
+from kmingest.cli.portal import usable_cpus
 from kmingest.portal.auth import SESSION_COOKIE
 from kmingest.workspace import Workspace
 from tests.portal.conftest import TOKEN, free_port, project_config, write_corpus
@@ -50,7 +50,7 @@ def index_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The portal's small corpus, ingested, and its config written as a YAML file for `kmingest serve`."""
     root = tmp_path_factory.mktemp("workers")
     write_corpus(root / "docs")
-    cfg = project_config(root)
+    cfg = project_config(root, real_models=True)  # the workers are child processes: they load real models
     with Workspace(cfg) as ws:
         stats = ws.ingest(["docs"])["docs"]
     assert stats.failed == 0 and stats.indexed == 20, stats

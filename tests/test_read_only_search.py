@@ -21,6 +21,7 @@ from kmingest.index.es_schema import make_client
 from kmingest.portal.auth import PortalUser
 from kmingest.portal.context import Portal
 from kmingest.portal.service import SearchParams, run_search
+from kmingest.testing.embedder import hashed_embedding
 from kmingest.workspace import Workspace, open_index
 from tests.index.test_elasticsearch import ES_URL
 
@@ -33,8 +34,9 @@ def write_project(root: Path, index: str = "") -> Path:
         "Valve maintenance schedule: every six months.", encoding="utf-8"
     )
     config = root / "kmingest.yaml"
-    config.write_text(f"state_dir: state\n{index}sources:\n  - {{name: docs, connector: filesystem, path: docs}}\n",
-                      encoding="utf-8")  # fmt: skip
+    embedding = f"embedding: {json.dumps(hashed_embedding())}\n"  # JSON is YAML
+    sources = "sources:\n  - {name: docs, connector: filesystem, path: docs}\n"
+    config.write_text(f"state_dir: state\n{index}{embedding}{sources}", encoding="utf-8")
     return config
 
 
@@ -110,8 +112,9 @@ def portal_search(config: Config, query: str) -> int:
 
 def state_rows(config: Config) -> int:
     with Workspace(config) as ws:
-        tables = [r[0] for r in ws.state._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return sum(ws.state._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)
+        db = ws.state._db
+        tables = [r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return sum(int(db.query(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in tables)
 
 
 @pytest.mark.integration

@@ -1,5 +1,7 @@
 """SearchService binds the similarity floor and fusion settings once from config: every request built
-through it carries the floor of the query's own model, for Chinese and English queries alike."""
+through it carries the floor of the query's own model, for Chinese and English queries alike. The subject
+is the binding, not the vectors: the hashed test embedder stands in for the default models (their names
+and dimensions)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from kmingest.config import Config
 from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, IndexBackend, SearchRequest, SearchResult, SemanticQuery
 from kmingest.search import SearchService
+from kmingest.testing.embedder import HashedEmbedder
 
 ENGLISH = "how often are torque wrenches calibrated"
 CHINESE = "扭矩扳手多久校准一次"
@@ -27,6 +30,11 @@ class RecordingIndex:
     ) -> SearchResult:
         self.asked.append(semantic)
         return SearchResult(hits=[], total=0, facets={})
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return HashedEmbedder(Config().embedding.routes())
 
 
 def service(embedder: Embedder, config: Config) -> tuple[SearchService, RecordingIndex]:

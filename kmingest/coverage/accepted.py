@@ -40,7 +40,13 @@ class AcceptError(Exception):
 
 
 def area_for(topic: DiscoveredTopic, name: str | None = None) -> dict[str, Any]:
-    description = ", ".join(topic.terms)
+    """The area to write; a topic of restricted documents only has no terms: the given name describes it."""
+    if not topic.terms and not (name or "").strip():
+        raise AcceptError(
+            "this topic's documents are restricted, so it has no label (fix: give the area a name that says "
+            "what it is about; it is matched by that name)"
+        )
+    description = ", ".join(topic.terms) or (name or "").strip()
     if topic.representative:
         description += f" (as in: {topic.representative})"
     return {

@@ -9,7 +9,8 @@ tests/coverage/area_truth.py) belong to that area's topics. Recall = removed are
 proposed by some candidate / all such removed areas, over both halves (keep the odd / the even areas). Noise check: each of
 the top candidates (largest first, TOP per department) with documents of known topic is pure (at least
 PURE of them share one generator topic, and that topic is not an area the cut map still has) and has a label
-of at least 3 terms and 2 documents. A candidate without OA documents (ERP/CRM records) has no generator
+of at least 3 terms (or, for a topic of restricted documents only, which has no label, none) and 2
+documents. A candidate without OA documents (ERP/CRM records) has no generator
 topic: it is judged by its label and size only (and listed for a reader to judge).
 """
 
@@ -29,7 +30,7 @@ from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 
 from kmingest.config import Config
 from kmingest.coverage.areas import evaluate
-from kmingest.coverage.discovery import MapArea, cluster, discover
+from kmingest.coverage.discovery import RESTRICTED_LABEL, MapArea, cluster, discover
 from kmingest.coverage.knowledge_map import KnowledgeMap, load_knowledge_map
 from kmingest.coverage.model import DiscoveredTopic
 from kmingest.coverage.semantic import SemanticMatcher, thresholds
@@ -120,9 +121,8 @@ def measure(
             if rank < TOP:
                 known = any(d in truth for d in members[t.topic_id])
                 duplicate = area is not None and area not in removed  # the map still has it
-                ok = (
-                    len(t.terms) >= 3 and t.documents >= 2 and (not known or purity >= PURE) and not duplicate
-                )
+                labelled = len(t.terms) >= 3 or t.label == RESTRICTED_LABEL  # restricted: judged by documents
+                ok = labelled and t.documents >= 2 and (not known or purity >= PURE) and not duplicate
                 judged += 1
                 pure += ok
                 lines.append(

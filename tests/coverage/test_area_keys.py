@@ -137,3 +137,25 @@ def test_an_accepted_area_named_like_a_map_area_is_left_out(tmp_path: Path) -> N
         encoding="utf-8",
     )
     assert [a.name for a in load_knowledge_map(kmap).departments["HR"]] == ["Leave", "Payroll"]
+
+
+def test_a_topic_of_restricted_documents_is_accepted_only_with_a_name(tmp_path: Path) -> None:
+    kmap = tmp_path / "knowledge_map.yaml"
+    kmap.write_text(
+        "departments:\n  R&D:\n    - name: ECN\n      keywords: [engineering change]\n", encoding="utf-8"
+    )
+    hidden = DiscoveredTopic(
+        department="R&D",
+        topic_id="R&D/m/4",
+        label="(restricted documents only)",
+        terms=(),
+        documents=4,
+        chunks=6,
+        representative="",
+        candidate=True,
+    )
+    with pytest.raises(AcceptError, match="restricted, so it has no label"):
+        accept_candidate(kmap, hidden)
+    accept_candidate(kmap, hidden, "Design reviews")
+    added = load_knowledge_map(kmap).departments["R&D"][1]
+    assert (added.name, added.description) == ("Design reviews", "Design reviews")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ HEADER = (
     "# Areas KM leads accepted from the coverage report's candidates (kmingest/coverage/accepted.py).\n"
     "# Merged into knowledge_map.yaml's departments when the map is loaded; edit or move them freely.\n"
 )
+
+
+_write_lock = threading.Lock()
 
 
 class AcceptError(Exception):
@@ -58,11 +62,17 @@ def area_for(topic: DiscoveredTopic, name: str | None = None) -> dict[str, Any]:
 
 def accept_candidate(map_path: Path, topic: DiscoveredTopic, name: str | None = None) -> Path:
     """Append the topic as an area of its department to the accepted file; returns that file. The map
-    with it must still load (a duplicate name is refused)."""
+    with it must still load (a duplicate name is refused). Accepts in one process are serialised; the
+    file is replaced atomically, so a reader never sees half of it."""
     area = area_for(topic, name)
     if not area["name"]:
         raise AcceptError("give the area a name")
-    kmap = load_knowledge_map(map_path)
+    with _write_lock:
+        return _append(map_path, topic, area)
+
+
+def _append(map_path: Path, topic: DiscoveredTopic, area: dict[str, Any]) -> Path:
+    kmap = load_knowledge_map(map_path)  # also validates the accepted file as it is
     taken = {a.name.lower(): a.name for a in kmap.departments.get(topic.department, ())}
     if area["name"].lower() in taken:
         raise AcceptError(
@@ -83,10 +93,16 @@ def accept_candidate(map_path: Path, topic: DiscoveredTopic, name: str | None = 
     return path
 
 
-def find_topic(config: Config, topic_id: str) -> DiscoveredTopic:
+def candidates(config: Config) -> list[DiscoveredTopic]:
+    """The candidate key knowledge areas of the newest kept report, largest first ([] without a report)."""
     report = latest_full_report(reports_dir(config))
-    topic = next((t for t in report.topics if t.topic_id == topic_id), None) if report else None
-    if topic is None or not topic.candidate:
+    found = [t for t in report.topics if t.candidate] if report else []
+    return sorted(found, key=lambda t: (-t.documents, t.topic_id))
+
+
+def find_topic(config: Config, topic_id: str) -> DiscoveredTopic:
+    topic = next((t for t in candidates(config) if t.topic_id == topic_id), None)
+    if topic is None:
         raise AcceptError(
             f"no candidate {topic_id!r} in the newest kept report (run `kmingest report coverage`)"
         )

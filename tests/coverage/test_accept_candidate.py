@@ -15,6 +15,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from kmingest.config import Config
+from kmingest.coverage.accepted import candidates
 from kmingest.coverage.knowledge_map import accepted_path
 from kmingest.portal import create_app
 from tests.coverage.conftest import ARTIFACTS, REPO, SampleProject, sample_config
@@ -55,6 +56,8 @@ def test_a_km_lead_accepts_a_candidate_into_the_map(client: TestClient, own_map:
     forms = FORM.findall(page.text)
     assert len(forms) >= 5, "every candidate gets an accept form"
     token, topic_id = forms[0]
+    listed = candidates(own_map)  # what the CLI lists: the same kept report
+    assert topic_id in {t.topic_id for t in listed} and len(listed) >= len(forms)
     cross_site = client.post(
         "/coverage/accept",
         data={"topic_id": topic_id, "name": "Forged"},

@@ -31,7 +31,16 @@ from kmingest.index.base import (
     SemanticQuery,
 )
 from kmingest.index.es_schema import vector_field
-from kmingest.index.groups import count_aggs, facets_of, group_aggs, groups_in
+from kmingest.index.groups import (
+    GroupKey,
+    count_aggs,
+    facets_of,
+    groups_in,
+    groups_per_range,
+    lexical_ranges_agg,
+    ranged_counts,
+    ranges_agg,
+)
 from kmingest.index.hybrid import Copies, Entry, Key, Match, collapse, lexical_depth, with_copies
 
 if TYPE_CHECKING:
@@ -208,25 +217,36 @@ class ElasticScope:
     def _counts_search(
         self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest
     ) -> Search:
-        """One aggregation over every chunk of the lexical matches and the nearest documents (the total
-        and facets) and, per count range, of its lexical matches and its own nearest documents."""
+        """One aggregation over every chunk of the lexical matches and the nearest documents: the total,
+        the facets and, per count range, the groups of its part of the union; or, where each range has
+        its own nearest documents, the groups of its lexical matches and which of those documents' groups
+        have lexical matches in which range (`_range_counts` adds the others)."""
         lexical_q = self.index._lexical_query(request.query) if lexical else None
         lex = [lexical_q] if lexical_q is not None else []
         ranged = self._ranged if self._ranged is not None and len(nearest) >= request.vector_k else None
         everything = [*nearest, *(m for found in ranged or [] for m in found)]
-        aggs: dict[str, Any] = {
-            "union": {"filter": any_of([*lex, *docs_in(nearest)]), "aggs": count_aggs(self.by_group)}
+        union: dict[str, Any] = {
+            "filter": any_of([*lex, *docs_in(nearest)]),
+            "aggs": count_aggs(self.by_group),
         }
-        if request.count_ranges:
-            # without ranged neighbours every one above the floor is in the union: a range keeps its part
-            own = ranged or [list(nearest)] * len(request.count_ranges)
-            buckets = [
-                {"bool": {"filter": [date_range_filter(r), any_of([*lex, *docs_in(found)])]}}
-                for r, found in zip(request.count_ranges, own, strict=True)
-            ]
-            aggs["ranges"] = {"filters": {"filters": buckets}, "aggs": group_aggs(self.by_group)}
+        aggs: dict[str, Any] = {"union": union}
+        if request.count_ranges and ranged is None:  # every neighbour is in the union: a range keeps its part
+            union["aggs"]["ranges"] = ranges_agg(request.count_ranges, self.by_group)
+        elif request.count_ranges and lex:
+            groups = [self._group_key(str(d)) for found in ranged or [] for d, _, _ in found]
+            aggs["lexical"] = lexical_ranges_agg(lex[0], request.count_ranges, self.by_group, groups)
         query = {"bool": {"filter": [*self.flt, any_of([*lex, *docs_in(everything)])]}}
         return self.index.chunks, {"query": query, "size": 0, "aggs": aggs}
+
+    def _group_key(self, doc: str) -> GroupKey:
+        fingerprint = self._fingerprint.get(doc) if self.by_group else None
+        return ("fingerprints", fingerprint) if fingerprint else ("docs", doc)
+
+    def _range_counts(self, out: dict[str, Any], request: SearchRequest) -> list[int]:
+        if "ranges" in out["union"]:
+            return groups_per_range(out["union"]["ranges"])
+        ranged = [[self._group_key(str(d)) for d, _, _ in found] for found in self._ranged or []]
+        return ranged_counts(out.get("lexical"), ranged)
 
     def result(
         self,
@@ -250,7 +270,7 @@ class ElasticScope:
         if copies_answer is not None:
             hits = with_copies(hits, self._copies([d for d, _, _ in page], copies_answer))
         out = counts_answer["aggregations"] if counts_answer is not None else {}
-        ranges = [groups_in(b) for b in out["ranges"]["buckets"]] if request.count_ranges else None
+        ranges = self._range_counts(out, request) if request.count_ranges else None
         return SearchResult(
             hits=hits,
             total=groups_in(out["union"]["total"]),
@@ -264,8 +284,7 @@ class ElasticScope:
         query = {"bool": {"filter": self.flt}}
         aggs = count_aggs(self.by_group)
         if request.count_ranges:
-            buckets = [date_range_filter(r) for r in request.count_ranges]
-            aggs["ranges"] = {"filters": {"filters": buckets}, "aggs": group_aggs(self.by_group)}
+            aggs["ranges"] = ranges_agg(request.count_ranges, self.by_group)
         counted: list[dict[str, Any]] = []
 
         def rank(top: int) -> list[tuple[str, float]]:
@@ -294,7 +313,7 @@ class ElasticScope:
         if copies_answer is not None:
             hits = with_copies(hits, self._copies(doc_ids, copies_answer))
         out = counted[0]
-        ranges = [groups_in(b) for b in out["ranges"]["buckets"]] if request.count_ranges else None
+        ranges = groups_per_range(out["ranges"]) if request.count_ranges else None
         return SearchResult(
             hits=hits, total=groups_in(out["total"]), facets=facets_of(out), range_counts=ranges
         )

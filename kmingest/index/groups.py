@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.index.base import FACET_FIELDS
+from kmingest.index.base import FACET_FIELDS, DateRange
 
 IntArray = npt.NDArray[np.int64]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+GroupKey = tuple[str, str]  # ES: ("fingerprints", fingerprint) or ("docs", doc_id) of a document alone
 Mask = npt.NDArray[np.bool_]
 
 
@@ -89,3 +92,52 @@ def facets_of(aggs: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
         f: sorted(((b["key"], groups_in(b)) for b in aggs[f]["buckets"]), key=lambda p: (-p[1], p[0]))
         for f in FACET_FIELDS
     }
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since 1970 (UTC for a naive time), truncated as Elasticsearch stores dates."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (aware - EPOCH) // timedelta(milliseconds=1)
+
+
+def ranges_agg(ranges: Sequence[DateRange], by_group: bool | None) -> dict[str, Any]:
+    """One bucket per date range (inclusive at both ends, as the range filter), keyed by position, with
+    its duplicate groups (by_group None: only document counts)."""
+    buckets = []
+    for n, (lo, hi) in enumerate(ranges):
+        bounds = {"from": epoch_ms(lo)} if lo else {}
+        buckets.append({"key": str(n), **bounds, **({"to": epoch_ms(hi) + 1} if hi else {})})
+    agg: dict[str, Any] = {"range": {"field": "updated_at", "ranges": buckets, "keyed": True}}
+    return agg | ({"aggs": group_aggs(by_group)} if by_group is not None else {})
+
+
+def groups_per_range(agg: dict[str, Any]) -> list[int]:
+    return [groups_in(agg["buckets"][str(n)]) for n in range(len(agg["buckets"]))]
+
+
+def lexical_ranges_agg(
+    lexical: dict[str, Any], ranges: Sequence[DateRange], by_group: bool, groups: Sequence[GroupKey]
+) -> dict[str, Any]:
+    """Under the lexical query: the groups of its matches per range, and for each of these groups the
+    ranges in which it has lexical matches (for `ranged_counts`)."""
+    seen = {"ranges": ranges_agg(ranges, None)}
+    inner = {"ranges": ranges_agg(ranges, by_group)}
+    for kind, field in (("fingerprints", "fingerprint"), ("docs", "doc_id")):
+        values = sorted({value for k, value in groups if k == kind})
+        if values:
+            inner[kind] = {"terms": {"field": field, "include": values, "size": len(values)}, "aggs": seen}
+    return {"filter": lexical, "aggs": inner}
+
+
+def ranged_counts(lexical: dict[str, Any] | None, ranged: Sequence[Sequence[GroupKey]]) -> list[int]:
+    """Per range: the groups of its lexical matches plus the groups of its own nearest documents that
+    have no lexical match in it (`lexical` None: there are no lexical matches)."""
+    matched: dict[GroupKey, set[str]] = {}  # a group -> the ranges it has lexical matches in
+    for kind in ("fingerprints", "docs"):
+        for bucket in (lexical or {}).get(kind, {}).get("buckets", []):
+            found = {n for n, year in bucket["ranges"]["buckets"].items() if year["doc_count"]}
+            matched[(kind, bucket["key"])] = found
+    counts = groups_per_range(lexical["ranges"]) if lexical else [0] * len(ranged)
+    for n, groups in enumerate(ranged):
+        counts[n] += len({group for group in groups if str(n) not in matched.get(group, set())})
+    return counts

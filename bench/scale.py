@@ -3,6 +3,7 @@
     scripts/elasticsearch.sh start
     python -m bench.scale --chunks 100000 [--backends elasticsearch embedded] [--queries 200]
     python -m bench.scale --chunks 1000000 --backends elasticsearch --minutes 20
+    python -m bench.scale --chunks 100000 --backends elasticsearch --index kmingest-scale-XXXX  # kept index
 
 Chunks: about 60 words each, drawn from the SciFact abstracts' word stream (so words keep their natural
 frequencies and go through kmingest's own analysis), three chunks per document, dated over 2015-2026,
@@ -179,11 +180,12 @@ def rss_mb() -> float:
 def run_elasticsearch(args: argparse.Namespace, corpus: Corpus) -> None:
     index = ElasticIndex(
         make_client(IndexConfig(backend="elasticsearch", url=args.es_url)),
-        f"kmingest-scale-{uuid.uuid4().hex[:8]}",
+        args.index or f"kmingest-scale-{uuid.uuid4().hex[:8]}",
     )
-    print(f"elasticsearch ({args.es_url}):")
+    print(f"elasticsearch ({args.es_url}, index prefix {index.layout.prefix}):")
     try:
-        ingest(index, corpus, args.batch, args.minutes)
+        if not args.index:
+            ingest(index, corpus, args.batch, args.minutes)
         stats = index.client.indices.stats(index=[index.chunks, index.docs], metric="store")
         disk = stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20
         for node in index.client.nodes.stats(metric="jvm")["nodes"].values():
@@ -195,7 +197,7 @@ def run_elasticsearch(args: argparse.Namespace, corpus: Corpus) -> None:
         print(f"  disk (primaries, both indices): {disk:.0f} MiB; {index.stats()}")
         searches(index, corpus.queries(args.queries))
     finally:
-        if not args.keep:
+        if not (args.keep or args.index):
             index.layout.drop()
         index.close()
 
@@ -233,6 +235,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=60.0, help="stop an ingest after this long")
     ap.add_argument("--es-url", default="http://127.0.0.1:9200")
     ap.add_argument("--keep", action="store_true", help="keep the Elasticsearch index")
+    ap.add_argument("--index", help="search the index a --keep run left under this prefix (no ingest)")
     ap.add_argument("--tmp", default=None, help="folder for the embedded index")
     args = ap.parse_args()
     print(f"{args.chunks} chunks, {os.cpu_count()} CPUs, {load()}")

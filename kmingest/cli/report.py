@@ -97,3 +97,37 @@ def coverage(
         fail(str(err))
     for path in paths:
         click.echo(str(path))
+
+
+@report.command("candidates")
+@click.pass_context
+def candidates_cmd(ctx: click.Context) -> None:
+    """Candidate key knowledge areas of the newest kept coverage report, largest first (tab-separated:
+    topic id, documents, label, representative document)."""
+    from kmingest.coverage.accepted import candidates
+
+    found = candidates(cli_config(ctx))
+    if not found:
+        click.echo("no candidates (run `kmingest report coverage` first, or every topic is mapped)", err=True)
+    for topic in found:
+        click.echo(f"{topic.topic_id}\t{topic.documents} docs\t{topic.label}\t{topic.representative}")
+
+
+@report.command("accept-candidate")
+@click.argument("topic_id")
+@click.option(
+    "--name",
+    default=None,
+    help="Area name (default: the topic's label; required for a topic of restricted documents).",
+)
+@click.pass_context
+def accept_candidate_cmd(ctx: click.Context, topic_id: str, name: str | None) -> None:
+    """Add a candidate to the knowledge map (knowledge_map.accepted.yaml beside it)."""
+    from kmingest.coverage import KnowledgeMapError
+    from kmingest.coverage.accepted import AcceptError, accept_topic
+
+    try:
+        path = accept_topic(cli_config(ctx), topic_id, name)
+    except (AcceptError, KnowledgeMapError, ConfigError) as err:
+        fail(str(err))
+    click.echo(f"accepted {topic_id} into {path}")

@@ -133,3 +133,33 @@ def test_accepting_a_candidate_in_the_browser(own_map: Config) -> None:
     assert own_map.coverage.knowledge_map is not None
     text = accepted_path(own_map.coverage.knowledge_map).read_text(encoding="utf-8")
     assert "Accepted in the browser" in text and f"accepted_from: {topic_id}" in text
+
+
+def test_the_cli_lists_candidates_and_accepts_one(
+    client: TestClient, own_map: Config, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from kmingest.cli import cli
+
+    sign_in(client, "kmlead")
+    assert client.get("/coverage").status_code == 200  # keeps a report with its candidates
+    config_file = tmp_path / "cli.yaml"
+    config_file.write_text(yaml.safe_dump(own_map.model_dump(mode="json")), encoding="utf-8")
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--config", str(config_file), "report", "candidates"])
+    assert listed.exit_code == 0, listed.output
+    rows = [line.split("\t") for line in listed.output.splitlines() if "\t" in line]
+    assert [r[0] for r in rows] == [t.topic_id for t in candidates(own_map)] and rows
+    topic_id = rows[0][0]
+    done = runner.invoke(
+        cli, ["--config", str(config_file), "report", "accept-candidate", topic_id, "--name", "Pump parts"]
+    )
+    assert done.exit_code == 0 and f"accepted {topic_id}" in done.output, done.output
+    assert own_map.coverage.knowledge_map is not None
+    written = yaml.safe_load(accepted_path(own_map.coverage.knowledge_map).read_text(encoding="utf-8"))
+    assert ("Pump parts", topic_id) in [
+        (a["name"], a["accepted_from"]) for areas in written["departments"].values() for a in areas
+    ]
+    again = runner.invoke(cli, ["--config", str(config_file), "report", "accept-candidate", "no/such/topic"])
+    assert again.exit_code == 2 and "no candidate 'no/such/topic'" in again.output

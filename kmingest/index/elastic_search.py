@@ -1,18 +1,12 @@
 """One search of the Elasticsearch index (index/elastic.py): the two steps of the shared hybrid sequence
-(index/hybrid.py `Scope`) as two `_msearch` round trips, every search in them with the filters and the
-caller's ACL as filters.
-
-1. `retrieve`: the lexical matches (collapsed to the best chunk per document, `lexical_depth` deep), the
-   nearest documents (kNN collapsed on doc_id) and, for SearchRequest.count_ranges with a semantic query,
-   the nearest documents within each range (what that range's filter would give: not a split).
-2. `result`: the page's chunks (their text for the snippet), the other copies of the page's documents and
-   one aggregation for the total, the facets and every range count.
-A browse (no query) is a sorted search on the document index carrying the aggregations, then one
-`_msearch` for the page's texts and copies.
-
-Duplicates: a document's group is its `fingerprint` keyword (index/base.py `group_fingerprint`), read
-with the matches; a document without one (no text, or written before fingerprints) is a group of its own.
-Counts are groups: distinct fingerprints plus the documents without one.
+(index/hybrid.py `Scope`) as two `_msearch` round trips, each search with the filters and the ACL. First
+the rankings: the lexical matches (collapsed to each document's best chunk), the nearest documents (kNN
+collapsed on doc_id) and, for SearchRequest.count_ranges, each range's own nearest documents (what its
+filter would give). Then the page's chunks (text for the snippet), the other copies of its documents
+(index/groups.py) and one aggregation for the total, the facets and every range count. A browse (no
+query) is a sorted search on the document index carrying the aggregations, then the same second step.
+A document's duplicate group is its `fingerprint` keyword, read with the matches; one without it is a
+group of its own. Counts are groups: distinct fingerprints plus the documents without one.
 """
 
 from __future__ import annotations
@@ -33,6 +27,8 @@ from kmingest.index.base import (
 from kmingest.index.es_schema import vector_field
 from kmingest.index.groups import (
     GroupKey,
+    copies_of,
+    copies_search,
     count_aggs,
     facets_of,
     groups_in,
@@ -92,6 +88,10 @@ def ids_search(index: str, ids: Sequence[str], source: Any) -> Search | None:
         if ids
         else None
     )
+
+
+def location(src: Any) -> Location:
+    return Location(**{f: src.get(f) for f in LOCATION_FIELDS})
 
 
 def sources_of(answer: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -192,46 +192,26 @@ class ElasticScope:
         fingerprints = sorted({fp for d in docs if (fp := self._fingerprint.get(str(d)))})
         if not fingerprints or not self.by_group:
             return None
-        query = {"bool": {"filter": [{"terms": {"fingerprint": fingerprints}}, *self.flt]}}
-        return self.index.docs, {
-            "query": query,
-            "size": MAX_WINDOW,
-            "_source": [*LOCATION_FIELDS, "fingerprint"],
-        }
+        return self.index.docs, copies_search(fingerprints, self.flt, [*LOCATION_FIELDS, "fingerprint"])
 
     def _copies(self, docs: Sequence[Key], answer: dict[str, Any]) -> Copies:
-        by_fingerprint: dict[str, list[Location]] = {}
-        for h in answer["hits"]["hits"]:
-            src = h["_source"]
-            by_fingerprint.setdefault(src["fingerprint"], []).append(
-                Location(**{f: src.get(f) for f in LOCATION_FIELDS})
-            )
-        out: Copies = {}
-        for doc in map(str, docs):
-            fp = self._fingerprint.get(doc)
-            others = [loc for loc in by_fingerprint.get(fp, []) if loc.doc_id != doc] if fp else []
-            if others:
-                out[doc] = tuple(sorted(others, key=lambda loc: (loc.source, loc.external_id, loc.doc_id)))
-        return out
+        locations = [(h["_source"]["fingerprint"], location(h["_source"])) for h in answer["hits"]["hits"]]
+        return copies_of({str(d): self._fingerprint.get(str(d)) for d in docs}, locations)
 
     def _counts_search(
         self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest
     ) -> Search:
-        """One aggregation over every chunk of the lexical matches and the nearest documents: the total,
-        the facets and, per count range, the groups of its part of the union; or, where each range has
-        its own nearest documents, the groups of its lexical matches and which of those documents' groups
-        have lexical matches in which range (`_range_counts` adds the others)."""
+        """One aggregation over the chunks of the lexical matches and nearest documents: total, facets,
+        and per count range the groups of its part; or, where each range has its own nearest documents,
+        those of its lexical matches (index/groups.py `ranged_counts` adds the rest)."""
         lexical_q = self.index._lexical_query(request.query) if lexical else None
         lex = [lexical_q] if lexical_q is not None else []
         ranged = self._ranged if self._ranged is not None and len(nearest) >= request.vector_k else None
         everything = [*nearest, *(m for found in ranged or [] for m in found)]
-        union: dict[str, Any] = {
-            "filter": any_of([*lex, *docs_in(nearest)]),
-            "aggs": count_aggs(self.by_group),
-        }
-        aggs: dict[str, Any] = {"union": union}
+        counted = count_aggs(self.by_group)
+        aggs: dict[str, Any] = {"union": {"filter": any_of([*lex, *docs_in(nearest)]), "aggs": counted}}
         if request.count_ranges and ranged is None:  # every neighbour is in the union: a range keeps its part
-            union["aggs"]["ranges"] = ranges_agg(request.count_ranges, self.by_group)
+            counted["ranges"] = ranges_agg(request.count_ranges, self.by_group)
         elif request.count_ranges and lex:
             groups = [self._group_key(str(d)) for found in ranged or [] for d, _, _ in found]
             aggs["lexical"] = lexical_ranges_agg(lex[0], request.count_ranges, self.by_group, groups)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.index.base import FACET_FIELDS, DateRange
+from kmingest.index.base import FACET_FIELDS, DateRange, Location
 
 IntArray = npt.NDArray[np.int64]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -141,3 +141,27 @@ def ranged_counts(lexical: dict[str, Any] | None, ranged: Sequence[Sequence[Grou
     for n, groups in enumerate(ranged):
         counts[n] += len({group for group in groups if str(n) not in matched.get(group, set())})
     return counts
+
+
+def copies_search(
+    fingerprints: Sequence[str], flt: list[dict[str, Any]], fields: list[str]
+) -> dict[str, Any]:
+    """Every document of these groups within the search's filters and ACL."""
+    query = {"bool": {"filter": [{"terms": {"fingerprint": list(fingerprints)}}, *flt]}}
+    return {"query": query, "size": 10_000, "_source": fields}
+
+
+def copies_of(
+    heads: dict[str, str | None], found: Sequence[tuple[str, Location]]
+) -> dict[str, tuple[Location, ...]]:
+    """Per page document (doc_id -> its fingerprint): the other documents of its group, by source and
+    external id (`found`: fingerprint and location of every document of the page's groups)."""
+    by_fingerprint: dict[str, list[Location]] = {}
+    for group, where in found:
+        by_fingerprint.setdefault(group, []).append(where)
+    out = {}
+    for doc, fingerprint in heads.items():
+        others = [loc for loc in by_fingerprint.get(fingerprint or "", []) if loc.doc_id != doc]
+        if fingerprint and others:
+            out[doc] = tuple(sorted(others, key=lambda loc: (loc.source, loc.external_id, loc.doc_id)))
+    return out

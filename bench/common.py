@@ -115,9 +115,19 @@ def build_scifact_index(index: EmbeddedIndex, embedder: Embedder, target_chunks:
     for d in scifact_docs():
         if n >= target_chunks:
             break
-        doc = Document(doc_id="", source="bench", external_id=d["_id"], system="erp", title=d["title"],
-                       text=d["text"], sections=(), doc_type="abstract", department="", acl=(),
-                       content_hash="")  # fmt: skip
+        doc = Document(
+            doc_id="",
+            source="bench",
+            external_id=d["_id"],
+            system="erp",
+            title=d["title"],
+            text=d["text"],
+            sections=(),
+            doc_type="abstract",
+            department="",
+            acl=(),
+            content_hash="",
+        )
         chunks = chunk_document(doc)
         base.append((d["_id"], doc, chunks))
         n += len(chunks)
@@ -136,9 +146,14 @@ def build_scifact_index(index: EmbeddedIndex, embedder: Embedder, target_chunks:
                 break
             did = document_id("bench", f"{ext}-{copy}")
             dept = DEPARTMENTS[i % len(DEPARTMENTS)]
-            new_doc = replace(doc, doc_id=did, external_id=f"{ext}-{copy}", department=dept,
-                              acl=("public",) if i % 3 else (f"dept:{dept}",),
-                              updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC))  # fmt: skip
+            new_doc = replace(
+                doc,
+                doc_id=did,
+                external_id=f"{ext}-{copy}",
+                department=dept,
+                acl=("public",) if i % 3 else (f"dept:{dept}",),
+                updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC),
+            )
             new_chunks = [replace(c, doc_id=did, chunk_id=f"{did}:{c.ordinal:05d}") for c in chunks]
             own = vectors[offset_of[ext] : offset_of[ext] + len(chunks)]
             if copy:

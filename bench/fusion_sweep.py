@@ -21,8 +21,14 @@ from kmingest.index.base import Caller, Filters, SearchRequest
 from kmingest.index.embedded import EmbeddedIndex, _Scope
 from kmingest.index.fusion import fuse
 
-OFF_TOPIC = ["football world cup final score", "recipe for chocolate cake", "cheap flights to Paris",
-             "世界杯足球决赛比分", "巧克力蛋糕的做法", "周末去哪里看电影"]  # fmt: skip
+OFF_TOPIC = [
+    "football world cup final score",
+    "recipe for chocolate cake",
+    "cheap flights to Paris",
+    "世界杯足球决赛比分",
+    "巧克力蛋糕的做法",
+    "周末去哪里看电影",
+]
 
 
 def main() -> None:
@@ -66,10 +72,9 @@ def main() -> None:
         "best cosine of off-topic queries: "
         + ", ".join(f"{q} {s:.3f}" for q, s in zip(OFF_TOPIC, off_topic, strict=True))
     )
-    print(
-        f"{len(runs)} queries; bm25 {np.mean([ndcg_at([d for d, _ in lx], data.qrels[q]) for q, lx, _, _ in runs]):.4f}"
-        f"  vector {np.mean([ndcg_at([d for d, _ in sm], data.qrels[q]) for q, _, sm, _ in runs]):.4f}"
-    )
+    bm25 = np.mean([ndcg_at([d for d, _ in lx], data.qrels[q]) for q, lx, _, _ in runs])
+    vector = np.mean([ndcg_at([d for d, _ in sm], data.qrels[q]) for q, _, sm, _ in runs])
+    print(f"{len(runs)} queries; bm25 {bm25:.4f}  vector {vector:.4f}")
     for method in ("convex", "rrf"):
         row = []
         for w in np.arange(0.0, 1.0001, 0.05):

@@ -4,7 +4,8 @@
 
 Each run ingests SciFact abstracts as files into a fresh embedded index with an empty embedding cache, so
 every chunk goes through the model (the large run takes about 6 minutes on 2 CPU cores). With --cached,
-the cache that `kmingest eval` fills is copied in first and nothing is embedded. Flat means: the large run's peak is close to the small one's (bounded batches).
+the cache that `kmingest eval` fills is copied in first and nothing is embedded. Flat means: the large run's
+peak is close to the small one's (bounded batches).
 """
 
 from __future__ import annotations
@@ -47,8 +48,12 @@ def main() -> None:
         return
     for n in (args.small, args.large):
         extra = ["--cached"] if args.cached else []
-        out = subprocess.run([sys.executable, "-m", "bench.ingest_memory", "--child", str(n), *extra],
-                             check=True, capture_output=True, text=True).stdout.split()  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.ingest_memory", "--child", str(n), *extra],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         docs, chunks, embedded, rss = out[-4:]
         print(f"{docs:>6} documents, {chunks:>6} chunks ({embedded} embedded now): peak RSS {rss} MB")
 

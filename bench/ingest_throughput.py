@@ -53,8 +53,11 @@ def child(args: argparse.Namespace) -> None:
         embedding = {**embedding, "cache_path": str(work / "state" / "embeddings.db")}
         if args.corpus == "samples":
             data = read_yaml(ROOT / "kmingest.yaml", ValueError)
-            data |= {"state_dir": str(work / "state"), "index": {"path": str(work / "state" / "index.db")},
-                     "embedding": embedding}  # fmt: skip
+            data |= {
+                "state_dir": str(work / "state"),
+                "index": {"path": str(work / "state" / "index.db")},
+                "embedding": embedding,
+            }
             cfg = parse_config(data, ROOT / "kmingest.yaml")
         else:
             write_files(scifact_docs(args.en), work / "docs" / "en")
@@ -81,14 +84,37 @@ def child(args: argparse.Namespace) -> None:
                 t0 = time.perf_counter()
                 enc.queries([q])
                 times.append(time.perf_counter() - t0)
-    print(json.dumps({"docs": n, "chunks": chunks, "pipeline_s": pipeline_s, "rerun_s": rerun_s,
-                      "rss_mb": peak_rss_mb(), "query_p50_ms": percentile(times, 50) * 1000,
-                      "query_p95_ms": percentile(times, 95) * 1000}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "docs": n,
+                "chunks": chunks,
+                "pipeline_s": pipeline_s,
+                "rerun_s": rerun_s,
+                "rss_mb": peak_rss_mb(),
+                "query_p50_ms": percentile(times, 50) * 1000,
+                "query_p95_ms": percentile(times, 95) * 1000,
+            }
+        )
+    )
 
 
 def run(args: argparse.Namespace, embedding: dict[str, object]) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "bench.ingest_throughput", "--child", json.dumps(embedding),
-           "--corpus", args.corpus, "--en", str(args.en), "--zh", str(args.zh), "--queries", str(args.queries)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.ingest_throughput",
+        "--child",
+        json.dumps(embedding),
+        "--corpus",
+        args.corpus,
+        "--en",
+        str(args.en),
+        "--zh",
+        str(args.zh),
+        "--queries",
+        str(args.queries),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -112,8 +138,10 @@ def main() -> None:
     print(f"corpus: {what}: {base['docs']:.0f} documents, {base['chunks']:.0f} chunks")
     print(f"{'':<34}{'chunks/s':>10}{'peak RSS':>11}{'query p50':>11}{'query p95':>11}{'re-run':>9}")
     for name, r in (("torch all-MiniLM-L6-v2 (before)", base), ("default profiles (ONNX int8)", new)):
-        print(f"{name:<34}{r['chunks'] / r['pipeline_s']:>10.1f}{r['rss_mb']:>8.0f} MB"
-              f"{r['query_p50_ms']:>8.1f} ms{r['query_p95_ms']:>8.1f} ms{r['rerun_s']:>7.2f} s")  # fmt: skip
+        print(
+            f"{name:<34}{r['chunks'] / r['pipeline_s']:>10.1f}{r['rss_mb']:>8.0f} MB"
+            f"{r['query_p50_ms']:>8.1f} ms{r['query_p95_ms']:>8.1f} ms{r['rerun_s']:>7.2f} s"
+        )
     speedup = (new["chunks"] / new["pipeline_s"]) / (base["chunks"] / base["pipeline_s"])
     print(f"throughput ratio (default / before): {speedup:.2f}x")
 

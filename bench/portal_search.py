@@ -74,8 +74,11 @@ def start_server(config: Path, port: int, workers: int | None) -> subprocess.Pop
         "BENCH_SESSION_SECRET": "bench-session-secret-0123456789abcdef",
     }
     extra = [] if workers is None else ["--workers", str(workers)]
-    proc = subprocess.Popen([sys.executable, "-m", "kmingest.cli", "--config", str(config), "serve", "--port",
-                             str(port), *extra], env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kmingest.cli", "--config", str(config), "serve", "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while True:  # readiness: /api/health answers once the model is loaded and the app started
         try:
@@ -139,8 +142,10 @@ def server_cpu(pid: int) -> float | None:
 
 def line(label: str, wall: float, lat: list[float]) -> str:
     ms = [v * 1000 for v in lat]
-    return (f"{label:<28} {len(lat) / wall:7.1f} req/s   p50 {percentile(ms, 50):6.1f} ms   "
-            f"p95 {percentile(ms, 95):6.1f} ms   p99 {percentile(ms, 99):6.1f} ms")  # fmt: skip
+    return (
+        f"{label:<28} {len(lat) / wall:7.1f} req/s   p50 {percentile(ms, 50):6.1f} ms   "
+        f"p95 {percentile(ms, 95):6.1f} ms   p99 {percentile(ms, 99):6.1f} ms"
+    )
 
 
 def baseline(config_path: Path, requests: int) -> None:
@@ -189,14 +194,28 @@ def main() -> None:
         index = EmbeddedIndex(work / "state" / "index.db")
         t0 = time.perf_counter()
         n = build_scifact_index(index, embedder, args.chunks)
-        print(f"index: {n} chunks, {index.stats()['documents']} documents (built in "
-              f"{time.perf_counter() - t0:.0f} s; {embedder.computed} embedded now, {embedder.cached} cached)")  # fmt: skip
+        print(
+            f"index: {n} chunks, {index.stats()['documents']} documents (built in "
+            f"{time.perf_counter() - t0:.0f} s; {embedder.computed} embedded now, {embedder.cached} cached)"
+        )
         index.close()
         assert embedder.cache is not None
         embedder.cache.close()
 
-        out = subprocess.run([sys.executable, "-m", "bench.portal_search", "--baseline", str(config_path),
-                              "--requests", str(args.requests)], check=True, capture_output=True, text=True)  # fmt: skip
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.portal_search",
+                "--baseline",
+                str(config_path),
+                "--requests",
+                str(args.requests),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         measured = json.loads(out.stdout.strip().splitlines()[-1])
         base_wall, times = measured["wall"], measured["times"]
         print(
@@ -219,8 +238,11 @@ def main() -> None:
                     if cpu0 is None or cpu1 is None
                     else f"   server CPU {(cpu1 - cpu0) / len(lat) * 1000:.1f} ms/req"
                 )
-                print(line(label, wall, lat) + f"   ({percentile(lat, 50) / percentile(times, 50):.2f}x baseline p50)"
-                      + cpu)  # fmt: skip
+                print(
+                    line(label, wall, lat)
+                    + f"   ({percentile(lat, 50) / percentile(times, 50):.2f}x baseline p50)"
+                    + cpu
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -19,17 +19,50 @@ def _spec(**values: Any) -> TableSpec:
 
 _COMMON = {"department": "owner_dept", "acl": "visibility"}
 CRM_TABLES = (
-    _spec(name="account", file="accounts.csv", id="account_id", title="name", updated_at="updated_at",
-              author="owner", **_COMMON),
-    _spec(name="contact", file="contacts.csv", id="contact_id", title="{name} ({title})",
-              updated_at="updated_at", **_COMMON),
-    _spec(name="opportunity", file="opportunities.jsonl", id="id", title="name", updated_at="updated_at",
-              author="owner", **_COMMON),
-    _spec(name="activity", file="activities.jsonl", id="id", title="subject", updated_at="created_at",
-              author="owner", **_COMMON),
-    _spec(name="ticket", file="tickets.jsonl", id="id", title="{id} {product}", updated_at="updated_at",
-              **_COMMON),
-)  # fmt: skip
+    _spec(
+        name="account",
+        file="accounts.csv",
+        id="account_id",
+        title="name",
+        updated_at="updated_at",
+        author="owner",
+        **_COMMON,
+    ),
+    _spec(
+        name="contact",
+        file="contacts.csv",
+        id="contact_id",
+        title="{name} ({title})",
+        updated_at="updated_at",
+        **_COMMON,
+    ),
+    _spec(
+        name="opportunity",
+        file="opportunities.jsonl",
+        id="id",
+        title="name",
+        updated_at="updated_at",
+        author="owner",
+        **_COMMON,
+    ),
+    _spec(
+        name="activity",
+        file="activities.jsonl",
+        id="id",
+        title="subject",
+        updated_at="created_at",
+        author="owner",
+        **_COMMON,
+    ),
+    _spec(
+        name="ticket",
+        file="tickets.jsonl",
+        id="id",
+        title="{id} {product}",
+        updated_at="updated_at",
+        **_COMMON,
+    ),
+)
 
 
 DEFAULT_ACL_MAP: dict[str, tuple[str, ...]] = {"public": ("public",), "sales-only": ("dept:Sales",)}

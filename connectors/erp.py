@@ -19,15 +19,43 @@ def _spec(**values: Any) -> TableSpec:
 
 
 ERP_TABLES = (
-    _spec(name="material", file="materials.csv", encoding="gb18030", id="物料编码",
-              title="{物料名称} {规格型号}", department="责任部门", updated_at="更新时间"),
-    _spec(name="supplier", file="suppliers.csv", encoding="utf-8-sig", id="供应商编码",
-              title="供应商名称", department="责任部门", updated_at="更新时间"),
-    _spec(name="bom", file="bom_notes.xlsx", id="BOM编号", title="{BOM编号} {父项物料}",
-              department="责任部门", updated_at="更新时间", group_rows=True),
-    _spec(name="sop", file="work_instructions.xlsx", id="文件编号", title="{文件编号} {标题}",
-              department="责任部门", updated_at="生效日期", group_rows=True),
-)  # fmt: skip
+    _spec(
+        name="material",
+        file="materials.csv",
+        encoding="gb18030",
+        id="物料编码",
+        title="{物料名称} {规格型号}",
+        department="责任部门",
+        updated_at="更新时间",
+    ),
+    _spec(
+        name="supplier",
+        file="suppliers.csv",
+        encoding="utf-8-sig",
+        id="供应商编码",
+        title="供应商名称",
+        department="责任部门",
+        updated_at="更新时间",
+    ),
+    _spec(
+        name="bom",
+        file="bom_notes.xlsx",
+        id="BOM编号",
+        title="{BOM编号} {父项物料}",
+        department="责任部门",
+        updated_at="更新时间",
+        group_rows=True,
+    ),
+    _spec(
+        name="sop",
+        file="work_instructions.xlsx",
+        id="文件编号",
+        title="{文件编号} {标题}",
+        department="责任部门",
+        updated_at="生效日期",
+        group_rows=True,
+    ),
+)
 
 
 class ErpOptions(TabularOptions):

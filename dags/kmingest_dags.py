@@ -98,8 +98,9 @@ def source_dag(spec: DagSpec) -> DAG:
             ctx = get_current_context()
             params, run_key = ctx["params"], ctx["run_id"]
             with _workspace() as ws:
-                plan = staged.plan_run(ws, spec.source, run_key, bool(params["full"]), bool(params["force"]),
-                                       spec.batch_records)  # fmt: skip
+                plan = staged.plan_run(
+                    ws, spec.source, run_key, bool(params["full"]), bool(params["force"]), spec.batch_records
+                )
             print(f"run {plan.run_id}: {len(plan.batches)} batch(es) to process; {plan.stats}")
             return plan.batches
 

@@ -177,8 +177,11 @@ def _cjk_matches(run: str, units: set[str]) -> list[tuple[int, int]]:
 def _cjk_spans(text: str, units: set[str]) -> list[tuple[int, int]]:
     """Every occurrence of each CJK unit in the text (overlapping ones too)."""
     if _COMPAT_IDEOGRAPHS.search(text):  # NFKC changes these: compare run by run, normalised
-        return [(m.start() + s, m.start() + e) for m in _CJK_RUN_RE.finditer(text)
-                for s, e in _cjk_matches(m.group(), units)]  # fmt: skip
+        return [
+            (m.start() + s, m.start() + e)
+            for m in _CJK_RUN_RE.finditer(text)
+            for s, e in _cjk_matches(m.group(), units)
+        ]
     spans: list[tuple[int, int]] = []
     for unit in units:
         at = text.find(unit)

@@ -3,7 +3,8 @@
 A heading starts a new chunk (a section smaller than a quarter of the target joins the next one, so there
 are no heading-only chunks). Sentences (split after . ! ?, 。！？； and line breaks) are packed up to
 `target_tokens`; a sentence longer than `max_tokens` is cut at word/character boundaries; consecutive
-chunks of one section share about `overlap_tokens` of trailing sentences. Every chunk keeps the document title, its section path and its character offsets
+chunks of one section share about `overlap_tokens` of trailing sentences. Every chunk keeps the document
+title, its section path and its character offsets
 into Document.text, so `text[start:end]` is exactly the chunk's text.
 """
 

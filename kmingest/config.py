@@ -90,8 +90,8 @@ class StagingConfig(_Strict):
         protocol = value.split("://", 1)[0]
         if protocol not in fsspec.available_protocols():
             raise ValueError(
-                f"unknown storage protocol {protocol!r} (fix: a folder, file:///shared/mount/staging, or a URL "
-                "fsspec knows such as s3://bucket/prefix or gs://bucket/prefix)"
+                f"unknown storage protocol {protocol!r} (fix: a folder, file:///shared/mount/staging, "
+                "or a URL fsspec knows such as s3://bucket/prefix or gs://bucket/prefix)"
             )
         return value
 
@@ -143,22 +143,34 @@ class EmbeddingConfig(_Strict):
         for script, name in names:
             if name is not None and name not in known:
                 where = f"{script}: " if script else ""
-                raise ValueError(f"{where}unknown model {name!r} (fix: use a built-in model or one defined "
-                                 f"under embedding.profiles: {', '.join(known)})")  # fmt: skip
+                raise ValueError(
+                    f"{where}unknown model {name!r} (fix: use a built-in model or one defined "
+                    f"under embedding.profiles: {', '.join(known)})"
+                )
         if isinstance(value, dict) and set(value) != {"latin", "cjk"}:
-            raise ValueError("name a model for both scripts, latin and cjk (fix: add the missing one, or set "
-                             "`embedding.model` for one model for everything)")  # fmt: skip
+            raise ValueError(
+                "name a model for both scripts, latin and cjk (fix: add the missing one, or set "
+                "`embedding.model` for one model for everything)"
+            )
         return value
 
     def profile(self, name: str) -> ModelProfile:
         own = self.profiles.get(name)
         if own is None:
             return BUILTIN[name]
-        return ModelProfile(name=name, dimension=own.dimension, backend=own.backend, pooling="mean",
-                            max_seq_length=own.max_seq_length, scripts=own.scripts,
-                            min_similarity=own.min_similarity, query_prefix=own.query_prefix,
-                            passage_prefix=own.passage_prefix, path=own.path,
-                            description=f"embedding.profiles.{name}: {own.path}")  # fmt: skip
+        return ModelProfile(
+            name=name,
+            dimension=own.dimension,
+            backend=own.backend,
+            pooling="mean",
+            max_seq_length=own.max_seq_length,
+            scripts=own.scripts,
+            min_similarity=own.min_similarity,
+            query_prefix=own.query_prefix,
+            passage_prefix=own.passage_prefix,
+            path=own.path,
+            description=f"embedding.profiles.{name}: {own.path}",
+        )
 
     def routes(self) -> dict[Script, ModelProfile]:
         """The model of each script (the same profile twice when one model reads everything)."""
@@ -183,8 +195,9 @@ class ChunkingConfig(_Strict):
 class LimitsConfig(_Strict):
     max_file_mb: float = Field(default=50, gt=0, description="largest file read; bigger ones fail")
     max_chars: int = Field(default=2_000_000, gt=0, description="most characters extracted from one file")
-    max_uncompressed_mb: float = Field(default=200, gt=0,
-                                       description="zip-based formats: most bytes after decompression")  # fmt: skip
+    max_uncompressed_mb: float = Field(
+        default=200, gt=0, description="zip-based formats: most bytes after decompression"
+    )
     max_seconds_per_file: float = Field(default=60, gt=0, description="parsing time of one file")
 
     def parse_limits(self) -> ParseLimits:
@@ -212,18 +225,29 @@ class SourceConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
-                      description="the source's name: in ids, `kmingest ingest NAME` and the DAG id")  # fmt: skip
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        description="the source's name: in ids, `kmingest ingest NAME` and the DAG id",
+    )
     connector: str = Field(description="a built-in connector (below) or a plugin's (connectors list)")
     path: Path | None = Field(default=None, description="the export folder (relative: to the config file)")
-    system: str | None = Field(default=None, description="the source system's name shown with each "
-                               "document (and its `portal.source_links` key); default: the connector name")  # fmt: skip
-    department: str | None = Field(default=None, description="department of records that name none; "
-                                   "default: `unassigned`")  # fmt: skip
-    acl: tuple[str, ...] = Field(default=(PUBLIC,), description="readers of records that carry no ACL: "
-                                 "`public`, `dept:<name>`, `user:<login>`, `group:<name>`; `[]`: admins only")  # fmt: skip
-    schedule: str | None = Field(default="@daily", description="Airflow schedule of the source's DAG "
-                                 "(cron or preset); null: triggered by hand only")  # fmt: skip
+    system: str | None = Field(
+        default=None,
+        description="the source system's name shown with each "
+        "document (and its `portal.source_links` key); default: the connector name",
+    )
+    department: str | None = Field(
+        default=None, description="department of records that name none; default: `unassigned`"
+    )
+    acl: tuple[str, ...] = Field(
+        default=(PUBLIC,),
+        description="readers of records that carry no ACL: "
+        "`public`, `dept:<name>`, `user:<login>`, `group:<name>`; `[]`: admins only",
+    )
+    schedule: str | None = Field(
+        default="@daily",
+        description="Airflow schedule of the source's DAG (cron or preset); null: triggered by hand only",
+    )
     dag: DagConfig = Field(default=DagConfig(), description="how Airflow runs the source's DAG (keys below)")
     title_from: Literal["auto", "property", "heading", "filename"] = Field(
         default="auto",
@@ -239,15 +263,17 @@ class SourceConfig(BaseModel):
         "max_seconds_per_file); a key not set here keeps the global `limits` value",
     )
     near_empty_chars: int | None = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="Coverage: documents of this source with fewer characters of text count as near-empty "
         "(default: the global coverage.near_empty_chars)",
-    )  # fmt: skip
+    )
     retry_failed: int = Field(
-        default=3, ge=0,
+        default=3,
+        ge=0,
         description="Runs that retry a record whose last outcome was failed while its content is unchanged "
         "(a changed record is always processed); 0: wait for a change or --force",
-    )  # fmt: skip
+    )
 
     def parse_limits(self, defaults: LimitsConfig) -> ParseLimits:
         """The global limits with the keys this source sets replaced."""
@@ -353,8 +379,9 @@ class PortalConfig(_Strict):
             try:
                 zoneinfo.ZoneInfo(value)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r} (fix: an IANA name such as Asia/Shanghai, "
-                                 "or 'local')") from None  # fmt: skip
+                raise ValueError(
+                    f"unknown time zone {value!r} (fix: an IANA name such as Asia/Shanghai, or 'local')"
+                ) from None
         return value
 
 
@@ -376,7 +403,9 @@ class CoverageConfig(_Strict):
     area_min_similarity: dict[str, float] = Field(default_factory=dict)
     discover_topics: bool = True  # cluster each department's chunks into topics; unmapped ones are candidates
     topic_min_documents: int = Field(default=2, ge=1)  # smaller clusters are not proposed as candidates
-    demand_min_similarity: float = Field(default=0.8, gt=0, le=1)  # queries this similar form one demand topic
+    demand_min_similarity: float = Field(
+        default=0.8, gt=0, le=1
+    )  # queries this similar form one demand topic
 
 
 class Config(_Strict):
@@ -443,21 +472,30 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     index = cfg.index.model_copy(update={"path": absolute(cfg.index.path)})
     model_dir = cfg.embedding.model_dir
     embedding = cfg.embedding.model_copy(
-        update={"cache_path": absolute(cfg.embedding.cache_path),
-                "model_dir": absolute(model_dir) if model_dir is not None else None}
-    )  # fmt: skip
+        update={
+            "cache_path": absolute(cfg.embedding.cache_path),
+            "model_dir": absolute(model_dir) if model_dir is not None else None,
+        }
+    )
     sources = tuple(
         s.model_copy(update={"path": absolute(s.path)}) if s.path is not None else s for s in cfg.sources
     )
     km_map = cfg.coverage.knowledge_map
     coverage = cfg.coverage.model_copy(
-        update={"reports_dir": absolute(cfg.coverage.reports_dir or state_dir / "reports"),
-                "knowledge_map": absolute(km_map) if km_map is not None else None}
-    )  # fmt: skip
+        update={
+            "reports_dir": absolute(cfg.coverage.reports_dir or state_dir / "reports"),
+            "knowledge_map": absolute(km_map) if km_map is not None else None,
+        }
+    )
     return cfg.model_copy(
-        update={"state_dir": state_dir, "index": index, "embedding": embedding, "sources": sources,
-                "coverage": coverage}
-    )  # fmt: skip
+        update={
+            "state_dir": state_dir,
+            "index": index,
+            "embedding": embedding,
+            "sources": sources,
+            "coverage": coverage,
+        }
+    )
 
 
 def parse_config(data: Any, path: Path) -> Config:

@@ -6,7 +6,8 @@ ParsedContent.metadata (`updated_at` / `created_at` as ISO 8601 with offset, `au
 `recipients`); connectors say in SourceRecord.metadata where their values came from.
 
 Dates and authors (`date_source` / `author_source` on the Document's metadata say which one was used):
-- "sidecar" or "export": a connector's value (a sidecar file, a table column, an OA manifest) is authoritative;
+- "sidecar" or "export": a connector's value (a sidecar file, a table column, an OA manifest) is
+  authoritative;
   a connector that does not say where its date came from is "export";
 - "file": the filesystem connector's fallback, the modification time (a `cp` makes a 2017 procedure look
   new): the document's own date replaces it when the document has one;

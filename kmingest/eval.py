@@ -56,8 +56,10 @@ def load_beir(folder: Path, split: str) -> BeirSet:
     qrels_path = folder / "qrels" / f"{split}.tsv"
     for p in (corpus, qrels_path, queries_path):
         if not p.exists():
-            raise EvalDataError(f"{p}: missing (fix: point at a BEIR folder with corpus.jsonl, "
-                                f"queries-{split}.jsonl or queries.jsonl, and qrels/{split}.tsv)")  # fmt: skip
+            raise EvalDataError(
+                f"{p}: missing (fix: point at a BEIR folder with corpus.jsonl, "
+                f"queries-{split}.jsonl or queries.jsonl, and qrels/{split}.tsv)"
+            )
     qrels: dict[str, dict[str, int]] = {}
     for n, line in enumerate(qrels_path.read_text(encoding="utf-8").splitlines(), start=1):
         parts = line.split("\t")
@@ -80,9 +82,14 @@ class BeirCorpusConnector(Connector):
         assert self.source.path is not None
         for doc in _jsonl(self.source.path):
             text = f"{doc.get('text', '')}"
-            yield SourceRecord(source=self.source.name, external_id=str(doc["_id"]), system="beir",
-                               filename="doc.txt", content=text.encode("utf-8"),
-                               title=doc.get("title") or None)  # fmt: skip
+            yield SourceRecord(
+                source=self.source.name,
+                external_id=str(doc["_id"]),
+                system="beir",
+                filename="doc.txt",
+                content=text.encode("utf-8"),
+                title=doc.get("title") or None,
+            )
 
 
 def ndcg_at(ranked: Sequence[str], relevant: dict[str, int], k: int = 10) -> float:
@@ -114,15 +121,28 @@ def eval_workspace(config: Config, data: BeirSet) -> Iterator[Workspace]:
     models = sorted({p.name for p in config.embedding.routes().values()})
     tag = sha256_hex(f"{data.corpus.resolve()} {models}")[:12]
     eval_cfg = config.model_copy(
-        update={"state_dir": config.state_dir / "eval" / config.index.backend, "index": config.index.model_copy(
-            update={"path": config.state_dir / "eval" / f"{tag}.db", "index_prefix": f"kmingest-eval-{tag}"})}
-    )  # fmt: skip
+        update={
+            "state_dir": config.state_dir / "eval" / config.index.backend,
+            "index": config.index.model_copy(
+                update={
+                    "path": config.state_dir / "eval" / f"{tag}.db",
+                    "index_prefix": f"kmingest-eval-{tag}",
+                }
+            ),
+        }
+    )
     source = SourceConfig(name=f"beir-{tag}", connector="beir", path=data.corpus)
     with Workspace(eval_cfg) as ws:
         ws.check_model()
-        SourceRun(source=source, connector=BeirCorpusConnector(source, BeirCorpusConnector.Options()),
-                  index=ws.index, embedder=ws.embedder, state=ws.state, chunking=config.chunking,
-                  full=True).run()  # fmt: skip
+        SourceRun(
+            source=source,
+            connector=BeirCorpusConnector(source, BeirCorpusConnector.Options()),
+            index=ws.index,
+            embedder=ws.embedder,
+            state=ws.state,
+            chunking=config.chunking,
+            full=True,
+        ).run()
         yield ws
 
 
@@ -136,13 +156,17 @@ def evaluate(config: Config, folder: Path, split: str, modes: Sequence[Mode]) ->
             ndcg, recall = [], []
             for i, qid in enumerate(qids):
                 # every corpus id is ranked: qrels judge documents, copies included
-                request = SearchRequest(query=data.queries[qid], mode=mode, limit=100, vector_k=100,
-                                        collapse_duplicates=False)  # fmt: skip
+                request = SearchRequest(
+                    query=data.queries[qid], mode=mode, limit=100, vector_k=100, collapse_duplicates=False
+                )
                 sq = None if semantic is None or mode == "bm25" else semantic[i]
                 hits = ws.index.search(request, Caller.system(), sq).hits
                 ranked = [h.external_id for h in hits]
                 ndcg.append(ndcg_at(ranked, data.qrels[qid]))
                 recall.append(recall_at(ranked, data.qrels[qid]))
-            results[mode] = {"ndcg@10": float(np.mean(ndcg)), "recall@100": float(np.mean(recall)),
-                             "queries": float(len(qids))}  # fmt: skip
+            results[mode] = {
+                "ndcg@10": float(np.mean(ndcg)),
+                "recall@100": float(np.mean(recall)),
+                "queries": float(len(qids)),
+            }
     return results

@@ -87,10 +87,13 @@ def semantic_query(config: Config, query: str, vector: Matrix) -> SemanticQuery:
     profile = config.embedding.routes()[script]
     fusion = config.search.fusion
     floor = config.search.min_similarity
-    return SemanticQuery(space=profile.name, vector=vector,
-                         min_similarity=profile.min_similarity if floor is None else floor,
-                         weight=fusion.cjk_weight if script == "cjk" else fusion.latin_weight,
-                         fusion=fusion.method)  # fmt: skip
+    return SemanticQuery(
+        space=profile.name,
+        vector=vector,
+        min_similarity=profile.min_similarity if floor is None else floor,
+        weight=fusion.cjk_weight if script == "cjk" else fusion.latin_weight,
+        fusion=fusion.method,
+    )
 
 
 def embed_query(

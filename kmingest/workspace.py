@@ -63,8 +63,15 @@ def check_stored_spaces(index: IndexBackend, embedder: Embedder) -> None:
 
 def open_embedder(config: Config, cache: EmbeddingCache | None) -> Embedder:
     emb = config.embedding
-    return Embedder(emb.routes(), emb.model_dir or default_model_dir(), emb.batch_size, emb.device, cache,
-                    emb.cjk_share, emb.query_cache)  # fmt: skip
+    return Embedder(
+        emb.routes(),
+        emb.model_dir or default_model_dir(),
+        emb.batch_size,
+        emb.device,
+        cache,
+        emb.cjk_share,
+        emb.query_cache,
+    )
 
 
 @dataclass
@@ -78,8 +85,10 @@ class SearchWorkspace:
 
     @classmethod
     def open(cls, config: Config) -> SearchWorkspace:
-        not_built = IndexNotBuilt(f"no index yet at {index_location(config)}: run `kmingest ingest --all` "
-                                  "first (the search created nothing)")  # fmt: skip
+        not_built = IndexNotBuilt(
+            f"no index yet at {index_location(config)}: run `kmingest ingest --all` "
+            "first (the search created nothing)"
+        )
         if config.index.backend == "embedded" and not config.index.path.exists():
             raise not_built  # opening the embedded index would create its file
         index = open_index(config)
@@ -135,9 +144,12 @@ class Workspace:
             self.embedder.check()
             self.index.ensure_spaces(self.embedder.spaces)
             if self.state.bind_index(self.index.index_id):
-                log.warning("index %s is new or was recreated: every record will be written again",
-                            self.config.index.path if self.config.index.backend == "embedded" else
-                            self.config.index.index_prefix)  # fmt: skip
+                log.warning(
+                    "index %s is new or was recreated: every record will be written again",
+                    self.config.index.path
+                    if self.config.index.backend == "embedded"
+                    else self.config.index.index_prefix,
+                )
             self._model_checked = True
 
     def ingest(
@@ -165,10 +177,17 @@ class Workspace:
         source = self.config.source(name)
         connector = build_connector(source, str(self.config.source_file or "config"))
         return SourceRun(
-            source=source, connector=connector, index=self.index, embedder=self.embedder, state=self.state,
-            chunking=self.config.chunking, limits=source.parse_limits(self.config.limits), full=full, force=force,
+            source=source,
+            connector=connector,
+            index=self.index,
+            embedder=self.embedder,
+            state=self.state,
+            chunking=self.config.chunking,
+            limits=source.parse_limits(self.config.limits),
+            full=full,
+            force=force,
             progress=progress,
-        )  # fmt: skip
+        )
 
     def close(self) -> None:
         self.index.close()

@@ -39,33 +39,59 @@ MAX_LINE_BYTES = 1024 * 1024
 
 
 class FilesystemOptions(ConnectorOptions):
-    include: tuple[str, ...] = Field(default=("*",), description="glob patterns (fnmatch) a file's name or "
-                                     "its path below the source folder must match, e.g. `[\"*.pdf\", "
-                                     "\"policies/*\"]`; dot files are never read")  # fmt: skip
-    exclude: tuple[str, ...] = Field(default=(), description="glob patterns (name or path) of files not read, "
-                                     "even when `include` matches")  # fmt: skip
-    sidecar_suffix: str = Field(default=".meta.json", description="a file `<name><suffix>` beside a file "
-                                "holds its metadata as JSON (title, department, acl, author, updated_at, url, "
-                                "doc_type, others kept as metadata); not indexed itself")  # fmt: skip
-    department_from_folder: bool = Field(default=False, description="the first folder below the source path "
-                                         "names the department when the sidecar gives none")  # fmt: skip
-    department_map: dict[str, str] = Field(default_factory=dict, description="raw department (sidecar or "
-                                           "folder) -> portal department")  # fmt: skip
-    follow_symlinks: bool = Field(default=False, description="enter folder links (only those that stay inside "
-                                  "the source folder; loops and second links to a folder read already are "
-                                  "skipped); file links are read when they stay inside, refused otherwise")  # fmt: skip
-    max_depth: int = Field(default=32, ge=0, description="folders deeper than this below the source path "
-                           "are not entered")  # fmt: skip
-    max_file_mb: float = Field(default=50, gt=0, description="a larger file is refused (a dead letter) from "
-                               "its size, before it is read")  # fmt: skip
-    name_encoding: str = Field(default="auto", description="how file names that are not UTF-8 are decoded "
-                               "(shares written by old Windows clients): `auto` tries UTF-8, then GB18030; "
-                               "or any Python codec (`big5`, `cp932`...); undecodable bytes become `\\xNN`")  # fmt: skip
-    split_mailboxes: bool = Field(default=True, description="an mbox file (`.mbox`, or an mbox envelope line "
-                                  "first) or a Foxmail `.box` becomes one record per message "
-                                  "(`<path>#<Message-ID>`); false: the file is one record")  # fmt: skip
-    max_mailbox_mb: float = Field(default=4096, gt=0, description="a mailbox is streamed one message at a "
-                                  "time; each message is held to `max_file_mb`")  # fmt: skip
+    include: tuple[str, ...] = Field(
+        default=("*",),
+        description="glob patterns (fnmatch) a file's name or "
+        'its path below the source folder must match, e.g. `["*.pdf", '
+        '"policies/*"]`; dot files are never read',
+    )
+    exclude: tuple[str, ...] = Field(
+        default=(), description="glob patterns (name or path) of files not read, even when `include` matches"
+    )
+    sidecar_suffix: str = Field(
+        default=".meta.json",
+        description="a file `<name><suffix>` beside a file "
+        "holds its metadata as JSON (title, department, acl, author, updated_at, url, "
+        "doc_type, others kept as metadata); not indexed itself",
+    )
+    department_from_folder: bool = Field(
+        default=False,
+        description="the first folder below the source path names the department when the sidecar gives none",
+    )
+    department_map: dict[str, str] = Field(
+        default_factory=dict, description="raw department (sidecar or folder) -> portal department"
+    )
+    follow_symlinks: bool = Field(
+        default=False,
+        description="enter folder links (only those that stay inside "
+        "the source folder; loops and second links to a folder read already are "
+        "skipped); file links are read when they stay inside, refused otherwise",
+    )
+    max_depth: int = Field(
+        default=32, ge=0, description="folders deeper than this below the source path are not entered"
+    )
+    max_file_mb: float = Field(
+        default=50,
+        gt=0,
+        description="a larger file is refused (a dead letter) from its size, before it is read",
+    )
+    name_encoding: str = Field(
+        default="auto",
+        description="how file names that are not UTF-8 are decoded "
+        "(shares written by old Windows clients): `auto` tries UTF-8, then GB18030; "
+        "or any Python codec (`big5`, `cp932`...); undecodable bytes become `\\xNN`",
+    )
+    split_mailboxes: bool = Field(
+        default=True,
+        description="an mbox file (`.mbox`, or an mbox envelope line "
+        "first) or a Foxmail `.box` becomes one record per message "
+        "(`<path>#<Message-ID>`); false: the file is one record",
+    )
+    max_mailbox_mb: float = Field(
+        default=4096,
+        gt=0,
+        description="a mailbox is streamed one message at a time; each message is held to `max_file_mb`",
+    )
 
     @field_validator("name_encoding")
     @classmethod
@@ -115,8 +141,10 @@ class FileReader:
         """Every wanted entry that is not a folder, in a stable order; folders that cannot be entered are
         reported (id ending in "/")."""
         if not self.root.is_dir():
-            raise ConnectorConfigError(f"source folder {self.root} does not exist or is not a folder "
-                                       "(fix: correct the source's path)")  # fmt: skip
+            raise ConnectorConfigError(
+                f"source folder {self.root} does not exist or is not a folder "
+                "(fix: correct the source's path)"
+            )
         visited = {self._identity(self.root)}
         yield from self._walk(self.root, "", 0, visited)
 
@@ -125,7 +153,9 @@ class FileReader:
         info = folder.stat()
         return info.st_dev, info.st_ino
 
-    def _walk(self, folder: Path, rel_dir: str, depth: int, visited: set[tuple[int, int]]) -> Iterator[Listed | ExtractError]:  # fmt: skip
+    def _walk(
+        self, folder: Path, rel_dir: str, depth: int, visited: set[tuple[int, int]]
+    ) -> Iterator[Listed | ExtractError]:
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: os.fsencode(e.name))
@@ -217,8 +247,15 @@ def may_be_mailbox(rel: str) -> bool:
     return name.endswith(MAILBOX_SUFFIXES) or "." not in name
 
 
-def read_mailbox(path: Path, root: Path, rel: str, modified: datetime, sidecar: dict[str, Any],
-                 max_mailbox_bytes: int, max_message_bytes: int) -> Iterator[RawFile | ExtractError]:  # fmt: skip
+def read_mailbox(
+    path: Path,
+    root: Path,
+    rel: str,
+    modified: datetime,
+    sidecar: dict[str, Any],
+    max_mailbox_bytes: int,
+    max_message_bytes: int,
+) -> Iterator[RawFile | ExtractError]:
     """One RawFile per message of a mailbox (mbox, Foxmail .box), streamed through the guard: never more
     than one message in memory, each at most max_message_bytes. Id `<path>#<Message-ID>` (stable when
     messages come and go), or `<path>#<n>` (its position) without one or for a repeated one; subject, sender
@@ -234,19 +271,34 @@ def read_mailbox(path: Path, root: Path, rel: str, modified: datetime, sidecar: 
         for message in split_mailbox(lines, max_message_bytes):
             read += message.size
             if read > max_mailbox_bytes:  # grew since stat
-                yield ExtractError(rel, f"mailbox too large: more than {max_mailbox_bytes} bytes (max_mailbox_mb); "
-                                        f"read up to message {message.number}")  # fmt: skip
+                yield ExtractError(
+                    rel,
+                    f"mailbox too large: more than {max_mailbox_bytes} bytes (max_mailbox_mb); "
+                    f"read up to message {message.number}",
+                )
                 return
             if message.data is None:
-                yield ExtractError(f"{rel}#{message.number}", f"mail message {message.number}: "
-                                   f"{too_large(message.size, max_message_bytes)}")  # fmt: skip
+                yield ExtractError(
+                    f"{rel}#{message.number}",
+                    f"mail message {message.number}: {too_large(message.size, max_message_bytes)}",
+                )
                 continue
             headers = read_headers(message.data)
             key = headers.message_id if headers.message_id and headers.message_id not in used else ""
             used.add(key)
-            meta = {"title": headers.subject or None, "author": headers.sender or None,
-                    "updated_at": headers.date.isoformat() if headers.date else None,
-                    "mailbox": rel, "message_number": message.number, "message_id": headers.message_id or None}  # fmt: skip
+            meta = {
+                "title": headers.subject or None,
+                "author": headers.sender or None,
+                "updated_at": headers.date.isoformat() if headers.date else None,
+                "mailbox": rel,
+                "message_number": message.number,
+                "message_id": headers.message_id or None,
+            }
             merged = {**sidecar, **{k: v for k, v in meta.items() if v is not None}}
-            yield RawFile(f"{rel}#{key or message.number}", message.data, modified, merged,
-                           f"{name}#{message.number}.eml")  # fmt: skip
+            yield RawFile(
+                f"{rel}#{key or message.number}",
+                message.data,
+                modified,
+                merged,
+                f"{name}#{message.number}.eml",
+            )

@@ -30,21 +30,34 @@ PRINCIPAL = re.compile(r"public|(dept|user|group):\S.*")
 
 
 class OaOptions(ConnectorOptions):
-    manifest: str = Field(default="manifest.xml", description="the export's manifest, relative to the source "
-                          "path: one entry per document with its metadata and permissions")  # fmt: skip
-    files_dir: str = Field(default="files", description="folder of the office files the manifest lists, "
-                           "relative to the source path")  # fmt: skip
-    department_map: dict[str, str] = Field(default_factory=dict,
-                                           description="raw department -> portal department")  # fmt: skip
-    timezone: str = Field(default="+08:00", pattern=r"^[+-]\d{2}:\d{2}$",
-                          description="UTC offset for manifest dates without one")  # fmt: skip
-    max_file_mb: float = Field(default=50, gt=0, description="a listed file over it is refused from its size, "
-                               "before it is read")  # fmt: skip
+    manifest: str = Field(
+        default="manifest.xml",
+        description="the export's manifest, relative to the source "
+        "path: one entry per document with its metadata and permissions",
+    )
+    files_dir: str = Field(
+        default="files",
+        description="folder of the office files the manifest lists, relative to the source path",
+    )
+    department_map: dict[str, str] = Field(
+        default_factory=dict, description="raw department -> portal department"
+    )
+    timezone: str = Field(
+        default="+08:00",
+        pattern=r"^[+-]\d{2}:\d{2}$",
+        description="UTC offset for manifest dates without one",
+    )
+    max_file_mb: float = Field(
+        default=50, gt=0, description="a listed file over it is refused from its size, before it is read"
+    )
     # Entries whose <permissions> is empty or missing: readable by `default_acl` (None: the source's `acl`
     # when the config sets one, else nobody but admins), or refused as dead letters with `fail`.
-    default_acl: tuple[str, ...] | None = Field(default=None, description="readers of entries whose "
-                                                "`<permissions>` is empty or missing; not set: the source's "
-                                                "`acl` if the config sets one, else `[]` (admins only)")  # fmt: skip
+    default_acl: tuple[str, ...] | None = Field(
+        default=None,
+        description="readers of entries whose "
+        "`<permissions>` is empty or missing; not set: the source's "
+        "`acl` if the config sets one, else `[]` (admins only)",
+    )
     missing_permissions: Literal["default_acl", "fail"] = Field(
         default="default_acl", description="`fail`: entries without permissions are dead letters, not indexed"
     )

@@ -12,18 +12,27 @@ from kmingest.models import PUBLIC, UNASSIGNED_DEPARTMENT, SourceRecord
 PRINCIPAL_TYPES = {"public", "dept", "user", "group"}
 
 
-def map_entry(entry: ManifestEntry, source: SourceConfig, department_map: dict[str, str],
-              tz: timezone, system: str, fallback: tuple[str, ...] | None = ()) -> SourceRecord:  # fmt: skip
+def map_entry(
+    entry: ManifestEntry,
+    source: SourceConfig,
+    department_map: dict[str, str],
+    tz: timezone,
+    system: str,
+    fallback: tuple[str, ...] | None = (),
+) -> SourceRecord:
     """`fallback`: the ACL of an entry with empty or missing <permissions> (() = admins only); None refuses
     such an entry (ValueError: the connector reports it)."""
     if not entry.permissions and fallback is None:
-        raise ValueError("no <permissions> (missing_permissions: fail); record not indexed "
-                         "(fix: add permissions in the OA system, or set default_acl)")  # fmt: skip
+        raise ValueError(
+            "no <permissions> (missing_permissions: fail); record not indexed "
+            "(fix: add permissions in the OA system, or set default_acl)"
+        )
     acl: list[str] = []
     for kind, value in entry.permissions:
         if kind not in PRINCIPAL_TYPES or (kind != "public" and not value):
-            raise ValueError(f"permission <allow type={kind!r}>{value}</allow> is not understood; "
-                             "record not indexed")  # fmt: skip
+            raise ValueError(
+                f"permission <allow type={kind!r}>{value}</allow> is not understood; record not indexed"
+            )
         if kind == "public":
             acl.append(PUBLIC)
         elif kind == "dept":

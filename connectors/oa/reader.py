@@ -86,8 +86,16 @@ def read_manifest(
             yield ExtractError(doc_id, f"{manifest}: file {rel!r} named by {doc_id}: {err}")
             continue
         perms = tuple((a.get("type") or "", (a.text or "").strip()) for a in node.iter("allow"))
-        yield ManifestEntry(doc_id, rel, _text(node.find("title")), _text(node.find("department")),
-                            _text(node.find("author")), published, perms, content)  # fmt: skip
+        yield ManifestEntry(
+            doc_id,
+            rel,
+            _text(node.find("title")),
+            _text(node.find("department")),
+            _text(node.find("author")),
+            published,
+            perms,
+            content,
+        )
     files_root = root / files_dir
     if files_root.is_dir():
         for p in sorted(files_root.rglob("*")):

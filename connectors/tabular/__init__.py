@@ -41,8 +41,10 @@ class TabularConnector(Connector[TabularOptions]):
         root = self.source_path()
         files = sorted(p for p in root.glob(table.file) if p.is_file())
         if not files:
-            raise ConnectorConfigError(f"sources[{self.source.name}] table {table.name!r}: no file matches "
-                                       f"{root / table.file} (fix: correct `file` or the source path)")  # fmt: skip
+            raise ConnectorConfigError(
+                f"sources[{self.source.name}] table {table.name!r}: no file matches "
+                f"{root / table.file} (fix: correct `file` or the source path)"
+            )
         return files
 
     def check(self) -> None:
@@ -92,8 +94,10 @@ class TabularConnector(Connector[TabularOptions]):
                 except TableFileError:
                     continue
                 rel = path.relative_to(root).as_posix()
-                problems += [f"sources[{self.source.name}] table {table.name!r}: {rel}: {p}"
-                             for p in header_problems(header)]  # fmt: skip
+                problems += [
+                    f"sources[{self.source.name}] table {table.name!r}: {rel}: {p}"
+                    for p in header_problems(header)
+                ]
         return problems
 
     def sample(self, rows_per_table: int) -> Iterator[SourceRecord | ExtractError]:

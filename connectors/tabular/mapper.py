@@ -83,17 +83,21 @@ class RowMapper:
         if self.date_cut is not None and isinstance(value, str) and value.strip():
             found = self.date_cut.search(value)
             if found is None:
-                raise ValueError(f"date column {column!r}: {value!r} does not match date_pattern "
-                                 f"{self.table.date_pattern!r} (fix: correct date_pattern of table "
-                                 f"{self.table.name!r})")  # fmt: skip
+                raise ValueError(
+                    f"date column {column!r}: {value!r} does not match date_pattern "
+                    f"{self.table.date_pattern!r} (fix: correct date_pattern of table "
+                    f"{self.table.name!r})"
+                )
             value = found.group(1) if found.groups() else found.group(0)
         try:
             return to_datetime(value, self.tz, self.table.date_format)
         except ValueError:
             expected = f"date_format {self.table.date_format!r}" if self.table.date_format else "ISO 8601"
-            raise ValueError(f"date column {column!r}: {_text(value)!r} is not a date ({expected} expected) "
-                             f"(fix: set date_format (strptime, e.g. %Y-%m-%d) or date_pattern of table "
-                             f"{self.table.name!r}, or correct `updated_at`)") from None  # fmt: skip
+            raise ValueError(
+                f"date column {column!r}: {_text(value)!r} is not a date ({expected} expected) "
+                f"(fix: set date_format (strptime, e.g. %Y-%m-%d) or date_pattern of table "
+                f"{self.table.name!r}, or correct `updated_at`)"
+            ) from None
 
     def external_id(self, row: Row) -> str:
         return "|".join(_text(row.values.get(c)) for c in self.table.id_columns)
@@ -107,8 +111,10 @@ class RowMapper:
             return tuple(self.source.acl)
         if raw not in self.options.acl_map:
             known = ", ".join(sorted(self.options.acl_map)) or "(none)"
-            raise ValueError(f"access value {raw!r} in column {self.table.acl!r} is not in acl_map "
-                             f"(known: {known}); record not indexed")  # fmt: skip
+            raise ValueError(
+                f"access value {raw!r} in column {self.table.acl!r} is not in acl_map "
+                f"(known: {known}); record not indexed"
+            )
         return tuple(self.options.acl_map[raw])  # [] stays empty: readable by admins only (fail closed)
 
     def group_acl(self, rows: list[Row]) -> tuple[str, ...]:
@@ -179,8 +185,10 @@ class RowMapper:
                 try:
                     yield self.record(group, source_file)
                 except ValueError as err:
-                    yield ExtractError(f"{self.table.name}:{self.external_id(group[0])}",
-                                       f"{source_file} line {group[0].line}: {err}")  # fmt: skip
+                    yield ExtractError(
+                        f"{self.table.name}:{self.external_id(group[0])}",
+                        f"{source_file} line {group[0].line}: {err}",
+                    )
 
         for item in rows:
             if isinstance(item, RowError):
@@ -192,8 +200,10 @@ class RowMapper:
                 continue
             missing = [c for c in self.table.id_columns if not _text(item.values.get(c))]
             if missing:
-                yield ExtractError(f"{self.table.name}:{source_file}:line-{item.line}",
-                                   f"{source_file} line {item.line}: no value in id column {', '.join(missing)}")  # fmt: skip
+                yield ExtractError(
+                    f"{self.table.name}:{source_file}:line-{item.line}",
+                    f"{source_file} line {item.line}: no value in id column {', '.join(missing)}",
+                )
                 continue
             ext_id = self.external_id(item)
             if group and self.table.group_rows and ext_id == self.external_id(group[0]):
@@ -202,8 +212,10 @@ class RowMapper:
             yield from flush()
             group = []
             if ext_id in seen:
-                yield ExtractError(f"{self.table.name}:{ext_id}:line-{item.line}",
-                                   f"{source_file} line {item.line}: duplicate id {ext_id!r}; the first one was kept")  # fmt: skip
+                yield ExtractError(
+                    f"{self.table.name}:{ext_id}:line-{item.line}",
+                    f"{source_file} line {item.line}: duplicate id {ext_id!r}; the first one was kept",
+                )
                 continue
             seen.add(ext_id)
             group = [item]

@@ -30,45 +30,90 @@ class TableSpec(BaseModel):
     format: Literal["auto", "csv", "tsv", "xlsx", "jsonl"] = Field(
         default="auto", description="`auto`: from the extension (.csv, .tsv, .xlsx, .jsonl/.ndjson/.json)"
     )
-    encoding: str = Field(default="auto", description="CSV/TSV/JSON Lines text encoding (`gb18030`, `big5`, "
-                          "`utf-16`...); `auto`: UTF-8 when every byte decodes, else GB18030")  # fmt: skip
-    delimiter: str | None = Field(default=None, min_length=1, max_length=1,
-                                  description="CSV/TSV cell separator (one character, e.g. `;` or `|`); "
-                                  "default: `,` for csv, tab for tsv")  # fmt: skip
-    quotechar: str = Field(default='"', min_length=1, max_length=1,
-                           description="CSV/TSV quote character around cells holding the delimiter")  # fmt: skip
+    encoding: str = Field(
+        default="auto",
+        description="CSV/TSV/JSON Lines text encoding (`gb18030`, `big5`, "
+        "`utf-16`...); `auto`: UTF-8 when every byte decodes, else GB18030",
+    )
+    delimiter: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1,
+        description="CSV/TSV cell separator (one character, e.g. `;` or `|`); "
+        "default: `,` for csv, tab for tsv",
+    )
+    quotechar: str = Field(
+        default='"',
+        min_length=1,
+        max_length=1,
+        description="CSV/TSV quote character around cells holding the delimiter",
+    )
     sheet: str | None = Field(default=None, description=".xlsx: the sheet to read (default: the first)")
-    columns: tuple[Column, ...] = Field(default=(), description="names of the columns, in file order, for a "
-                                        "file without a header row (CSV/TSV/XLSX); the first row is then "
-                                        "data. To replace a broken header, add `skip_rows: 1`")  # fmt: skip
-    skip_rows: int = Field(default=0, ge=0, le=1000, description="lines (xlsx: rows) to drop before the "
-                           "header, or before the data when `columns` is set")  # fmt: skip
+    columns: tuple[Column, ...] = Field(
+        default=(),
+        description="names of the columns, in file order, for a "
+        "file without a header row (CSV/TSV/XLSX); the first row is then "
+        "data. To replace a broken header, add `skip_rows: 1`",
+    )
+    skip_rows: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="lines (xlsx: rows) to drop before the header, or before the data when `columns` is set",
+    )
     id: tuple[Column, ...] = Field(description="column(s) that identify a record (a list: composite id)")
-    title: str | None = Field(default=None, description="a column, or a template over columns like "
-                              '"{物料名称} {规格型号}"; default: "<table name> <id>"')  # fmt: skip
-    body: tuple[Column, ...] = Field(default=(), description="columns that form the text; default: every "
-                                     "named column but the id (an unnamed header cell is never read)")  # fmt: skip
-    department: Column | None = Field(default=None, description="column with the department (mapped through "
-                                      "`department_map`); default: the source's `department`")  # fmt: skip
-    acl: Column | None = Field(default=None, description="column whose values are looked up in `acl_map`; "
-                               "default: the source's `acl` for every row")  # fmt: skip
-    updated_at: Column | None = Field(default=None, description="date column: ISO 8601, `YYYY/MM/DD`, an "
-                                      ".xlsx date cell, or what `date_format` says; default: no date")  # fmt: skip
-    date_format: str | None = Field(default=None, description="strptime format of `updated_at`, e.g. "
-                                    "`%d.%m.%Y %H:%M`; the whole cell (or the `date_pattern` cut) must match")  # fmt: skip
-    date_pattern: str | None = Field(default=None, description="regular expression that cuts the date out of "
-                                     "the `updated_at` cell (its first group, else the whole match), e.g. "
-                                     r"`^\d{4}-\d{2}-\d{2}` for `2023-03-31.0002`")  # fmt: skip
+    title: str | None = Field(
+        default=None,
+        description="a column, or a template over columns like "
+        '"{物料名称} {规格型号}"; default: "<table name> <id>"',
+    )
+    body: tuple[Column, ...] = Field(
+        default=(),
+        description="columns that form the text; default: every "
+        "named column but the id (an unnamed header cell is never read)",
+    )
+    department: Column | None = Field(
+        default=None,
+        description="column with the department (mapped through "
+        "`department_map`); default: the source's `department`",
+    )
+    acl: Column | None = Field(
+        default=None,
+        description="column whose values are looked up in `acl_map`; "
+        "default: the source's `acl` for every row",
+    )
+    updated_at: Column | None = Field(
+        default=None,
+        description="date column: ISO 8601, `YYYY/MM/DD`, an "
+        ".xlsx date cell, or what `date_format` says; default: no date",
+    )
+    date_format: str | None = Field(
+        default=None,
+        description="strptime format of `updated_at`, e.g. "
+        "`%d.%m.%Y %H:%M`; the whole cell (or the `date_pattern` cut) must match",
+    )
+    date_pattern: str | None = Field(
+        default=None,
+        description="regular expression that cuts the date out of "
+        "the `updated_at` cell (its first group, else the whole match), e.g. "
+        r"`^\d{4}-\d{2}-\d{2}` for `2023-03-31.0002`",
+    )
     author: Column | None = Field(default=None, description="column with the author; default: none")
-    language: Column | None = Field(default=None, description="column with the row's language (e.g. `en`, "
-                                    "`zh-CN`), kept as the document's `lang` metadata")  # fmt: skip
+    language: Column | None = Field(
+        default=None,
+        description="column with the row's language (e.g. `en`, "
+        "`zh-CN`), kept as the document's `lang` metadata",
+    )
     url: str | None = Field(
         default=None, description='link template, e.g. "https://crm.example/tickets/{id}"'
     )
     doc_type: str | None = Field(default=None, description="document type; default: the table name")
-    where: dict[Column, str | tuple[str, ...]] = Field(default_factory=dict, description="row filter: "
-                                                       "`{column: value}` or `{column: [values]}`; only rows "
-                                                       "matching every entry (trimmed text) are read")  # fmt: skip
+    where: dict[Column, str | tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="row filter: "
+        "`{column: value}` or `{column: [values]}`; only rows "
+        "matching every entry (trimmed text) are read",
+    )
     group_rows: bool = Field(default=False, description="consecutive rows with the same id form one document")
 
     @field_validator("id", "body", mode="before")
@@ -123,8 +168,10 @@ class TableSpec(BaseModel):
         if self.columns:
             unknown = [c for c in self.named_columns() if c not in self.columns]
             if unknown:
-                raise ValueError(f"column(s) {', '.join(map(repr, unknown))} not in `columns` "
-                                 f"({', '.join(self.columns)}) (fix: correct the name or `columns`)")  # fmt: skip
+                raise ValueError(
+                    f"column(s) {', '.join(map(repr, unknown))} not in `columns` "
+                    f"({', '.join(self.columns)}) (fix: correct the name or `columns`)"
+                )
         if (self.date_format or self.date_pattern) and not self.updated_at:
             raise ValueError("date_format/date_pattern without `updated_at` (fix: name the date column)")
         return self
@@ -142,30 +189,51 @@ class TableSpec(BaseModel):
         return list(dict.fromkeys(c for c in named if c))
 
     def layout(self) -> FileLayout:
-        return FileLayout(self.format, self.encoding, self.sheet, self.delimiter, self.quotechar,
-                          self.columns, self.skip_rows)  # fmt: skip
+        return FileLayout(
+            self.format,
+            self.encoding,
+            self.sheet,
+            self.delimiter,
+            self.quotechar,
+            self.columns,
+            self.skip_rows,
+        )
 
 
 class TabularOptions(ConnectorOptions):
     tables: tuple[TableSpec, ...] = Field(default=(), description="the export's tables (keys below)")
-    department_map: dict[str, str] = Field(default_factory=dict,
-                                           description="raw department value -> portal department")  # fmt: skip
+    department_map: dict[str, str] = Field(
+        default_factory=dict, description="raw department value -> portal department"
+    )
     acl_map: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="access value -> readers (`public`, `dept:<name>`, `user:<login>`, "
-        "`group:<name>`); a value `[]` means admins only; a value not listed fails its row")  # fmt: skip
-    timezone: str = Field(default="+00:00", pattern=r"^[+-]\d{2}:\d{2}$",
-                          description="UTC offset for dates without one in the export")  # fmt: skip
+        default_factory=dict,
+        description="access value -> readers (`public`, `dept:<name>`, `user:<login>`, "
+        "`group:<name>`); a value `[]` means admins only; a value not listed fails its row",
+    )
+    timezone: str = Field(
+        default="+00:00",
+        pattern=r"^[+-]\d{2}:\d{2}$",
+        description="UTC offset for dates without one in the export",
+    )
     # Limits (docs/connectors.md, "Security"): a file over one is refused for itself, a row for itself.
-    max_file_mb: float = Field(default=200, gt=0, description="an export file over it is refused as a whole "
-                               "(checked with stat before anything is read); other files are read")  # fmt: skip
-    max_row_kb: float = Field(default=1024, gt=0, description="characters of one row (or JSON line); a "
-                              "larger row fails with its line number")  # fmt: skip
-    max_uncompressed_mb: float = Field(default=200, gt=0,
-                                       description=".xlsx: sum of the zip members' sizes")  # fmt: skip
-    max_compression_ratio: float = Field(default=200, gt=1,
-                                         description=".xlsx: per zip member; higher is a zip bomb")  # fmt: skip
-    max_seconds_per_file: float = Field(default=120, gt=0,
-                                        description=".xlsx: loading the workbook and reading its rows")  # fmt: skip
+    max_file_mb: float = Field(
+        default=200,
+        gt=0,
+        description="an export file over it is refused as a whole "
+        "(checked with stat before anything is read); other files are read",
+    )
+    max_row_kb: float = Field(
+        default=1024,
+        gt=0,
+        description="characters of one row (or JSON line); a larger row fails with its line number",
+    )
+    max_uncompressed_mb: float = Field(default=200, gt=0, description=".xlsx: sum of the zip members' sizes")
+    max_compression_ratio: float = Field(
+        default=200, gt=1, description=".xlsx: per zip member; higher is a zip bomb"
+    )
+    max_seconds_per_file: float = Field(
+        default=120, gt=0, description=".xlsx: loading the workbook and reading its rows"
+    )
 
     def limits(self, root: Path) -> TableLimits:
         return TableLimits(

@@ -62,12 +62,16 @@ def header_problems(header: list[str]) -> list[str]:
     problems = []
     for i, name in enumerate(header, start=1):
         if not name:
-            problems.append(f"header cell {i} is empty (a pandas index?): that column is not read "
-                            "(fix: if it holds data, name every column with `columns:` and `skip_rows: 1`)")  # fmt: skip
+            problems.append(
+                f"header cell {i} is empty (a pandas index?): that column is not read "
+                "(fix: if it holds data, name every column with `columns:` and `skip_rows: 1`)"
+            )
     for name in dict.fromkeys(n for n in header if n and header.count(n) > 1):
         places = ", ".join(str(i) for i, n in enumerate(header, start=1) if n == name)
-        problems.append(f"column {name!r} appears in header cells {places}: only the last one is read "
-                        "(fix: name every column with `columns:` and `skip_rows: 1`)")  # fmt: skip
+        problems.append(
+            f"column {name!r} appears in header cells {places}: only the last one is read "
+            "(fix: name every column with `columns:` and `skip_rows: 1`)"
+        )
     return problems
 
 
@@ -131,11 +135,15 @@ def _row_size_error(line: int, values: Any, max_chars: int) -> RowError | None:
     size = len(values) if isinstance(values, str) else sum(len(str(v)) for v in values if v is not None)
     if size <= max_chars:
         return None
-    return RowError(line, f"line {line}: row has {size} characters, over the limit of {max_chars} "
-                          "(max_row_kb); row not read")  # fmt: skip
+    return RowError(
+        line,
+        f"line {line}: row has {size} characters, over the limit of {max_chars} (max_row_kb); row not read",
+    )
 
 
-def read_csv(data: bytes, layout: FileLayout, delimiter: str, limits: TableLimits) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
+def read_csv(
+    data: bytes, layout: FileLayout, delimiter: str, limits: TableLimits
+) -> tuple[list[str], Iterator[Row | RowError]]:
     errors: dict[int, RowError] = {}
     lines = _decoded_lines(data, _encoding(data, layout.encoding), errors)
     reader = csv.reader(lines, delimiter=layout.delimiter or delimiter, quotechar=layout.quotechar)
@@ -178,7 +186,9 @@ def read_csv(data: bytes, layout: FileLayout, delimiter: str, limits: TableLimit
     return header, rows()
 
 
-def read_xlsx(data: bytes, layout: FileLayout, limits: TableLimits, name: str) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
+def read_xlsx(
+    data: bytes, layout: FileLayout, limits: TableLimits, name: str
+) -> tuple[list[str], Iterator[Row | RowError]]:
     import openpyxl
 
     seconds = limits.parse.max_seconds
@@ -195,8 +205,9 @@ def read_xlsx(data: bytes, layout: FileLayout, limits: TableLimits, name: str) -
     sheet = layout.sheet
     if sheet is not None and sheet not in book.sheetnames:
         book.close()
-        raise ConnectorConfigError(f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)} "
-                                   "(fix: correct `sheet`)")  # fmt: skip
+        raise ConnectorConfigError(
+            f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)} (fix: correct `sheet`)"
+        )
     ws = book[sheet] if sheet else book.worksheets[0]
     it = ws.iter_rows(values_only=True)
     for _ in range(layout.skip_rows):
@@ -223,8 +234,11 @@ def read_xlsx(data: bytes, layout: FileLayout, limits: TableLimits, name: str) -
                     too_big = _row_size_error(n, values, limits.max_row_chars)
                     yield too_big or Row(n, dict(zip(header, values, strict=False)))
                 if spent > seconds:
-                    yield RowError(n + 1, f"line {n + 1}: time limit exceeded: reading the sheet took more "
-                                          f"than max_seconds={seconds:g}; the rest of the file was not read")  # fmt: skip
+                    yield RowError(
+                        n + 1,
+                        f"line {n + 1}: time limit exceeded: reading the sheet took more "
+                        f"than max_seconds={seconds:g}; the rest of the file was not read",
+                    )
                     return
                 if len(block) < XLSX_ROWS_PER_TIMER:
                     return
@@ -272,7 +286,9 @@ def read_header(path: Path, layout: FileLayout, limits: TableLimits) -> list[str
     return header
 
 
-def read_table(path: Path, layout: FileLayout, limits: TableLimits) -> tuple[list[str], Iterator[Row | RowError]]:  # fmt: skip
+def read_table(
+    path: Path, layout: FileLayout, limits: TableLimits
+) -> tuple[list[str], Iterator[Row | RowError]]:
     """(header, rows); JSON Lines have no header (their keys are checked per row). TableFileError when the
     file is refused as a whole."""
     fmt = detect_format(path, layout.format)

@@ -109,8 +109,9 @@ def model_tables(title: str, model: type[BaseModel]) -> list[str]:
         kind = type_name(field.annotation)
         limits = constraints(field)
         kind = f"{kind}, {limits}" if limits else kind
-        lines.append(f"| `{key}` | {_cell(kind)} | {_cell(default_text(field))} | "
-                     f"{_cell(field.description or '')} |")  # fmt: skip
+        lines.append(
+            f"| `{key}` | {_cell(kind)} | {_cell(default_text(field))} | {_cell(field.description or '')} |"
+        )
         nested += [(key, m) for m in _nested(field.annotation)]
     for key, sub in nested:
         each = (
@@ -129,8 +130,13 @@ def _preset_of(options: type[ConnectorOptions], done: dict[type[ConnectorOptions
 
 def render_reference() -> str:
     """The generated section: common source keys, then each built-in connector's options."""
-    lines = [START, "", f"Generated from the option models by `{REGENERATE}`; edit the models' field "
-             "descriptions, not this section.", ""]  # fmt: skip
+    lines = [
+        START,
+        "",
+        f"Generated from the option models by `{REGENERATE}`; edit the models' field "
+        "descriptions, not this section.",
+        "",
+    ]
     lines += model_tables("### Common keys of every source (`SourceConfig`)", SourceConfig)
     lines += ["", "Any other key of a source entry is an option of its connector:"]
     done: dict[type[ConnectorOptions], str] = {}
@@ -141,8 +147,15 @@ def render_reference() -> str:
             lines += ["", *model_tables(f"### `{name}` connector options (`{options.__name__}`)", options)]
             done[options] = name
             continue
-        lines += ["", f"### `{name}` connector options", "", f"The keys of `{base}`; these defaults differ:",
-                  "", "| key | default |", "|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            f"### `{name}` connector options",
+            "",
+            f"The keys of `{base}`; these defaults differ:",
+            "",
+            "| key | default |",
+            "|---|---|",
+        ]
         base_fields = next(b for b, n in done.items() if n == base).model_fields
         for key, field in options.model_fields.items():
             if default_text(field) != default_text(base_fields[key]):

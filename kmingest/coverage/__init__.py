@@ -92,7 +92,8 @@ def write_report(
 ) -> list[Path]:
     """Build the coverage report, keep it in `coverage.reports_dir/<report id>/` (with report.json, and
     compared with the previous kept report), write `formats` into `out_dir` (default: that history folder)
-    and return the written paths (the kept report.json included). Raises KnowledgeMapError for a bad knowledge map, ValueError for an
+    and return the written paths (the kept report.json included). Raises KnowledgeMapError for a bad knowledge
+    map, ValueError for an
     unknown format."""
     check_formats(formats)  # before any work
     report, folder = make_report(config, as_of)

@@ -41,9 +41,15 @@ class _Acc:
         self.last_seen = q.at if self.last_seen is None or q.at > self.last_seen else self.last_seen
 
     def stat(self, query: str) -> QueryStat:
-        return QueryStat(query=query, searches=self.searches, zero_result=self.zero_result,
-                         with_results_no_click=self.no_click, clicked=self.clicked,
-                         departments=tuple(sorted(self.departments)), last_seen=self.last_seen)  # fmt: skip
+        return QueryStat(
+            query=query,
+            searches=self.searches,
+            zero_result=self.zero_result,
+            with_results_no_click=self.no_click,
+            clicked=self.clicked,
+            departments=tuple(sorted(self.departments)),
+            last_seen=self.last_seen,
+        )
 
 
 def _ranked(accs: dict[str, _Acc], count: str, top: int) -> tuple[QueryStat, ...]:
@@ -68,19 +74,27 @@ def analyze(
         accs = per_dept[dept]
         searches = sum(a.searches for a in accs.values())
         zero = sum(a.zero_result for a in accs.values())
-        departments.append(DepartmentSearch(
-            department=dept, searches=searches, zero_result=zero,
-            with_results_no_click=sum(a.no_click for a in accs.values()),
-            zero_result_share=round(zero / searches, 4) if searches else 0.0,
-            zero_result_queries=_ranked(accs, "zero_result", top),
-        ))  # fmt: skip
+        departments.append(
+            DepartmentSearch(
+                department=dept,
+                searches=searches,
+                zero_result=zero,
+                with_results_no_click=sum(a.no_click for a in accs.values()),
+                zero_result_share=round(zero / searches, 4) if searches else 0.0,
+                zero_result_queries=_ranked(accs, "zero_result", top),
+            )
+        )
     return SearchAnalytics(
-        since=since, until=until, searches=sum(a.searches for a in overall.values()),
+        since=since,
+        until=until,
+        searches=sum(a.searches for a in overall.values()),
         zero_result=sum(a.zero_result for a in overall.values()),
         with_results_no_click=sum(a.no_click for a in overall.values()),
-        top_queries=_ranked(overall, "searches", top), zero_result_queries=_ranked(overall, "zero_result", top),
-        no_click_queries=_ranked(overall, "no_click", top), departments=tuple(departments),
-    )  # fmt: skip
+        top_queries=_ranked(overall, "searches", top),
+        zero_result_queries=_ranked(overall, "zero_result", top),
+        no_click_queries=_ranked(overall, "no_click", top),
+        departments=tuple(departments),
+    )
 
 
 def search_analytics(log_path: Path, until: datetime, window_days: int, top: int = 20) -> SearchAnalytics:

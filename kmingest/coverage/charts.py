@@ -53,12 +53,16 @@ def bar_chart(departments: Sequence[GroupMetrics], width: int = 640) -> str:
         y = top + i * row_h
         docs_w, bad_w = d.documents * scale, (d.failed + d.skipped) * scale
         body.append(_text(LABEL_W - 6, y + 15, _short(d.department), "end"))
-        body.append(f'<rect class="bar" x="{LABEL_W}" y="{y + 3}" width="{docs_w:.1f}" height="16" '
-                    f'fill="#2f6fb5"><title>{escape(d.department)}: {d.documents} documents</title></rect>')  # fmt: skip
+        body.append(
+            f'<rect class="bar" x="{LABEL_W}" y="{y + 3}" width="{docs_w:.1f}" height="16" '
+            f'fill="#2f6fb5"><title>{escape(d.department)}: {d.documents} documents</title></rect>'
+        )
         if bad_w:
-            body.append(f'<rect x="{LABEL_W + docs_w:.1f}" y="{y + 3}" width="{bad_w:.1f}" height="16" '
-                        f'fill="#d1495b"><title>{escape(d.department)}: {d.failed} failed, {d.skipped} '
-                        "skipped</title></rect>")  # fmt: skip
+            body.append(
+                f'<rect x="{LABEL_W + docs_w:.1f}" y="{y + 3}" width="{bad_w:.1f}" height="16" '
+                f'fill="#d1495b"><title>{escape(d.department)}: {d.failed} failed, {d.skipped} '
+                "skipped</title></rect>"
+            )
         body.append(_text(LABEL_W + docs_w + bad_w + 4, y + 15, str(d.documents)))
     return _svg(width, height, "Documents per department", body)
 
@@ -80,17 +84,21 @@ def heat_map(cells: Sequence[GroupMetrics], width: int = 640) -> str:
     cell_w = min(110, (width - LABEL_W) // max(1, len(systems)))
     row_h, top = 26, 24
     height = top + row_h * max(1, len(departments)) + 6
-    body = [_text(LABEL_W + j * cell_w + cell_w / 2, 16, _short(s, 14), "middle", 'font-weight="600"')
-            for j, s in enumerate(systems)]  # fmt: skip
+    body = [
+        _text(LABEL_W + j * cell_w + cell_w / 2, 16, _short(s, 14), "middle", 'font-weight="600"')
+        for j, s in enumerate(systems)
+    ]
     for i, dept in enumerate(departments):
         y = top + i * row_h
         body.append(_text(LABEL_W - 6, y + 17, _short(dept), "end"))
         for j, system in enumerate(systems):
             n = value.get((dept, system), 0)
             x = LABEL_W + j * cell_w
-            body.append(f'<rect class="cell" x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{row_h - 2}" '
-                        f'fill="{_heat(n, biggest)}"><title>{escape(dept)} · {escape(system)}: {n} documents'
-                        "</title></rect>")  # fmt: skip
+            body.append(
+                f'<rect class="cell" x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{row_h - 2}" '
+                f'fill="{_heat(n, biggest)}"><title>{escape(dept)} · {escape(system)}: {n} documents'
+                "</title></rect>"
+            )
             colour = "#fff" if n > biggest * 0.55 else "#1f2933"
             body.append(_text(x + cell_w / 2, y + 17, str(n), "middle", f'fill="{colour}"'))
     return _svg(width, height, "Documents per department and source system", body)
@@ -117,7 +125,9 @@ def freshness_chart(freshness: dict[str, dict[str, int]], width: int = 640) -> s
             if not n:
                 continue
             w = span * n / total
-            body.append(f'<rect class="segment" x="{x0:.1f}" y="{y + 3}" width="{w:.1f}" height="16" '
-                        f'fill="{colour}"><title>{escape(dept)}: {n} documents {escape(bucket)}</title></rect>')  # fmt: skip
+            body.append(
+                f'<rect class="segment" x="{x0:.1f}" y="{y + 3}" width="{w:.1f}" height="16" '
+                f'fill="{colour}"><title>{escape(dept)}: {n} documents {escape(bucket)}</title></rect>'
+            )
             x0 += w
     return _svg(width, height, "Age of documents per department", body)

@@ -25,8 +25,13 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
-def _department(name: str, old: GroupMetrics | None, new: GroupMetrics | None, old_zero: float | None,
-                new_zero: float | None) -> Change:  # fmt: skip
+def _department(
+    name: str,
+    old: GroupMetrics | None,
+    new: GroupMetrics | None,
+    old_zero: float | None,
+    new_zero: float | None,
+) -> Change:
     if old is None and new is not None:
         return Change(
             scope="department", department=name, verdict="new", details=(f"documents {new.documents}",)

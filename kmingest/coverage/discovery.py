@@ -164,7 +164,8 @@ def label_terms(
     inside = Counter(t for d in cluster_docs for t in doc_terms.get(d, ()))
     everywhere = Counter(t for terms in doc_terms.values() for t in terms)
     n = max(len(doc_terms), 1)
-    score = {  # a term in every document of the department sets nothing apart (idf 0), unless it is one document
+    # a term in every document of the department sets nothing apart (idf 0), unless it is one document
+    score = {
         t: (c / len(cluster_docs)) * (math.log(n / everywhere[t]) if n > 1 else 1.0)
         for t, c in inside.items()
         if c > 1 or len(cluster_docs) == 1

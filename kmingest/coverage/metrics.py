@@ -66,8 +66,18 @@ class _Acc:
     undated: int = 0
 
     def add(self, other: _Acc) -> None:
-        for name in ("documents", "chunks", "embedded", "failed", "skipped", "near_empty", "duplicates",
-                     "duplicates_in_source", "no_department", "undated"):  # fmt: skip
+        for name in (
+            "documents",
+            "chunks",
+            "embedded",
+            "failed",
+            "skipped",
+            "near_empty",
+            "duplicates",
+            "duplicates_in_source",
+            "no_department",
+            "undated",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.ages.extend(other.ages)
 
@@ -75,15 +85,24 @@ class _Acc:
         known = self.documents + self.failed + self.skipped
         dated = len(self.ages)
         return GroupMetrics(
-            department=department, system=system, doc_type=doc_type, documents=self.documents,
-            chunks=self.chunks, embedded_documents=self.embedded, failed=self.failed, skipped=self.skipped,
+            department=department,
+            system=system,
+            doc_type=doc_type,
+            documents=self.documents,
+            chunks=self.chunks,
+            embedded_documents=self.embedded,
+            failed=self.failed,
+            skipped=self.skipped,
             embedded_share=_share(self.embedded, known),
             median_age_days=round(statistics.median(self.ages), 1) if dated else None,
             updated_90d_share=_share(sum(a <= 90 for a in self.ages), dated),
             updated_365d_share=_share(sum(a <= 365 for a in self.ages), dated),
-            undated=self.undated, near_empty=self.near_empty, duplicates=self.duplicates,
-            duplicates_in_source=self.duplicates_in_source, no_department=self.no_department,
-        )  # fmt: skip
+            undated=self.undated,
+            near_empty=self.near_empty,
+            duplicates=self.duplicates,
+            duplicates_in_source=self.duplicates_in_source,
+            no_department=self.no_department,
+        )
 
 
 def _share(part: int, whole: int) -> float:

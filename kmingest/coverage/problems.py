@@ -32,9 +32,18 @@ def collect_problems(config: Config, state: StateStore, attribute: bool = True) 
         doc_type = d["doc_type"] if known and d["doc_type"] else UNKNOWN
         acl: tuple[str, ...] = d["acl"] if known else ()
         kind: Literal["failed", "skipped"] = "skipped" if d["kind"] == "skipped" else "failed"
-        out.append(Problem(source=source, system=d["system"] or _system_of(config, source),
-                           department=str(department), doc_type=str(doc_type), external_id=str(d["external_id"]),
-                           kind=kind, reason=str(d["reason"]), acl=acl))  # fmt: skip
+        out.append(
+            Problem(
+                source=source,
+                system=d["system"] or _system_of(config, source),
+                department=str(department),
+                doc_type=str(doc_type),
+                external_id=str(d["external_id"]),
+                kind=kind,
+                reason=str(d["reason"]),
+                acl=acl,
+            )
+        )
     return out
 
 
@@ -51,8 +60,10 @@ def for_reader(report: Report, reader: Caller) -> Report:
         if not allowed(p.acl, reader):
             key = (p.source, p.system, p.department, p.kind)
             counts[key] = counts.get(key, 0) + 1
-    restricted = tuple(RestrictedProblems(source=s, system=sy, department=d, kind=k, records=n)
-                       for (s, sy, d, k), n in sorted(counts.items()))  # fmt: skip
+    restricted = tuple(
+        RestrictedProblems(source=s, system=sy, department=d, kind=k, records=n)
+        for (s, sy, d, k), n in sorted(counts.items())
+    )
     return report.model_copy(update={"problems": named, "restricted_problems": restricted})
 
 

@@ -7,7 +7,8 @@ latest_report() reads the newest back as anyone may see it; latest_full_report()
 Everything is computed as the system caller (Caller.system()): the report is for KM leads and counts every
 document. Problem records (failed/skipped) are named only where the reader may read them
 (problems.for_reader): the kept report.json names the public ones and counts the rest, whose details are
-kept apart in restricted_problems.json for the portal, which names them to readers their ACL admits. Each kept report is compared with the one before it (diff.py), so the next report shows what got
+kept apart in restricted_problems.json for the portal, which names them to readers their ACL admits. Each kept
+report is compared with the one before it (diff.py), so the next report shows what got
 better or worse per department and knowledge area.
 """
 

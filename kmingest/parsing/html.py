@@ -194,7 +194,7 @@ def _soup(markup: str) -> BeautifulSoup:
 
 
 def add_document(builder: TextBuilder, markup: str) -> None:
-    """Add the blocks of one HTML / XHTML document to `builder` (h1-h6 open sections), e.g. an epub chapter."""
+    """Add the blocks of one HTML/XHTML document to `builder` (h1-h6 open sections), e.g. an epub chapter."""
     _Walker(builder).walk(_soup(markup))
 
 

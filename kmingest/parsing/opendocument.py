@@ -38,17 +38,31 @@ def _q(name: str) -> str:
     return f"{{{_NS[prefix]}}}{local}"
 
 
-_H, _P, _LIST_ITEM, _TABLE, _ROW, _CELL = map(_q, ("text:h", "text:p", "text:list-item", "table:table",
-                                                   "table:table-row", "table:table-cell"))  # fmt: skip
-_S, _TAB, _BREAK, _NOTE, _NOTE_BODY = map(_q, ("text:s", "text:tab", "text:line-break", "text:note",
-                                              "text:note-body"))  # fmt: skip
+_H, _P, _LIST_ITEM, _TABLE, _ROW, _CELL = map(
+    _q, ("text:h", "text:p", "text:list-item", "table:table", "table:table-row", "table:table-cell")
+)
+_S, _TAB, _BREAK, _NOTE, _NOTE_BODY = map(
+    _q, ("text:s", "text:tab", "text:line-break", "text:note", "text:note-body")
+)
 _FRAME, _PAGE, _NOTES = _q("draw:frame"), _q("draw:page"), _q("presentation:notes")
 _CLASS, _LEVEL, _COUNT = _q("presentation:class"), _q("text:outline-level"), _q("text:c")
 _COLS, _ROWS, _NAME = _q("table:number-columns-repeated"), _q("table:number-rows-repeated"), _q("table:name")
 # Not document text: deleted revisions, comments, the table of contents (repeats the headings), forms.
-_SKIP = set(map(_q, ("text:tracked-changes", "office:annotation", "office:annotation-end",
-                     "text:table-of-content", "office:forms", "text:sequence-decls",
-                     "table:covered-table-cell", "draw:page-thumbnail")))  # fmt: skip
+_SKIP = set(
+    map(
+        _q,
+        (
+            "text:tracked-changes",
+            "office:annotation",
+            "office:annotation-end",
+            "text:table-of-content",
+            "office:forms",
+            "text:sequence-decls",
+            "table:covered-table-cell",
+            "draw:page-thumbnail",
+        ),
+    )
+)
 _MISSING = "missing (not an OpenDocument package)"
 _MAX_REPEAT = 100  # a repeated non-empty cell or row is written at most this many times
 

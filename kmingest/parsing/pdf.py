@@ -88,8 +88,15 @@ def pdf_date(text: str) -> datetime | None:
         offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
         tz = timezone(-offset if sign == "-" else offset) if offset < timedelta(hours=24) else UTC
     try:
-        return datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
-                        int(second or 0), tzinfo=tz)  # fmt: skip
+        return datetime(
+            int(year),
+            int(month or 1),
+            int(day or 1),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=tz,
+        )
     except ValueError:  # month 13, day 32
         return None
 

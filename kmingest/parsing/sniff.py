@@ -193,7 +193,7 @@ def _is_binary(head: bytes) -> bool:
 
 
 def sniff(data: bytes, filename: str) -> str:
-    """Format name: pdf, docx, xlsx, xlsb, pptx, odt, ods, odp, epub, rtf, html, eml, csv, txt, doc, xls, ..."""
+    """Format name: pdf, docx, xlsx, xlsb, pptx, odt, ods, odp, epub, rtf, html, eml, csv, txt, doc, ..."""
     ext = _extension(filename)
     head = data[:8192]
     if b"%PDF-" in data[:1024]:

@@ -123,8 +123,14 @@ def health(request: Request) -> dict[str, str]:
 
 @router.get("/me", response_model=Me)
 def me(user: PortalUser = Depends(require_user)) -> Me:  # noqa: B008
-    return Me(name=user.name, display_name=user.display_name, departments=list(user.departments),
-              groups=list(user.groups), km_lead=user.km_lead, via=user.via)  # fmt: skip
+    return Me(
+        name=user.name,
+        display_name=user.display_name,
+        departments=list(user.departments),
+        groups=list(user.groups),
+        km_lead=user.km_lead,
+        via=user.via,
+    )
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -144,22 +150,42 @@ def api_search(
     portal = get_portal(request)
     params = SearchParams.build(q, dept, system, type, year, page, size, mode)
     outcome = run_search(portal, user, params)
-    facets = {name: [FacetValue(value=v, count=n) for v, n in values]
-              for name, values in outcome.result.facets.items()}  # fmt: skip
+    facets = {
+        name: [FacetValue(value=v, count=n) for v, n in values]
+        for name, values in outcome.result.facets.items()
+    }
     facets["year"] = [FacetValue(value=v, count=n) for v, n in outcome.years]
     qid = f"&qid={outcome.query_id}" if outcome.query_id is not None else ""
     hits = [
-        Hit(doc_id=h.doc_id, title=h.title, department=h.department, system=h.system, doc_type=h.doc_type,
-            source=h.source, updated_at=h.updated_at, snippet=snippet_text(h.snippet_html),
-            highlights=snippet_spans(h.snippet_html), snippet_html=str(safe_snippet(h.snippet_html)),
+        Hit(
+            doc_id=h.doc_id,
+            title=h.title,
+            department=h.department,
+            system=h.system,
+            doc_type=h.doc_type,
+            source=h.source,
+            updated_at=h.updated_at,
+            snippet=snippet_text(h.snippet_html),
+            highlights=snippet_spans(h.snippet_html),
+            snippet_html=str(safe_snippet(h.snippet_html)),
             url=f"/documents/{h.doc_id}?q={_q(params.q)}{qid}",
             source_url=source_link(portal, {"url": h.url, "system": h.system, "external_id": h.external_id}),
-            duplicates=[Copy(doc_id=c.doc_id, title=c.title, source=c.source, external_id=c.external_id,
-                             url=f"/documents/{c.doc_id}?q={_q(params.q)}{qid}",
-                             source_url=source_link(portal, {"url": c.url, "system": c.system, "external_id": c.external_id}))
-                        for c in h.duplicates])
+            duplicates=[
+                Copy(
+                    doc_id=c.doc_id,
+                    title=c.title,
+                    source=c.source,
+                    external_id=c.external_id,
+                    url=f"/documents/{c.doc_id}?q={_q(params.q)}{qid}",
+                    source_url=source_link(
+                        portal, {"url": c.url, "system": c.system, "external_id": c.external_id}
+                    ),
+                )
+                for c in h.duplicates
+            ],
+        )
         for h in outcome.result.hits
-    ]  # fmt: skip
+    ]
     body = SearchResponse(
         query=params.q,
         total=outcome.result.total,
@@ -184,8 +210,11 @@ def _q(text: str) -> str:
     return quote(text, safe="")
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentResponse,
-            responses={404: {"description": "No such document, or the user may not read it (same answer)"}})  # fmt: skip
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentResponse,
+    responses={404: {"description": "No such document, or the user may not read it (same answer)"}},
+)
 def api_document(
     request: Request,
     doc_id: str,
@@ -202,12 +231,19 @@ def api_document(
         raise HTTPException(404, "not found")
     text = str(doc.get("text", ""))
     return DocumentResponse(
-        doc_id=str(doc["doc_id"]), title=str(doc["title"]), department=str(doc["department"]),
-        system=str(doc["system"]), doc_type=str(doc["doc_type"]), source=str(doc["source"]),
-        external_id=str(doc["external_id"]), updated_at=_opt(doc.get("updated_at")),
-        author=_opt(doc.get("author")), source_url=source_link(portal, doc), text=text,
+        doc_id=str(doc["doc_id"]),
+        title=str(doc["title"]),
+        department=str(doc["department"]),
+        system=str(doc["system"]),
+        doc_type=str(doc["doc_type"]),
+        source=str(doc["source"]),
+        external_id=str(doc["external_id"]),
+        updated_at=_opt(doc.get("updated_at")),
+        author=_opt(doc.get("author")),
+        source_url=source_link(portal, doc),
+        text=text,
         highlights=highlight_spans(text, q) if q.strip() else [],
-    )  # fmt: skip
+    )
 
 
 def _opt(value: Any) -> str | None:
@@ -225,8 +261,15 @@ def api_docs(request: Request) -> HTMLResponse:
             params = [
                 (p["name"], p.get("in", ""), p.get("description", "")) for p in op.get("parameters", [])
             ]
-            operations.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                               "description": op.get("description", ""), "params": params})  # fmt: skip
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                }
+            )
     body = portal.templates.get_template("api_docs.html").render(
         title="API", operations=operations, user=getattr(request.state, "user", None), extra_nav=[]
     )

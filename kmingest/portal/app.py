@@ -105,8 +105,12 @@ def create_app(config: Config, workspace: Workspace | None = None) -> FastAPI:
 def config_to_env(config: Config) -> str:
     """The validated config as one environment value (JSON; paths are already absolute; the config never
     holds secrets), so every worker serves exactly what the parent checked, even if the file changes."""
-    return json.dumps({"file": str(config.source_file) if config.source_file else None,
-                       "config": json.loads(config.model_dump_json())})  # fmt: skip
+    return json.dumps(
+        {
+            "file": str(config.source_file) if config.source_file else None,
+            "config": json.loads(config.model_dump_json()),
+        }
+    )
 
 
 def config_from_env() -> Config:

@@ -109,10 +109,14 @@ def user_from_config(config: Config, name: str, via: str, extra: tuple[str, ...]
             groups.append(value)
     caller = caller_from_principals(name, extra, access) if extra else caller_for(name, access)
     return PortalUser(
-        name=name, display_name=(entry.display_name if entry and entry.display_name else name),
-        departments=tuple(depts), groups=tuple(groups), caller=caller, via=via,
+        name=name,
+        display_name=(entry.display_name if entry and entry.display_name else name),
+        departments=tuple(depts),
+        groups=tuple(groups),
+        caller=caller,
+        via=via,
         km_lead=name in access.km_leads or name in access.admins,
-    )  # fmt: skip
+    )
 
 
 def demo_users(config: Config) -> list[str]:
@@ -124,8 +128,13 @@ def demo_users(config: Config) -> list[str]:
 
 def _dummy_hash(config: Config) -> str:
     """A hash nobody's password matches, as costly as the configured ones (the largest iteration count)."""
-    counts = [int(p[1]) for u in config.access.users.values() if u.password_hash
-              for p in [u.password_hash.split("$")] if len(p) == 4 and p[1].isdigit()]  # fmt: skip
+    counts = [
+        int(p[1])
+        for u in config.access.users.values()
+        if u.password_hash
+        for p in [u.password_hash.split("$")]
+        if len(p) == 4 and p[1].isdigit()
+    ]
     return f"pbkdf2_sha256${max(counts, default=PBKDF2_ITERATIONS)}${'0' * 32}${'0' * 64}"
 
 

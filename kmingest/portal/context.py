@@ -4,7 +4,8 @@ and the template environment. `create_app` builds one `Portal` and keeps it on `
 and dependencies reach it through `get_portal(request)`.
 
 Secrets (session key, API tokens, proxy secret, the query log's searcher key) are read from the environment
-variables the config names, never from the config file, and are never logged. A session key or proxy secret shorter than 32 bytes stops
+variables the config names, never from the config file, and are never logged. A session key or proxy secret
+shorter than 32 bytes stops
 the start with `SecretError` naming the variable and the fix (a short key can be recovered from a cookie).
 """
 
@@ -44,8 +45,10 @@ def check_secret(env_name: str, value: str, setting: str) -> bytes:
     """The secret as bytes if it is long enough; SecretError naming the variable (never the value)."""
     data = value.encode("utf-8")
     if len(data) < MIN_SECRET_BYTES:
-        raise SecretError(f"{env_name} (named by {setting}) is {len(data)} bytes; at least {MIN_SECRET_BYTES} "
-                          f"random bytes are needed (fix: set it to the output of `{SECRET_FIX}`)")  # fmt: skip
+        raise SecretError(
+            f"{env_name} (named by {setting}) is {len(data)} bytes; at least {MIN_SECRET_BYTES} "
+            f"random bytes are needed (fix: set it to the output of `{SECRET_FIX}`)"
+        )
     return data
 
 
@@ -77,8 +80,10 @@ def proxy_secret(cfg: PortalConfig) -> bytes | None:
         return None
     value = os.environ.get(cfg.proxy_secret_env, "")
     if not value:
-        raise SecretError(f"{cfg.proxy_secret_env} (named by portal.proxy_secret_env) is not set (fix: set it "
-                          f"to the secret the SSO proxy sends, e.g. the output of `{SECRET_FIX}`)")  # fmt: skip
+        raise SecretError(
+            f"{cfg.proxy_secret_env} (named by portal.proxy_secret_env) is not set (fix: set it "
+            f"to the secret the SSO proxy sends, e.g. the output of `{SECRET_FIX}`)"
+        )
     return check_secret(cfg.proxy_secret_env, value, "portal.proxy_secret_env")
 
 
@@ -153,18 +158,26 @@ class Portal:
         secret = session_secret(cfg.session_secret_env)
         from_proxy = proxy_secret(cfg)
         if cfg.auth == "header" and from_proxy is None and not cfg.trusted_proxies:
-            log.warning("portal.auth is header, with neither portal.proxy_secret_env nor "
-                        "portal.trusted_proxies: any client that reaches the portal directly can claim any "
-                        "user; make sure only the SSO proxy can reach it")  # fmt: skip
+            log.warning(
+                "portal.auth is header, with neither portal.proxy_secret_env nor "
+                "portal.trusted_proxies: any client that reaches the portal directly can claim any "
+                "user; make sure only the SSO proxy can reach it"
+            )
         return cls(
-            config=config, workspace=workspace or Workspace(config),
-            querylog=QueryLog(query_log_path(config.state_dir)), secret=secret,
-            api_tokens=parse_api_tokens(os.environ.get(cfg.api_tokens_env, "")), templates=make_templates(),
+            config=config,
+            workspace=workspace or Workspace(config),
+            querylog=QueryLog(query_log_path(config.state_dir)),
+            secret=secret,
+            api_tokens=parse_api_tokens(os.environ.get(cfg.api_tokens_env, "")),
+            templates=make_templates(),
             sessions=SessionStore(sessions_path(config.state_dir)),
             throttle=SignInThrottle(sessions_path(config.state_dir), cfg.sign_in_limits),
-            proxy_secret=from_proxy, trusted_proxies=trusted_networks(cfg), zone=portal_zone(cfg.timezone),
-            owns_workspace=workspace is None, searcher_key=searcher_key(secret),
-        )  # fmt: skip
+            proxy_secret=from_proxy,
+            trusted_proxies=trusted_networks(cfg),
+            zone=portal_zone(cfg.timezone),
+            owns_workspace=workspace is None,
+            searcher_key=searcher_key(secret),
+        )
 
     def searcher(self, user_name: str) -> str:
         """The pseudonym the query log keeps for this user (never the name)."""
@@ -173,8 +186,11 @@ class Portal:
     def purge_query_log(self) -> int:
         removed = self.querylog.purge(self.config.portal.query_log_retention_days)
         if removed:
-            log.info("query log: purged %d entries older than %d days", removed,
-                     self.config.portal.query_log_retention_days)  # fmt: skip
+            log.info(
+                "query log: purged %d entries older than %d days",
+                removed,
+                self.config.portal.query_log_retention_days,
+            )
         self.sessions.purge()
         return removed
 

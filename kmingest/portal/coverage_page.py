@@ -58,7 +58,10 @@ def coverage_page(request: Request, user: PortalUser = Depends(require_km_lead))
     report = current_report(portal, user)
     notice = request.query_params.get("accepted") or request.query_params.get("error")
     if "accepted" in request.query_params:
-        notice = f"“{notice}” was added to the knowledge map (knowledge_map.accepted.yaml); the next report evaluates it."
+        notice = (
+            f"“{notice}” was added to the knowledge map (knowledge_map.accepted.yaml); "
+            "the next report evaluates it."
+        )
     return HTMLResponse(
         render_html(
             report,

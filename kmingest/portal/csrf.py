@@ -104,8 +104,11 @@ class CrossSiteGuard:
         session_id = read_session(self.secret, request.cookies.get(SESSION_COOKIE, "")) or ""
         browser = _Browser(self.secret, nonce or secrets.token_urlsafe(24), session_id, new_nonce=not nonce)
         _current.set(browser)
-        cross_site = (request.method not in SAFE_METHODS and not self._bearer_api(request)
-                      and same_origin(request.headers, self.config.allowed_hosts) is False)  # fmt: skip
+        cross_site = (
+            request.method not in SAFE_METHODS
+            and not self._bearer_api(request)
+            and same_origin(request.headers, self.config.allowed_hosts) is False
+        )
         if cross_site:  # only a valid token from the portal's own form lets it through
             given = request.headers.get(CSRF_HEADER, "")
             if not given and _is_form(request.headers):

@@ -68,10 +68,24 @@ def _login_page(
     request: Request, portal: Portal, next_url: str, error: str = "", status: int = 200
 ) -> Response:
     cfg = portal.config
-    demos = [(n, cfg.access.users[n].display_name or n, ", ".join(cfg.access.users[n].departments) or
-              ("KM lead" if n in cfg.access.km_leads else "")) for n in demo_users(cfg)]  # fmt: skip
-    return render(request, "login.html", status=status, title="Sign in", next_url=_safe_next(next_url),
-                  error=error, demos=demos, sso=cfg.portal.auth == "header")  # fmt: skip
+    demos = [
+        (
+            n,
+            cfg.access.users[n].display_name or n,
+            ", ".join(cfg.access.users[n].departments) or ("KM lead" if n in cfg.access.km_leads else ""),
+        )
+        for n in demo_users(cfg)
+    ]
+    return render(
+        request,
+        "login.html",
+        status=status,
+        title="Sign in",
+        next_url=_safe_next(next_url),
+        error=error,
+        demos=demos,
+        sso=cfg.portal.auth == "header",
+    )
 
 
 @router.post("/login")
@@ -111,17 +125,33 @@ def search_page(
     portal = get_portal(request)
     params = SearchParams.build(q, dept, system, type, year, page, portal.config.portal.page_size)
     outcome = run_search(portal, user, params)
-    facets = [(name, FACET_LABELS[name], values) for name, values in
-              [*outcome.result.facets.items(), ("year", outcome.years)] if values]  # fmt: skip
+    facets = [
+        (name, FACET_LABELS[name], values)
+        for name, values in [*outcome.result.facets.items(), ("year", outcome.years)]
+        if values
+    ]
     link = ""
     if params.q:  # the document page highlights the query and logs the click
         link = "?" + urlencode({"q": params.q, "qid": outcome.query_id or ""}) + "#match"
-    hits = [{"hit": h, "snippet": safe_snippet(h.snippet_html), "date": format_date(h.updated_at),
-             "href": f"/documents/{quote(h.doc_id, safe='')}{link}"} for h in outcome.result.hits]  # fmt: skip
-    active = [(FACET_LABELS[n], _value_label(n, v), params.toggled(n, v))
-              for n, vals in (("department", params.departments), ("system", params.systems),
-                              ("doc_type", params.doc_types), ("year", (params.year,) if params.year else ()))
-              for v in vals]  # fmt: skip
+    hits = [
+        {
+            "hit": h,
+            "snippet": safe_snippet(h.snippet_html),
+            "date": format_date(h.updated_at),
+            "href": f"/documents/{quote(h.doc_id, safe='')}{link}",
+        }
+        for h in outcome.result.hits
+    ]
+    active = [
+        (FACET_LABELS[n], _value_label(n, v), params.toggled(n, v))
+        for n, vals in (
+            ("department", params.departments),
+            ("system", params.systems),
+            ("doc_type", params.doc_types),
+            ("year", (params.year,) if params.year else ()),
+        )
+        for v in vals
+    ]
     people = [
         {"name": e.name, "documents": e.documents, "latest": format_date(e.latest)}
         for e in people_who_wrote(portal, user, outcome)
@@ -161,11 +191,26 @@ def document_page(
     if doc is None:  # unknown and forbidden look the same
         raise HTTPException(404)
     body, marks = highlight_full_text(str(doc.get("text", "")), q)
-    meta = [("Department", doc.get("department")), ("Source system", doc.get("system")),
-            ("Type", doc.get("doc_type")), ("Updated", format_date(doc.get("updated_at"))),  # type: ignore[arg-type]
-            ("Author", doc.get("author")), ("Source", doc.get("source")),
-            ("Id in source", doc.get("external_id"))]  # fmt: skip
+    meta = [
+        ("Department", doc.get("department")),
+        ("Source system", doc.get("system")),
+        ("Type", doc.get("doc_type")),
+        ("Updated", format_date(doc.get("updated_at"))),  # type: ignore[arg-type]
+        ("Author", doc.get("author")),
+        ("Source", doc.get("source")),
+        ("Id in source", doc.get("external_id")),
+    ]
     back = "/search?" + SearchParams(q=q).query_string() if q else "/search"
-    return render(request, "document.html", user=user, title=str(doc.get("title", "")), doc=doc, body=body,
-                  marks=marks, meta=[(k, v) for k, v in meta if v], q=q, back=back,
-                  source_url=source_link(portal, doc))  # fmt: skip
+    return render(
+        request,
+        "document.html",
+        user=user,
+        title=str(doc.get("title", "")),
+        doc=doc,
+        body=body,
+        marks=marks,
+        meta=[(k, v) for k, v in meta if v],
+        q=q,
+        back=back,
+        source_url=source_link(portal, doc),
+    )

@@ -33,16 +33,26 @@ from kmingest.portal.throttle import TooManySignIns
 
 log = logging.getLogger("kmingest.portal")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
-       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")  # fmt: skip
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]
-TITLES = {400: "Bad request", 401: "Sign-in required", 403: "Not allowed", 404: "Not found",
-          405: "Not allowed", 422: "Bad request", 429: "Too many attempts", 500: "Something went wrong"}  # fmt: skip
+TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    422: "Bad request",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
 MESSAGES = {
     404: "There is no such page or document, or you may not read it.",
     403: "Your account may not open this page.",
@@ -85,9 +95,12 @@ def error_page(request: Request, status: int, message: str | None = None) -> Res
         portal = get_portal(request)
         user = getattr(request.state, "user", None)
         body = portal.templates.get_template("error.html").render(
-            title=TITLES.get(status, "Error"), status=status, user=user,
-            message=message or MESSAGES.get(status, "The request could not be answered."), extra_nav=[],
-        )  # fmt: skip
+            title=TITLES.get(status, "Error"),
+            status=status,
+            user=user,
+            message=message or MESSAGES.get(status, "The request could not be answered."),
+            extra_nav=[],
+        )
     except Exception:  # the error page itself must never fail
         log.exception("error page failed")
         body = "<!doctype html><title>Error</title><p>Something went wrong.</p>"
@@ -117,8 +130,11 @@ async def on_too_many_sign_ins(request: Request, exc: Exception) -> Response:
     minutes = max(1, -(-exc.retry_after // 60))
     if is_api(request):
         return _json(429, "too many failed sign-ins", headers)
-    response = error_page(request, 429, f"Too many failed sign-ins. Please try again in {minutes} minute"
-                          f"{'s' if minutes > 1 else ''}.")  # fmt: skip
+    response = error_page(
+        request,
+        429,
+        f"Too many failed sign-ins. Please try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+    )
     response.headers.update(headers)
     return response
 

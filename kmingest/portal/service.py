@@ -49,11 +49,27 @@ class SearchParams:
     mode: Mode = "hybrid"
 
     @classmethod
-    def build(cls, q: str | None, dept: list[str], system: list[str], doc_type: list[str], year: str | None,
-              page: int, size: int, mode: Mode = "hybrid") -> SearchParams:  # fmt: skip
-        return cls(q=(q or "").strip()[:MAX_QUERY_CHARS], departments=_clean(dept), systems=_clean(system),
-                   doc_types=_clean(doc_type), year=(year or "").strip() if _year_range(year or "") else "",
-                   page=min(max(page, 1), MAX_PAGE), size=size, mode=mode)  # fmt: skip
+    def build(
+        cls,
+        q: str | None,
+        dept: list[str],
+        system: list[str],
+        doc_type: list[str],
+        year: str | None,
+        page: int,
+        size: int,
+        mode: Mode = "hybrid",
+    ) -> SearchParams:
+        return cls(
+            q=(q or "").strip()[:MAX_QUERY_CHARS],
+            departments=_clean(dept),
+            systems=_clean(system),
+            doc_types=_clean(doc_type),
+            year=(year or "").strip() if _year_range(year or "") else "",
+            page=min(max(page, 1), MAX_PAGE),
+            size=size,
+            mode=mode,
+        )
 
     @property
     def has_filters(self) -> bool:
@@ -61,13 +77,21 @@ class SearchParams:
 
     def filters(self, zone: tzinfo = UTC) -> Filters:
         start, end = _year_range(self.year, zone) or (None, None)
-        return Filters(departments=self.departments, systems=self.systems, doc_types=self.doc_types,
-                       updated_from=start, updated_to=end)  # fmt: skip
+        return Filters(
+            departments=self.departments,
+            systems=self.systems,
+            doc_types=self.doc_types,
+            updated_from=start,
+            updated_to=end,
+        )
 
     def filters_for_log(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, values in (("department", self.departments), ("system", self.systems),
-                            ("doc_type", self.doc_types)):  # fmt: skip
+        for key, values in (
+            ("department", self.departments),
+            ("system", self.systems),
+            ("doc_type", self.doc_types),
+        ):
             if values:
                 out[key] = list(values)
         if self.year:
@@ -98,8 +122,10 @@ class SearchParams:
     def selected(self, name: str, value: str) -> bool:
         if name == "year":
             return self.year == value
-        return value in {"department": self.departments, "system": self.systems,
-                         "doc_type": self.doc_types}[name]  # fmt: skip
+        return (
+            value
+            in {"department": self.departments, "system": self.systems, "doc_type": self.doc_types}[name]
+        )
 
 
 def _clean(values: list[str]) -> tuple[str, ...]:
@@ -140,8 +166,10 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
     vector = SearchService(ws.config, ws.embedder, ws.index).semantic(params.q, params.mode)  # reads only
     filters = params.filters(portal.zone)
     labels = _year_labels(portal.zone)
-    request = replace(search_request(params.q, filters, params.mode, params.size, (params.page - 1) * params.size),
-                      count_ranges=tuple(_year_range(label, portal.zone) or (None, None) for label in labels))  # fmt: skip
+    request = replace(
+        search_request(params.q, filters, params.mode, params.size, (params.page - 1) * params.size),
+        count_ranges=tuple(_year_range(label, portal.zone) or (None, None) for label in labels),
+    )
     result = ws.index.search(request, user.caller, vector)
     years = _year_facet(params, result, labels)
     latency_ms = (time.perf_counter() - started) * 1000

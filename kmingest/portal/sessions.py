@@ -87,8 +87,9 @@ class SessionStore:
         session_id = secrets.token_urlsafe(32)
         expires = created + hours * 3600
         with self._lock, self._db:
-            self._db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, NULL)",
-                             (_hash(session_id), user, created, expires))  # fmt: skip
+            self._db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, NULL)", (_hash(session_id), user, created, expires)
+            )
         return session_id, expires
 
     def user_of(self, session_id: str, now: float | None = None) -> str | None:
@@ -103,8 +104,10 @@ class SessionStore:
     def revoke(self, session_id: str, now: float | None = None) -> bool:
         """End one session (sign-out); False if it was not live."""
         with self._lock, self._db:
-            cur = self._db.execute("UPDATE sessions SET revoked = ? WHERE id_hash = ? AND revoked IS NULL",
-                                   (now or time.time(), _hash(session_id)))  # fmt: skip
+            cur = self._db.execute(
+                "UPDATE sessions SET revoked = ? WHERE id_hash = ? AND revoked IS NULL",
+                (now or time.time(), _hash(session_id)),
+            )
         return cur.rowcount > 0
 
     def revoke_user(self, user: str, now: float | None = None) -> int:

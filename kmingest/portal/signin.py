@@ -49,9 +49,15 @@ def start_session(request: Request, response: Response, user: PortalUser) -> Non
     if previous is not None:
         portal.sessions.revoke(previous)
     session_id, expires = portal.sessions.create(user.name, cfg.session_hours)
-    response.set_cookie(SESSION_COOKIE, sign_session(portal.secret, session_id, expires),
-                        max_age=int(cfg.session_hours * 3600), httponly=True, samesite="lax",
-                        secure=cfg.secure_cookies, path="/")  # fmt: skip
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign_session(portal.secret, session_id, expires),
+        max_age=int(cfg.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=cfg.secure_cookies,
+        path="/",
+    )
 
 
 def end_session(request: Request, response: Response) -> None:

@@ -74,8 +74,10 @@ class SignInThrottle:
         self._db = open_shared(path, SCHEMA)
 
     def _keys(self, user: str, address: str) -> list[tuple[str, int]]:
-        return [(f"user:{user.casefold()}", self.limits.user_failures),
-                (f"ip:{address}", self.limits.ip_failures)]  # fmt: skip
+        return [
+            (f"user:{user.casefold()}", self.limits.user_failures),
+            (f"ip:{address}", self.limits.ip_failures),
+        ]
 
     def retry_after(self, user: str, address: str, now: float | None = None) -> int:
         """Seconds until a sign-in as `user` from `address` may be tried again; 0: now."""
@@ -84,8 +86,13 @@ class SignInThrottle:
         wait = 0.0
         with self._lock:
             for key, limit in self._keys(user, address):
-                times = [r[0] for r in self._db.execute(
-                    "SELECT at FROM sign_in_failures WHERE key = ? AND at > ? ORDER BY at", (key, now - window))]  # fmt: skip
+                times = [
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT at FROM sign_in_failures WHERE key = ? AND at > ? ORDER BY at",
+                        (key, now - window),
+                    )
+                ]
                 if len(times) >= limit:  # blocked until enough of these failures leave the window
                     wait = max(wait, times[len(times) - limit] + window - now)
         return math.ceil(wait) if wait > 0 else 0
@@ -93,8 +100,10 @@ class SignInThrottle:
     def failed(self, user: str, address: str, now: float | None = None) -> None:
         now = now or time.time()
         with self._lock, self._db:
-            self._db.executemany("INSERT INTO sign_in_failures VALUES (?, ?)",
-                                 [(key, now) for key, _ in self._keys(user, address)])  # fmt: skip
+            self._db.executemany(
+                "INSERT INTO sign_in_failures VALUES (?, ?)",
+                [(key, now) for key, _ in self._keys(user, address)],
+            )
             self._db.execute(
                 "DELETE FROM sign_in_failures WHERE at < ?", (now - self.limits.window_minutes * 60,)
             )

@@ -41,10 +41,18 @@ class SampleProject:
 
 def sample_config(root: Path, **coverage: Any) -> Config:
     data = yaml.safe_load((REPO / "kmingest.yaml").read_text(encoding="utf-8"))
-    data.update({"state_dir": str(root / "state"), "index": {"path": str(root / "state" / "index.db")},
-                 "embedding": {"cache_path": str(root / "state" / "embeddings.db")}})  # fmt: skip
-    data["coverage"] = {"knowledge_map": str(REPO / "knowledge_map.yaml"), "reports_dir": str(root / "reports"),
-                        **coverage}  # fmt: skip
+    data.update(
+        {
+            "state_dir": str(root / "state"),
+            "index": {"path": str(root / "state" / "index.db")},
+            "embedding": {"cache_path": str(root / "state" / "embeddings.db")},
+        }
+    )
+    data["coverage"] = {
+        "knowledge_map": str(REPO / "knowledge_map.yaml"),
+        "reports_dir": str(root / "reports"),
+        **coverage,
+    }
     data["access"] = {**data.get("access", {}), "km_leads": ["kmlead"]}
     data["access"].setdefault("users", {})["kmlead"] = {}
     data["portal"] = {**data.get("portal", {}), "demo_logins": True}
@@ -76,15 +84,29 @@ def tiny_config(root: Path, **extra: Any) -> Config:
         "index": {"path": str(root / "state" / "index.db")},
         "embedding": {"cache_path": str(root / "state" / "embeddings.db")},
         "sources": [
-            {"name": "docs", "connector": "filesystem", "path": str(root / "docs"), "system": "fileshare",
-             "department_from_folder": True},
-            {"name": "wiki", "connector": "filesystem", "path": str(root / "wiki"), "system": "wiki",
-             "department_from_folder": True},
+            {
+                "name": "docs",
+                "connector": "filesystem",
+                "path": str(root / "docs"),
+                "system": "fileshare",
+                "department_from_folder": True,
+            },
+            {
+                "name": "wiki",
+                "connector": "filesystem",
+                "path": str(root / "wiki"),
+                "system": "wiki",
+                "department_from_folder": True,
+            },
         ],
-        "coverage": {"knowledge_map": str(root / "knowledge_map.yaml"), "thin_below": 2,
-                     "stale_after_days": 365, "near_empty_chars": 50},
+        "coverage": {
+            "knowledge_map": str(root / "knowledge_map.yaml"),
+            "thin_below": 2,
+            "stale_after_days": 365,
+            "near_empty_chars": 50,
+        },
         **extra,
-    }  # fmt: skip
+    }
     return parse_config(data, root / "kmingest.yaml")
 
 
@@ -114,8 +136,9 @@ def tiny(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[Path, Config]]:
     recent, old = datetime(2026, 9, 1, tzinfo=UTC), datetime(2024, 1, 10, tzinfo=UTC)
     calib = "Torque wrenches get a calibration every six months in the metrology lab. " * 3
     write_file(tmp_path, "docs/Quality/calibration.md", calib, recent)
-    write_file(tmp_path, "docs/Quality/gauges.txt", "Gauge calibration records are kept for ten years. " * 2,
-               recent)  # fmt: skip
+    write_file(
+        tmp_path, "docs/Quality/gauges.txt", "Gauge calibration records are kept for ten years. " * 2, recent
+    )
     write_file(tmp_path, "docs/HR/leave.md", "Employees get fifteen days of annual leave.", old)
     (tmp_path / "docs/HR/scan.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))  # skipped: an image, no OCR
     write_file(tmp_path, "wiki/Quality/calibration-copy.md", calib, recent)

@@ -6,7 +6,8 @@ discovery proposes the removed areas among its candidates (matched by the sample
 A candidate "is" a removed area when most of its documents that have a generator topic (OA documents,
 tests/coverage/area_truth.py) belong to that area's topics. Recall = removed areas (with at least
 `min_documents` true documents: a topic is a group of documents, an area of one document cannot be one)
-proposed by some candidate / all such removed areas, over both halves (keep the odd / the even areas). Noise check: each of
+proposed by some candidate / all such removed areas, over both halves (keep the odd / the even areas). Noise
+check: each of
 the top candidates (largest first, TOP per department) with documents of known topic is pure (at least
 PURE of them share one generator topic, and that topic is not an area the cut map still has) and has a label
 of at least 3 terms (or, for a topic of restricted documents only, which has no label, none) and 2

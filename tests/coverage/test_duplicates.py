@@ -20,11 +20,21 @@ AS_OF = datetime(2026, 10, 1, tzinfo=UTC)
 
 def fact(source: str, external_id: str, text: str, department: str = "Quality") -> DocumentFacts:
     return DocumentFacts(
-        doc_id=f"{source}:{external_id}", source=source, external_id=external_id, system=source,
-        department=department, doc_type="mail", title=external_id, author=None, updated_at=AS_OF,
-        text_chars=len(text.strip()), text_fingerprint=text_fingerprint(text), chunks=1, embedded_chunks=1,
+        doc_id=f"{source}:{external_id}",
+        source=source,
+        external_id=external_id,
+        system=source,
+        department=department,
+        doc_type="mail",
+        title=external_id,
+        author=None,
+        updated_at=AS_OF,
+        text_chars=len(text.strip()),
+        text_fingerprint=text_fingerprint(text),
+        chunks=1,
+        embedded_chunks=1,
         public=True,
-    )  # fmt: skip
+    )
 
 
 def test_within_source_copies_are_counted_apart_from_copies_in_other_sources() -> None:

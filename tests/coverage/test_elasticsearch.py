@@ -24,9 +24,15 @@ AS_OF = datetime(2026, 10, 1, tzinfo=UTC)
 def test_report_is_the_same_on_both_backends(tiny: tuple[Path, Config]) -> None:
     root, embedded_cfg = tiny
     prefix = f"kmingest-cov-{uuid.uuid4().hex[:8]}"
-    es_cfg = tiny_config(root, index={"backend": "elasticsearch", "index_prefix": prefix,
-                                      "url": os.environ.get("KMINGEST_ES_URL", "http://127.0.0.1:9200")},
-                         state_dir=str(root / "state-es"))  # fmt: skip
+    es_cfg = tiny_config(
+        root,
+        index={
+            "backend": "elasticsearch",
+            "index_prefix": prefix,
+            "url": os.environ.get("KMINGEST_ES_URL", "http://127.0.0.1:9200"),
+        },
+        state_dir=str(root / "state-es"),
+    )
     with Workspace(embedded_cfg) as ws:
         embedded = build_report(embedded_cfg, ws, as_of=AS_OF)
     with Workspace(es_cfg) as ws:

@@ -38,8 +38,12 @@ def test_write_report_keeps_history_and_the_next_report_shows_what_changed(tiny:
     assert areas["Annual leave"].status == "stale"  # one document from 2024-01-10, > 365 days before AS_OF
 
     # Quality gains a welding document; HR's only document is removed; HR's scanned image stays skipped
-    write_file(root, "docs/Quality/welding.md", "Weld inspection: visual check, then dye penetrant test. " * 2,
-               datetime(2026, 9, 20, tzinfo=UTC))  # fmt: skip
+    write_file(
+        root,
+        "docs/Quality/welding.md",
+        "Weld inspection: visual check, then dye penetrant test. " * 2,
+        datetime(2026, 9, 20, tzinfo=UTC),
+    )
     (root / "docs" / "HR" / "leave.md").unlink()
     with Workspace(config) as ws:
         ws.ingest(["docs"], full=True)
@@ -75,7 +79,8 @@ def test_duplicates_near_empty_and_problems(tiny: tuple[Path, Config], tmp_path:
 def test_user_content_is_escaped_in_the_html(tiny: tuple[Path, Config], tmp_path: Path) -> None:
     root, config = tiny
     (root / "knowledge_map.yaml").write_text(
-        "departments:\n  Quality:\n    - name: '<img src=x onerror=alert(1)>'\n      keywords: [calibration]\n",
+        "departments:\n  Quality:\n    - name: '<img src=x onerror=alert(1)>'\n"
+        "      keywords: [calibration]\n",
         encoding="utf-8",
     )
     log = QueryLog(query_log_path(config.state_dir))
@@ -109,8 +114,12 @@ def test_areas_count_restricted_documents_but_never_show_their_titles_or_authors
     tiny: tuple[Path, Config], tmp_path: Path
 ) -> None:
     root, config = tiny
-    write_file(root, "docs/HR/salary-review.md", "Annual leave rules for the salary review board. " * 3,
-               datetime(2026, 9, 1, tzinfo=UTC))  # fmt: skip
+    write_file(
+        root,
+        "docs/HR/salary-review.md",
+        "Annual leave rules for the salary review board. " * 3,
+        datetime(2026, 9, 1, tzinfo=UTC),
+    )
     (root / "docs/HR/salary-review.md.meta.json").write_text(
         json.dumps({"acl": ["dept:HR"], "title": "Board salary review", "author": "Chief of Staff"}),
         encoding="utf-8",

@@ -24,24 +24,53 @@ def test_the_repo_map_is_valid_and_names_areas_for_every_sample_department() -> 
     ("text", "key", "fix"),
     [
         ("departments:\n  Quality:\n    - name: Audits\n", "departments.Quality[0]", "keywords: [...]"),
-        ("departments:\n  Quality:\n    - name: Audits\n      keyword: [audit]\n",
-         "departments.Quality[0].keyword", "check its spelling"),
-        ("departments:\n  Quality:\n    - name: Audits\n      keywords: [audit]\n      thin_below: zero\n",
-         "departments.Quality[0].thin_below", "whole number"),
-        ("departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n    - name: leave\n      keywords: [x]\n",
-         "departments.HR[1].name", "its own name"),
-        ("departments:\n  HR:\n    - name: Leave\n      keywords: ['the of']\n", "departments.HR[0]", "real words"),
-        ("departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n      match: most\n",
-         "departments.HR[0].match", "values listed"),
+        (
+            "departments:\n  Quality:\n    - name: Audits\n      keyword: [audit]\n",
+            "departments.Quality[0].keyword",
+            "check its spelling",
+        ),
+        (
+            "departments:\n  Quality:\n    - name: Audits\n      keywords: [audit]\n      thin_below: zero\n",
+            "departments.Quality[0].thin_below",
+            "whole number",
+        ),
+        (
+            "departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n"
+            "    - name: leave\n      keywords: [x]\n",
+            "departments.HR[1].name",
+            "its own name",
+        ),
+        (
+            "departments:\n  HR:\n    - name: Leave\n      keywords: ['the of']\n",
+            "departments.HR[0]",
+            "real words",
+        ),
+        (
+            "departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n      match: most\n",
+            "departments.HR[0].match",
+            "values listed",
+        ),
         ("areas: []\n", "(top level)", "departments:"),
-        ("departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n      exclude: {term: [news]}\n",
-         "departments.HR[0].exclude.term", "exclude (terms, sources)"),
-        ("departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n      exclude: {terms: ['--']}\n",
-         "departments.HR[0].exclude.terms", "real words"),
-        ("departments:\n  HR:\n    - name: Leave\n      description: ''\n", "departments.HR[0]", "description"),
+        (
+            "departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n"
+            "      exclude: {term: [news]}\n",
+            "departments.HR[0].exclude.term",
+            "exclude (terms, sources)",
+        ),
+        (
+            "departments:\n  HR:\n    - name: Leave\n      keywords: [leave]\n"
+            "      exclude: {terms: ['--']}\n",
+            "departments.HR[0].exclude.terms",
+            "real words",
+        ),
+        (
+            "departments:\n  HR:\n    - name: Leave\n      description: ''\n",
+            "departments.HR[0]",
+            "description",
+        ),
         ("departments: [oops\n", "YAML syntax error at line", "correct the YAML"),
     ],
-)  # fmt: skip
+)
 def test_errors_name_file_key_and_fix(tmp_path: Path, text: str, key: str, fix: str) -> None:
     path = tmp_path / "knowledge_map.yaml"
     path.write_text(text, encoding="utf-8")

@@ -77,8 +77,10 @@ def test_html_report_renders_with_charts_in_chromium(samples: SampleProject, tmp
     html = write_formats(report, tmp_path, ["html"])[0]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])  # fmt: skip
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             requests: list[str] = []
@@ -92,7 +94,8 @@ def test_html_report_renders_with_charts_in_chromium(samples: SampleProject, tmp
             widest = max(bars.nth(i).bounding_box()["width"] for i in range(bars.count()))  # type: ignore[index]
             assert widest > 100
             assert page.locator("#chart-heatmap rect.cell").count() == len(
-                {d.department for d in report.department_system}) * len({d.system for d in report.department_system})  # fmt: skip
+                {d.department for d in report.department_system}
+            ) * len({d.system for d in report.department_system})
             assert page.locator("#chart-freshness rect.segment").count() > 5
             assert page.locator("tr[data-status=missing]").count() >= 1
             assert requests == [html.as_uri()]  # self-contained: nothing else is fetched

@@ -26,8 +26,11 @@ from tests.coverage.conftest import tiny_config, write_file
 AS_OF = datetime(2026, 10, 1, tzinfo=UTC)
 SECRET = "layoff-plan-2027"  # the restricted record's name, in its id and in its parse failure reason
 BROKEN_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF garbage"
-ACCESS = {"users": {"kmlead": {}, "hana": {"departments": ["HR"]}, "km-admin": {}},
-          "admins": ["km-admin"], "km_leads": ["kmlead", "hana"]}  # fmt: skip
+ACCESS = {
+    "users": {"kmlead": {}, "hana": {"departments": ["HR"]}, "km-admin": {}},
+    "admins": ["km-admin"],
+    "km_leads": ["kmlead", "hana"],
+}
 
 
 def restricted_config(root: Path, **extra: object) -> Config:
@@ -74,10 +77,14 @@ def test_files_count_restricted_problems_without_naming_them(
     hr = next(d for d in data["departments"] if d["department"] == "HR")
     assert hr["failed"] == 1  # the metrics count it
     with (tmp_path / "out" / "problems.csv").open(encoding="utf-8-sig", newline="") as f:
-        rows = [(r["department"], r["external_id"], r["kind"], r["records"], bool(r["reason"]))
-                for r in csv.DictReader(f)]  # fmt: skip
-    assert rows == [("Quality", "Quality/broken-gauge.pdf", "failed", "1", True),
-                    ("HR", "(restricted)", "failed", "1", False)]  # fmt: skip
+        rows = [
+            (r["department"], r["external_id"], r["kind"], r["records"], bool(r["reason"]))
+            for r in csv.DictReader(f)
+        ]
+    assert rows == [
+        ("Quality", "Quality/broken-gauge.pdf", "failed", "1", True),
+        ("HR", "(restricted)", "failed", "1", False),
+    ]
     html = (tmp_path / "out" / "coverage.html").read_text(encoding="utf-8")
     assert 'data-table="restricted-problems"' in html and "not named" in html
     kept = written_text(sorted((config.state_dir / "reports").glob("*/report.json")))
@@ -86,8 +93,9 @@ def test_files_count_restricted_problems_without_naming_them(
 
 def test_unknown_acl_is_restricted(project: tuple[Path, Config], tmp_path: Path) -> None:
     root, _ = project  # without re-reading the sources, no record's ACL is known: none is named
-    config = restricted_config(root, coverage={"knowledge_map": str(root / "knowledge_map.yaml"),
-                                               "attribute_problems": False})  # fmt: skip
+    config = restricted_config(
+        root, coverage={"knowledge_map": str(root / "knowledge_map.yaml"), "attribute_problems": False}
+    )
     paths = write_report(config, tmp_path / "out", formats=("json", "csv"), as_of=AS_OF)
     text = written_text(paths)
     assert SECRET not in text and "broken-gauge" not in text
@@ -98,11 +106,23 @@ def test_unknown_acl_is_restricted(project: tuple[Path, Config], tmp_path: Path)
 def test_cli_names_restricted_problems_only_when_asked(project: tuple[Path, Config], tmp_path: Path) -> None:
     root, config = project
     path = root / "kmingest.yaml"
-    data = {"state_dir": str(config.state_dir), "index": {"path": str(config.index.path)},
-            "embedding": {"cache_path": str(config.embedding.cache_path)},
-            "sources": [{"name": s.name, "connector": "filesystem", "path": str(root / s.name), "system": s.system,
-                         "department_from_folder": True} for s in config.sources],
-            "coverage": {"knowledge_map": str(root / "knowledge_map.yaml")}, "access": ACCESS}  # fmt: skip
+    data = {
+        "state_dir": str(config.state_dir),
+        "index": {"path": str(config.index.path)},
+        "embedding": {"cache_path": str(config.embedding.cache_path)},
+        "sources": [
+            {
+                "name": s.name,
+                "connector": "filesystem",
+                "path": str(root / s.name),
+                "system": s.system,
+                "department_from_folder": True,
+            }
+            for s in config.sources
+        ],
+        "coverage": {"knowledge_map": str(root / "knowledge_map.yaml")},
+        "access": ACCESS,
+    }
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     base = ["--config", str(path), "report", "coverage", "--as-of", "2026-10-01"]
     counted = CliRunner().invoke(cli, [*base, "--out", str(tmp_path / "counted")], obj={})

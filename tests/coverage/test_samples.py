@@ -93,8 +93,9 @@ def test_chunks_failures_and_skips_per_system(samples: SampleProject, report: Re
     assert oa.embedded_share == round(76 / 81, 4)  # 76 indexed of 81 records the pilot knows of
 
 
-def test_problems_keep_their_department_and_type_where_the_source_knows_it(samples: SampleProject,
-                                                                            report: Report) -> None:  # fmt: skip
+def test_problems_keep_their_department_and_type_where_the_source_knows_it(
+    samples: SampleProject, report: Report
+) -> None:
     manifest = ET.parse(samples.root / "samples" / "oa" / "manifest.xml").getroot()
     raw_dept = {d.get("id"): (d.findtext("department") or "") for d in manifest.iter("document")}
     dept_map = _department_maps()["oa"]
@@ -136,8 +137,9 @@ def _texts(samples: SampleProject) -> dict[str, str]:
     return {str(d["doc_id"]): f"{d['title']}\n{d['text']}".lower() for d in docs if d}
 
 
-def test_knowledge_map_has_every_status_and_area_counts_are_real_matches(samples: SampleProject,
-                                                                         report: Report) -> None:  # fmt: skip
+def test_knowledge_map_has_every_status_and_area_counts_are_real_matches(
+    samples: SampleProject, report: Report
+) -> None:
     areas = {(a.department, a.area): a for a in report.areas}
     assert {a.status for a in report.areas} == {"covered", "thin", "stale", "missing"}
     assert areas[("HR", "Performance appraisal")].status == "missing"
@@ -215,8 +217,20 @@ def _num(value: str) -> float | None:
     return None if value == "" else float(value)
 
 
-METRICS = ("documents", "chunks", "embedded_share", "median_age_days", "updated_90d_share", "updated_365d_share",
-           "failed", "skipped", "near_empty", "duplicates", "duplicates_in_source", "no_department")  # fmt: skip
+METRICS = (
+    "documents",
+    "chunks",
+    "embedded_share",
+    "median_age_days",
+    "updated_90d_share",
+    "updated_365d_share",
+    "failed",
+    "skipped",
+    "near_empty",
+    "duplicates",
+    "duplicates_in_source",
+    "no_department",
+)
 
 
 def test_csv_json_and_html_carry_the_same_numbers(
@@ -266,13 +280,30 @@ def test_cli_writes_the_requested_formats_and_keeps_the_report(
 ) -> None:
     config = samples.root / "kmingest-cli.yaml"
     data: dict[str, Any] = yaml.safe_load((REPO / "kmingest.yaml").read_text(encoding="utf-8"))
-    data.update(state_dir=str(samples.config.state_dir), index={"path": str(samples.config.index.path)},
-                embedding={"cache_path": str(samples.config.embedding.cache_path)},
-                coverage={"knowledge_map": str(REPO / "knowledge_map.yaml"), "reports_dir": str(tmp_path / "hist")})  # fmt: skip
+    data.update(
+        state_dir=str(samples.config.state_dir),
+        index={"path": str(samples.config.index.path)},
+        embedding={"cache_path": str(samples.config.embedding.cache_path)},
+        coverage={"knowledge_map": str(REPO / "knowledge_map.yaml"), "reports_dir": str(tmp_path / "hist")},
+    )
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["--config", str(config), "report", "coverage", "--format", "html,csv",
-                                      "--out", str(out), "--as-of", "2026-11-01"], obj={})  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(config),
+            "report",
+            "coverage",
+            "--format",
+            "html,csv",
+            "--out",
+            str(out),
+            "--as-of",
+            "2026-11-01",
+        ],
+        obj={},
+    )
     assert result.exit_code == 0, result.output
     assert (out / "coverage.html").exists() and (out / "coverage_metrics.csv").exists()
     assert not (out / "report.json").exists()
@@ -290,8 +321,9 @@ def test_search_as_system_is_what_area_matching_uses(samples: SampleProject) -> 
     """The area matcher relies on a one-term BM25 search returning every document with the term."""
     texts = _texts(samples)
     with Workspace(samples.config) as ws:
-        hits = ws.index.search(SearchRequest(query="差旅", mode="bm25", limit=10_000, lexical_k=10_000),
-                               Caller.system(), None)  # fmt: skip
+        hits = ws.index.search(
+            SearchRequest(query="差旅", mode="bm25", limit=10_000, lexical_k=10_000), Caller.system(), None
+        )
     assert hits.total == len(hits.hits) == sum("差旅" in t for t in texts.values())
 
 

@@ -23,9 +23,14 @@ from tests.dags import airflow_runner
 
 def _notes(source: str, metadata: dict[str, object] | None = None) -> Iterator[SourceRecord]:
     for i in range(3):
-        yield SourceRecord(source=source, external_id=f"note-{i}", system="oa", filename=f"note-{i}.txt",
-                           content=f"Shift handover note {i}: line {i} restarted.".encode(),
-                           metadata=dict(metadata or {}))  # fmt: skip
+        yield SourceRecord(
+            source=source,
+            external_id=f"note-{i}",
+            system="oa",
+            filename=f"note-{i}.txt",
+            content=f"Shift handover note {i}: line {i} restarted.".encode(),
+            metadata=dict(metadata or {}),
+        )
 
 
 class MarkerOptions(ConnectorOptions):

@@ -25,9 +25,12 @@ class Airflow:
         """Run the runner with KMINGEST_CONFIG=config; returns (its JSON result, all its output)."""
         proc = subprocess.run(
             [sys.executable, "-m", "tests.dags.airflow_runner", *args],
-            cwd=REPO, env={**self.env, "KMINGEST_CONFIG": str(config)},
-            capture_output=True, text=True, timeout=timeout,
-        )  # fmt: skip
+            cwd=REPO,
+            env={**self.env, "KMINGEST_CONFIG": str(config)},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         output = proc.stdout + proc.stderr
         lines = proc.stdout.strip().splitlines()
         assert proc.returncode == 0 and lines, f"airflow runner failed ({proc.returncode}):\n{output[-5000:]}"

@@ -23,9 +23,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def run_broken(airflow: Airflow, config: Path, *dag_ids: str) -> tuple[list[dict[str, Any]], str]:
     proc = subprocess.run(
         [sys.executable, "-m", "tests.dags.broken_steps", "test", *dag_ids],
-        cwd=REPO, env={**airflow.env, "KMINGEST_CONFIG": str(config)}, capture_output=True, text=True,
+        cwd=REPO,
+        env={**airflow.env, "KMINGEST_CONFIG": str(config)},
+        capture_output=True,
+        text=True,
         timeout=600,
-    )  # fmt: skip
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-5000:]
     runs: list[dict[str, Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -39,14 +42,19 @@ def status(config: Path) -> dict[str, Any]:
     return report
 
 
-def test_a_failed_process_task_fails_the_kmingest_run(airflow: Airflow, tmp_path: Path,
-                                                       embedding_cache: Path) -> None:  # fmt: skip
+def test_a_failed_process_task_fails_the_kmingest_run(
+    airflow: Airflow, tmp_path: Path, embedding_cache: Path
+) -> None:
     no_retries = {"retries": 0}
     sources = [
-        {"name": "moved", "connector": "config_broken_later", "marker": str(tmp_path / "unmounted"),
-         "dag": no_retries},
+        {
+            "name": "moved",
+            "connector": "config_broken_later",
+            "marker": str(tmp_path / "unmounted"),
+            "dag": no_retries,
+        },
         {"name": "trapped", "connector": "unloadable_batch", "dag": no_retries},
-    ]  # fmt: skip
+    ]
     config = write_config(tmp_path, embedding_cache, sources)
     (moved, trapped), log = run_broken(airflow, config, "kmingest_moved", "kmingest_trapped")
     assert moved["state"] == trapped["state"] == "failed", log[-4000:]

@@ -44,8 +44,9 @@ def small_folder(root: Path) -> dict[str, Any]:
     return {"name": "notes", "connector": "filesystem", "path": str(docs), "department_from_folder": True}
 
 
-def test_dags_folder_has_one_dag_per_source_and_the_coverage_dag(airflow: Airflow, tmp_path: Path,
-                                                                 embedding_cache: Path) -> None:  # fmt: skip
+def test_dags_folder_has_one_dag_per_source_and_the_coverage_dag(
+    airflow: Airflow, tmp_path: Path, embedding_cache: Path
+) -> None:
     sources = sample_sources("erp", "crm", "oa", "shared-drive")
     sources[0].update(schedule="@hourly", dag={"owner": "data-eng", "retries": 5, "timeout_minutes": 30})
     config = write_config(tmp_path, embedding_cache, sources, airflow={"pool": "km_writes"})
@@ -129,8 +130,9 @@ def test_source_dag_ingests_the_oa_sample_a_rerun_changes_nothing_and_coverage_f
     assert latest["changes"]["previous_id"] == reports[0].parent.name
 
 
-def test_full_resync_from_the_trigger_params_deletes_removed_files(airflow: Airflow, tmp_path: Path,
-                                                                    embedding_cache: Path) -> None:  # fmt: skip
+def test_full_resync_from_the_trigger_params_deletes_removed_files(
+    airflow: Airflow, tmp_path: Path, embedding_cache: Path
+) -> None:
     config = write_config(tmp_path, embedding_cache, [small_folder(tmp_path)])
     [run], _ = airflow.run(config, "test", "kmingest_notes")
     assert run["state"] == "success"
@@ -166,8 +168,9 @@ def test_source_dag_on_the_real_elasticsearch_node(
             ws.index.layout.drop()  # type: ignore[attr-defined]
 
 
-def test_broken_source_fails_its_own_run_with_the_config_error(airflow: Airflow, tmp_path: Path,
-                                                               embedding_cache: Path) -> None:  # fmt: skip
+def test_broken_source_fails_its_own_run_with_the_config_error(
+    airflow: Airflow, tmp_path: Path, embedding_cache: Path
+) -> None:
     broken = {"name": "broken", "connector": "filesystem", "path": str(tmp_path / "no-such-folder")}
     config = write_config(tmp_path, embedding_cache, [broken, small_folder(tmp_path)])
     bag, _ = airflow.run(config, "list")

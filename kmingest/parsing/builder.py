@@ -62,7 +62,7 @@ class TextBuilder:
             self._append(text)
 
     def heading(self, level: int, text: str) -> None:
-        """Start a section; `level` 1 is the top. A heading closes the open headings of its level or deeper."""
+        """Start a section; `level` 1 is the top. A heading closes open headings of its level or deeper."""
         text = squash(text)
         if not text:
             return

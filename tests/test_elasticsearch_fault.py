@@ -26,8 +26,9 @@ PORT = "9202"
 
 def node(action: str) -> None:
     env = {**os.environ, "KMINGEST_ES_PORT": PORT}
-    subprocess.run(["bash", str(REPO / "scripts" / "elasticsearch.sh"), action], check=True, env=env,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["bash", str(REPO / "scripts" / "elasticsearch.sh"), action], check=True, env=env, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -43,11 +44,17 @@ def test_node_stopping_mid_ingest_fails_the_run_and_a_rerun_converges(tmp_path: 
     for i in range(200):
         (docs / f"note-{i:03d}.txt").write_text(f"Maintenance note {i}: pump {i % 7} seal checked.", "utf-8")
     cfg = parse_config(
-        {"state_dir": str(tmp_path / "state"),
-         "index": {"backend": "elasticsearch", "url": own_node, "index_prefix": f"kmingest-fault-{uuid.uuid4().hex[:8]}"},
-         "sources": [{"name": "notes", "connector": "filesystem", "path": str(docs)}]},
+        {
+            "state_dir": str(tmp_path / "state"),
+            "index": {
+                "backend": "elasticsearch",
+                "url": own_node,
+                "index_prefix": f"kmingest-fault-{uuid.uuid4().hex[:8]}",
+            },
+            "sources": [{"name": "notes", "connector": "filesystem", "path": str(docs)}],
+        },
         tmp_path / "kmingest.yaml",
-    )  # fmt: skip
+    )
     stopped = []
 
     def stop_after_first_batches(seen: int) -> None:

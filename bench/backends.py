@@ -40,26 +40,41 @@ def corpus(n: int, embedder: Embedder) -> list[tuple[Document, list, object]]:  
     items = []
     for i, d in enumerate(scifact_docs(n)):
         dept = DEPARTMENTS[i % len(DEPARTMENTS)]
-        doc = Document(doc_id=document_id("bench", d["_id"]), source="bench", external_id=d["_id"], system="erp",
-                       title=d["title"], text=d["text"], sections=(), doc_type="abstract", department=dept,
-                       acl=("public",) if i % 3 else (f"dept:{dept}",), content_hash=d["_id"],
-                       updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC))  # fmt: skip
+        doc = Document(
+            doc_id=document_id("bench", d["_id"]),
+            source="bench",
+            external_id=d["_id"],
+            system="erp",
+            title=d["title"],
+            text=d["text"],
+            sections=(),
+            doc_type="abstract",
+            department=dept,
+            acl=("public",) if i % 3 else (f"dept:{dept}",),
+            content_hash=d["_id"],
+            updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC),
+        )
         chunks = chunk_document(doc)
         items.append((doc, chunks, embedder.embed(chunks)))
     return items
 
 
-def run(name: str, index: IndexBackend, items: list, queries: list[str], vectors: list,  # type: ignore[type-arg]
-        spaces: dict[str, int]) -> None:  # fmt: skip
+def run(
+    name: str,
+    index: IndexBackend,
+    items: list,
+    queries: list[str],
+    vectors: list,  # type: ignore[type-arg]
+    spaces: dict[str, int],
+) -> None:
     index.ensure_spaces(spaces)
     chunks = sum(len(c) for _, c, _ in items)
     t0 = time.perf_counter()
     for i in range(0, len(items), 64):
         index.upsert(items[i : i + 64])
     took = time.perf_counter() - t0
-    print(
-        f"{name}: indexed {len(items)} documents / {chunks} chunks in {took:.1f} s = {chunks / took:.0f} chunks/s"
-    )
+    rate = chunks / took
+    print(f"{name}: indexed {len(items)} documents / {chunks} chunks in {took:.1f} s = {rate:.0f} chunks/s")
     caller = Caller(frozenset({"public", "user:bench", "dept:Quality"}))
     index.search(SearchRequest(query="warm up"), caller, vectors[0])
     for mode in ("hybrid", "bm25", "vector"):
@@ -85,8 +100,10 @@ def main() -> None:
         embedded = EmbeddedIndex(Path(tmp) / "index.db")
         run("embedded", embedded, items, queries, vectors, embedder.spaces)
         embedded.close()
-    es = ElasticIndex(make_client(IndexConfig(backend="elasticsearch", url=args.es_url)),
-                      f"kmingest-bench-{uuid.uuid4().hex[:8]}")  # fmt: skip
+    es = ElasticIndex(
+        make_client(IndexConfig(backend="elasticsearch", url=args.es_url)),
+        f"kmingest-bench-{uuid.uuid4().hex[:8]}",
+    )
     try:
         run("elasticsearch", es, items, queries, vectors, embedder.spaces)
     finally:

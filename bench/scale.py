@@ -147,9 +147,8 @@ def ingest(index: IndexBackend, corpus: Corpus, batch: int, minutes: float) -> i
             break
     took = time.perf_counter() - started
     chunks = written * CHUNKS_PER_DOC
-    print(
-        f"  ingest: {written} documents / {chunks} chunks in {took:.0f} s = {chunks / took:.0f} chunks/s ({load()})"
-    )
+    rate = chunks / took
+    print(f"  ingest: {written} documents / {chunks} chunks in {took:.0f} s = {rate:.0f} chunks/s ({load()})")
     return written
 
 

@@ -47,22 +47,23 @@ def main() -> None:
             index = EmbeddedIndex(Path(tmp) / "index.db")
             t0 = time.perf_counter()
             n = build_scifact_index(index, embedder, size)
-            print(
-                f"\n{n} chunks, {index.stats()['documents']} documents (built in {time.perf_counter() - t0:.0f} s)"
-            )
+            built = time.perf_counter() - t0
+            print(f"\n{n} chunks, {index.stats()['documents']} documents (built in {built:.0f} s)")
             t0 = time.perf_counter()
             index.search(SearchRequest(query="warm up"), caller, vectors[0])  # loads the snapshot
-            print(
-                f"  first search after a write (loads the in-memory snapshot): {time.perf_counter() - t0:.2f} s"
-            )
-            for label, mode, filters in (("hybrid", "hybrid", Filters()), ("bm25", "bm25", Filters()),
-                                         ("vector", "vector", Filters()),
-                                         ("hybrid + dept filter", "hybrid", Filters(departments=("Quality",))),
-                                         ):  # fmt: skip
+            loaded = time.perf_counter() - t0
+            print(f"  first search after a write (loads the in-memory snapshot): {loaded:.2f} s")
+            for label, mode, filters in (
+                ("hybrid", "hybrid", Filters()),
+                ("bm25", "bm25", Filters()),
+                ("vector", "vector", Filters()),
+                ("hybrid + dept filter", "hybrid", Filters(departments=("Quality",))),
+            ):
                 times = []
                 for q, v in zip(queries, vectors, strict=True):
                     t0 = time.perf_counter()
-                    index.search(SearchRequest(query=q, mode=mode, filters=filters), caller, v)  # type: ignore[arg-type]
+                    request = SearchRequest(query=q, mode=mode, filters=filters)  # type: ignore[arg-type]
+                    index.search(request, caller, v)
                     times.append(time.perf_counter() - t0)
                 print(f"  {label:<22} {summary_ms(times)}")
             index.close()

@@ -226,8 +226,10 @@ def spaces_mismatch(
         shown = ", ".join(f"{name} ({dim}-d)" for name, dim in sorted(spaces.items()))
         return shown or "one model of an earlier kmingest version"
 
-    return IndexError_(f"{where} was built with embedding models {show(stored)}, not {show(wanted)}; "
-                       f"fix: set embedding.models back, or {fix}")  # fmt: skip
+    return IndexError_(
+        f"{where} was built with embedding models {show(stored)}, not {show(wanted)}; "
+        f"fix: set embedding.models back, or {fix}"
+    )
 
 
 def make_snippet(text: str, query: str, width: int = 240) -> str:

@@ -159,8 +159,14 @@ class EmbeddedScope:
         hits = self.index._hits(self.snap, [(d, None, 0.0) for d, _ in page], "")
         hits = with_copies(hits, self.copies([d for d, _ in page]) if page and self.by_group else {})
         groups, by_group = self.snap.groups, self.by_group
-        ranges = [groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)), by_group)
-                  for lo, hi in request.count_ranges]  # fmt: skip
+        ranges = [
+            groups.count(np.flatnonzero(self.mask & self.snap.range_mask(lo, hi)), by_group)
+            for lo, hi in request.count_ranges
+        ]
         readable = np.flatnonzero(self.mask)  # the same documents as `ranked`: counts need no order
-        return SearchResult(hits=hits, total=groups.count(readable, by_group),
-                            facets=self.snap.facets(readable, by_group), range_counts=ranges if request.count_ranges else None)  # fmt: skip
+        return SearchResult(
+            hits=hits,
+            total=groups.count(readable, by_group),
+            facets=self.snap.facets(readable, by_group),
+            range_counts=ranges if request.count_ranges else None,
+        )

@@ -35,8 +35,9 @@ class Groups:
     @classmethod
     def build(cls, fingerprints: Sequence[str | None]) -> Groups:
         table: dict[str, int] = {}
-        codes = np.array([-1 if fp is None else table.setdefault(fp, len(table)) for fp in fingerprints],
-                         dtype=np.int64)  # fmt: skip
+        codes = np.array(
+            [-1 if fp is None else table.setdefault(fp, len(table)) for fp in fingerprints], dtype=np.int64
+        )
         alone = np.flatnonzero(codes < 0)
         codes[alone] = len(table) + np.arange(len(alone))
         sizes = np.bincount(codes, minlength=len(table) + len(alone))

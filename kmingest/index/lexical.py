@@ -99,8 +99,12 @@ class Postings:
         n = len(id_blobs)
         if n == 0:
             empty_i = np.zeros(0, dtype=np.int32)
-            return cls(np.zeros(1, dtype=np.int64), empty_i, np.zeros(0, dtype=np.float32),
-                       np.zeros(0, dtype=np.float32))  # fmt: skip
+            return cls(
+                np.zeros(1, dtype=np.int64),
+                empty_i,
+                np.zeros(0, dtype=np.float32),
+                np.zeros(0, dtype=np.float32),
+            )
         ids = np.frombuffer(b"".join(id_blobs), dtype=np.int32)
         tfs = np.frombuffer(b"".join(tf_blobs), dtype=np.float32)
         counts = np.fromiter((len(b) // 4 for b in id_blobs), dtype=np.int64, count=n)

@@ -85,7 +85,7 @@ class StagingConfig(_Strict):
     def _known_protocol(cls, value: str | None) -> str | None:
         if value is None or "://" not in value:
             return value
-        import fsspec  # type: ignore[import-untyped]
+        import fsspec
 
         protocol = value.split("://", 1)[0]
         if protocol not in fsspec.available_protocols():

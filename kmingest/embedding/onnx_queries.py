@@ -108,7 +108,7 @@ def load_query_model(folder: str, max_seq_length: int, threads: int) -> QueryMod
     ):
         return None
     import onnxruntime as ort
-    from tokenizers import Tokenizer  # type: ignore[import-untyped]
+    from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
     tokenizer.enable_truncation(max_seq_length)  # counts the special tokens, as sentence-transformers does

@@ -195,7 +195,7 @@ def document_page(
         ("Department", doc.get("department")),
         ("Source system", doc.get("system")),
         ("Type", doc.get("doc_type")),
-        ("Updated", format_date(doc.get("updated_at"))),  # type: ignore[arg-type]
+        ("Updated", format_date(doc.get("updated_at"))),
         ("Author", doc.get("author")),
         ("Source", doc.get("source")),
         ("Id in source", doc.get("external_id")),

@@ -21,8 +21,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import pg8000.dbapi  # type: ignore[import-untyped]
-import pg8000.exceptions  # type: ignore[import-untyped]
+import pg8000.dbapi
+import pg8000.exceptions
 
 from kmingest.state.database import Database, Row, StateDatabaseError, T, Transaction
 

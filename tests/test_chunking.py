@@ -5,9 +5,19 @@ from kmingest.models import Document, Section
 
 
 def doc(text: str, sections: tuple[Section, ...] = (), title: str = "T") -> Document:
-    return Document(doc_id="d1", source="s", external_id="e", system="oa", title=title, text=text,
-                    sections=sections, doc_type="txt", department="HR", acl=("public",),
-                    content_hash="h")  # fmt: skip
+    return Document(
+        doc_id="d1",
+        source="s",
+        external_id="e",
+        system="oa",
+        title=title,
+        text=text,
+        sections=sections,
+        doc_type="txt",
+        department="HR",
+        acl=("public",),
+        content_hash="h",
+    )
 
 
 def test_offsets_point_at_the_chunk_text() -> None:
@@ -46,8 +56,11 @@ def test_headings_start_new_chunks_and_name_the_section() -> None:
 
 def test_tiny_sections_join_the_next_one_instead_of_making_heading_only_chunks() -> None:
     text = "Leave policy\n\nEntitlement\n\nTen days per year.\n\nRequests\n\nAsk your manager."
-    sections = (Section(("Leave policy",), 0, 12), Section(("Leave policy", "Entitlement"), 14, 43),
-                Section(("Leave policy", "Requests"), 45, len(text)))  # fmt: skip
+    sections = (
+        Section(("Leave policy",), 0, 12),
+        Section(("Leave policy", "Entitlement"), 14, 43),
+        Section(("Leave policy", "Requests"), 45, len(text)),
+    )
     chunks = chunk_document(doc(text, sections))
     assert len(chunks) == 1 and chunks[0].text == text
 

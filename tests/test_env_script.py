@@ -30,20 +30,29 @@ def prepared_venv(tmp_path: Path, name: str = "venv") -> tuple[Path, Path]:
 
 def bash(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KMINGEST_")}
-    return subprocess.run(["bash", "-c", script], cwd=cwd, env={**clean, **env}, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        ["bash", "-c", script], cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_sourcing_leaves_the_callers_shell_options_as_they_were(tmp_path: Path) -> None:
     venv, log = prepared_venv(tmp_path)
     plain = bash("source scripts/env.sh; false; echo still here", REPO, KMINGEST_VENV=str(venv))
     assert plain.stdout.strip() == "still here", plain.stderr
-    strict = bash('set -eu; before=$(set +o); source scripts/env.sh; [ "$before" = "$(set +o)" ] && echo same; '
-                  '[[ $- == *e* ]] && echo errexit; echo "$VIRTUAL_ENV"', REPO, KMINGEST_VENV=str(venv))  # fmt: skip
+    strict = bash(
+        'set -eu; before=$(set +o); source scripts/env.sh; [ "$before" = "$(set +o)" ] && echo same; '
+        '[[ $- == *e* ]] && echo errexit; echo "$VIRTUAL_ENV"',
+        REPO,
+        KMINGEST_VENV=str(venv),
+    )
     assert strict.stdout.split() == ["same", "errexit", str(venv)], strict.stderr
     assert not log.exists()  # a complete venv is used as it is: nothing is installed or re-pointed
-    failing = bash("source scripts/env.sh || echo failed $?; echo still here", REPO,
-                   KMINGEST_VENV=str(tmp_path / "new"), PYTHON="false")  # fmt: skip
+    failing = bash(
+        "source scripts/env.sh || echo failed $?; echo still here",
+        REPO,
+        KMINGEST_VENV=str(tmp_path / "new"),
+        PYTHON="false",
+    )
     assert failing.stdout.split() == ["failed", "1", "still", "here"]  # an error returns, the shell stays
 
 
@@ -51,9 +60,12 @@ def test_two_clones_share_one_venv_and_each_runs_its_own_code(tmp_path: Path) ->
     log = tmp_path / "install.log"
     pip_template = fake_pip(tmp_path / "template", log)
     python = tmp_path / "python3"  # creates a venv as a folder with the fake pip; anything else: real Python
-    python.write_text(f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin" && '
-                      f'cp "{pip_template}" "$3/bin/pip" && echo "venv $3" >> "{log}"; exit; fi\n'
-                      f'exec "{sys.executable}" "$@"\n', encoding="utf-8")  # fmt: skip
+    python.write_text(
+        f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin" && '
+        f'cp "{pip_template}" "$3/bin/pip" && echo "venv $3" >> "{log}"; exit; fi\n'
+        f'exec "{sys.executable}" "$@"\n',
+        encoding="utf-8",
+    )
     python.chmod(0o755)
     clones = [tmp_path / "a" / "kmingest", tmp_path / "b" / "kmingest"]
     for clone in clones:
@@ -64,9 +76,13 @@ def test_two_clones_share_one_venv_and_each_runs_its_own_code(tmp_path: Path) ->
         shutil.copy(REPO / "pyproject.toml", clone)
     seen = []
     for clone in [*clones, clones[0]]:
-        done = bash('source scripts/env.sh && echo "$VIRTUAL_ENV" && '
-                    f'"{python}" -c "import kmingest; print(kmingest.CLONE)"', clone,
-                    PYTHON=str(python), KMINGEST_VENV_ROOT=str(tmp_path / "venvs"))  # fmt: skip
+        done = bash(
+            'source scripts/env.sh && echo "$VIRTUAL_ENV" && '
+            f'"{python}" -c "import kmingest; print(kmingest.CLONE)"',
+            clone,
+            PYTHON=str(python),
+            KMINGEST_VENV_ROOT=str(tmp_path / "venvs"),
+        )
         assert done.returncode == 0, done.stderr
         seen.append(done.stdout.split())
     assert seen[0][0] == seen[1][0] == seen[2][0]  # one venv per dependency set, reused by every run

@@ -28,8 +28,11 @@ def write_beir(root: Path) -> Path:
     (root / "corpus.jsonl").write_text(
         "".join(json.dumps({"_id": k, "title": t, "text": x}) + "\n" for k, (t, x) in docs.items())
     )
-    queries = {"q1": "aspirin prevents heart attack", "q2": "not sleeping hurts memory",
-               "q3": "physical activity helps against depression"}  # fmt: skip
+    queries = {
+        "q1": "aspirin prevents heart attack",
+        "q2": "not sleeping hurts memory",
+        "q3": "physical activity helps against depression",
+    }
     (root / "queries-dev.jsonl").write_text(
         "".join(json.dumps({"_id": k, "text": v}) + "\n" for k, v in queries.items())
     )

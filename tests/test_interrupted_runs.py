@@ -41,8 +41,13 @@ class SlowConnector(Connector):
         for i in range(self.options.records):
             time.sleep(self.options.delay_s)
             text = f"Maintenance note {i}: pump {i} seal replaced, bearing {i * 7} checked."
-            yield SourceRecord(source=self.source.name, external_id=f"note-{i}", system="slow",
-                               filename=f"note-{i}.txt", content=text.encode())  # fmt: skip
+            yield SourceRecord(
+                source=self.source.name,
+                external_id=f"note-{i}",
+                system="slow",
+                filename=f"note-{i}.txt",
+                content=text.encode(),
+            )
 
 
 # `kmingest` with the slow connector added to the registry's table of built-ins (argv after -c: the CLI's)
@@ -69,9 +74,12 @@ def write_config(root: Path, records: int, delay_s: float) -> Path:
 def start_ingest(config: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", SLOW_LAUNCH, "--config", str(config), "ingest", "notes"],
-        cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
 
 
 def wait_until_running(config: Path, proc: subprocess.Popen[str], timeout: float = 120) -> None:

@@ -23,12 +23,20 @@ pytestmark = pytest.mark.integration
 def test_ingest_rerun_and_full_sync_on_elasticsearch(folder: Path) -> None:  # noqa: F811
     prefix = f"kmingest-test-{uuid.uuid4().hex[:8]}"
     cfg = parse_config(
-        {"state_dir": str(folder / "state"),
-         "index": {"backend": "elasticsearch", "url": ES_URL, "index_prefix": prefix},
-         "sources": [{"name": "docs", "connector": "filesystem", "path": str(folder / "docs"),
-                      "department_from_folder": True}]},
+        {
+            "state_dir": str(folder / "state"),
+            "index": {"backend": "elasticsearch", "url": ES_URL, "index_prefix": prefix},
+            "sources": [
+                {
+                    "name": "docs",
+                    "connector": "filesystem",
+                    "path": str(folder / "docs"),
+                    "department_from_folder": True,
+                }
+            ],
+        },
         folder / "kmingest.yaml",
-    )  # fmt: skip
+    )
     with Workspace(cfg) as ws:
         assert isinstance(ws.index, ElasticIndex)
         try:

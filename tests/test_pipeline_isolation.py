@@ -23,7 +23,9 @@ from kmingest.parsing import ParseLimits
 from kmingest.workspace import Workspace
 from samplegen.pdf import assemble_pdf
 from tests.parsing.test_normalize import fits_like
-from tests.test_pipeline import FailingIndex, folder, make_config, titles  # noqa: F401  (the same small folder)
+
+# the same small folder as tests/test_pipeline.py
+from tests.test_pipeline import FailingIndex, folder, make_config, titles  # noqa: F401
 
 POISON = "POISON"
 
@@ -177,9 +179,9 @@ def test_binary_content_is_skipped_and_base64_blobs_are_cut_out(folder: Path) ->
     blob = base64.encodebytes(bytes(range(256)) * 60).decode("ascii")
     (folder / "docs" / "Quality" / "pumps.xml").write_text(
         "<doc><p>Pump maintenance schedule for the Suzhou plant.</p>"
-        f"<binData>{blob}</binData><p>Check the seals every month. Log the suction pressure of every pump at"
-        " the start of each shift, and replace a seal that weeps more than ten drops a minute. Cavitation noise"
-        " means the inlet valve is throttled: open it before the shift lead is called.</p></doc>",
+        f"<binData>{blob}</binData><p>Check the seals every month. Log the suction pressure of every pump"
+        " at the start of each shift, and replace a seal that weeps more than ten drops a minute. Cavitation"
+        " noise means the inlet valve is throttled: open it before the shift lead is called.</p></doc>",
         encoding="utf-8",
     )
     with Workspace(make_config(folder)) as ws:
@@ -198,19 +200,23 @@ def test_binary_content_is_skipped_and_base64_blobs_are_cut_out(folder: Path) ->
 
 def gothic_pdf() -> bytes:
     """A PDF whose font maps one glyph to a lone surrogate: pypdf extracts "\\ud800" (as for Gothic)."""
-    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Gothic def "
-            b"/CMapType 2 def 1 begincodespacerange <00> <FF> endcodespacerange "
-            b"1 beginbfchar <5A> <D800> endbfchar endcmap end end")  # fmt: skip
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Gothic def "
+        b"/CMapType 2 def 1 begincodespacerange <00> <FF> endcodespacerange "
+        b"1 beginbfchar <5A> <D800> endbfchar endcmap end end"
+    )
     content = b"BT /F1 12 Tf 72 720 Td (Wulfila Z bible translation) Tj ET"
-    return assemble_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>"
-        b" /Contents 5 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
-    ])  # fmt: skip
+    return assemble_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>"
+            b" /Contents 5 0 R >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+        ]
+    )
 
 
 class Exploding:

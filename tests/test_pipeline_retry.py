@@ -44,8 +44,10 @@ def folder(root: Path, name: str, files: dict[str, str]) -> None:
 
 def record_row(cfg: Config, source: str, external_id: str) -> tuple[str, str | None, int]:
     db = sqlite3.connect(cfg.state_dir / "state.db")
-    row = db.execute("SELECT status, reason, failures FROM records WHERE source = ? AND external_id = ?",
-                     (source, external_id)).fetchone()  # fmt: skip
+    row = db.execute(
+        "SELECT status, reason, failures FROM records WHERE source = ? AND external_id = ?",
+        (source, external_id),
+    ).fetchone()
     db.close()
     return row  # type: ignore[no-any-return]
 
@@ -66,8 +68,11 @@ def test_a_transient_parse_error_is_retried_by_the_next_run_without_force(
         monkeypatch.setattr(pipeline, "to_document", half_written)
         first = ws.ingest(["docs"])["docs"]
         assert (first.indexed, first.failed) == (1, 1)
-        assert record_row(cfg, "docs", "schedule.txt") == ("failed", "truncated file: end of data before the "
-                                                                      "last block", 1)  # fmt: skip
+        assert record_row(cfg, "docs", "schedule.txt") == (
+            "failed",
+            "truncated file: end of data before the last block",
+            1,
+        )
         monkeypatch.setattr(pipeline, "to_document", real)
         second = ws.ingest(["docs"])["docs"]  # same bytes, no --force
         assert (second.retried, second.unchanged, second.indexed, second.failed) == (1, 1, 1, 0)
@@ -117,10 +122,22 @@ def test_a_source_limit_applies_to_that_source_only_and_raising_it_fixes_the_rec
 
 def test_a_source_near_empty_threshold_counts_only_its_own_documents() -> None:
     def fact(source: str, chars: int) -> DocumentFacts:
-        return DocumentFacts(doc_id=f"{source}-{chars}", source=source, external_id=str(chars), system=source,
-                             department="Ops", doc_type="txt", title="t", author=None, updated_at=None,
-                             text_chars=chars, text_fingerprint=f"{source}-{chars}", chunks=1,
-                             embedded_chunks=1, public=True)  # fmt: skip
+        return DocumentFacts(
+            doc_id=f"{source}-{chars}",
+            source=source,
+            external_id=str(chars),
+            system=source,
+            department="Ops",
+            doc_type="txt",
+            title="t",
+            author=None,
+            updated_at=None,
+            text_chars=chars,
+            text_fingerprint=f"{source}-{chars}",
+            chunks=1,
+            embedded_chunks=1,
+            public=True,
+        )
 
     facts = [fact("mail", 120), fact("docs", 120), fact("docs", 500)]
     as_of = datetime(2026, 1, 1, tzinfo=UTC)
@@ -129,9 +146,16 @@ def test_a_source_near_empty_threshold_counts_only_its_own_documents() -> None:
 
 
 def test_source_limits_merge_over_the_global_ones() -> None:
-    cfg = parse_config({"limits": {"max_chars": 10, "max_file_mb": 5},
-                        "sources": [{"name": "a", "connector": "filesystem", "limits": {"max_file_mb": 1}},
-                                    {"name": "b", "connector": "filesystem"}]}, Path("k.yaml"))  # fmt: skip
+    cfg = parse_config(
+        {
+            "limits": {"max_chars": 10, "max_file_mb": 5},
+            "sources": [
+                {"name": "a", "connector": "filesystem", "limits": {"max_file_mb": 1}},
+                {"name": "b", "connector": "filesystem"},
+            ],
+        },
+        Path("k.yaml"),
+    )
     a, b = (cfg.source(n).parse_limits(cfg.limits) for n in ("a", "b"))
     assert (a.max_file_bytes, a.max_chars) == (1024 * 1024, 10)
     assert (b.max_file_bytes, b.max_chars) == (5 * 1024 * 1024, 10)

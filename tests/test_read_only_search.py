@@ -103,8 +103,15 @@ def portal_search(config: Config, query: str) -> int:
     with Workspace(config) as ws:
         portal = Portal.open(config, ws)
         try:
-            user = PortalUser(name="", display_name="", departments=(), groups=(), caller=Caller.anonymous(),
-                              via="token", logs_queries=False)  # fmt: skip
+            user = PortalUser(
+                name="",
+                display_name="",
+                departments=(),
+                groups=(),
+                caller=Caller.anonymous(),
+                via="token",
+                logs_queries=False,
+            )
             return run_search(portal, user, SearchParams(q=query)).result.total
         finally:
             portal.close()

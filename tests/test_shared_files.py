@@ -38,8 +38,11 @@ def test_every_shared_file_is_indexed_or_recorded_with_a_reason(tmp_path: Path) 
         },
         tmp_path / "kmingest.yaml",
     )
-    all_files = sorted(p.relative_to(FILES).as_posix() for p in FILES.rglob("*") if p.is_file()
-                       and not p.name.startswith("."))  # fmt: skip
+    all_files = sorted(
+        p.relative_to(FILES).as_posix()
+        for p in FILES.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
     with Workspace(cfg) as ws:
         stats = ws.ingest(["files"])["files"]
         known = ws.state.known("files")

@@ -23,8 +23,9 @@ def test_files_with_sidecars_and_folder_departments(tmp_path: Path) -> None:
     )
     (tmp_path / "top.txt").write_text("top")
     (tmp_path / ".hidden").write_text("x")
-    records = extract(tmp_path, department_from_folder=True, department="General",
-                      department_map={"Sales": "销售"})  # fmt: skip
+    records = extract(
+        tmp_path, department_from_folder=True, department="General", department_map={"Sales": "销售"}
+    )
     by_id = {r.external_id: r for r in records if isinstance(r, SourceRecord)}
     assert set(by_id) == {"Sales/a.txt", "top.txt"}
     a = by_id["Sales/a.txt"]
@@ -96,7 +97,8 @@ def test_mbox_becomes_one_record_per_message_with_decoded_headers(tmp_path: Path
     ).encode() + (
         b"From - Sat Jul  9 09:00:00 2011\nSubject: " + "来料检验".encode("gbk") + b"\n"
         b"Content-Type: text/plain; charset=gbk\n\n" + "检验五个零件。".encode("gbk") + b"\n\n"
-        b"From bob@example.com Sun Jul 10 10:00:00 2011\nMessage-ID: <a1@example.com>\nSubject: Hello\n\nHi.\n"
+        b"From bob@example.com Sun Jul 10 10:00:00 2011\n"
+        b"Message-ID: <a1@example.com>\nSubject: Hello\n\nHi.\n"
     )
     (tmp_path / "mail" / "inbox.mbox").write_bytes(mbox)
     (tmp_path / "mail" / "inbox.mbox.meta.json").write_text('{"acl": ["dept:Quality"]}')
@@ -114,9 +116,18 @@ def test_mbox_becomes_one_record_per_message_with_decoded_headers(tmp_path: Path
 
 def test_foxmail_box_split_on_its_markers_and_oversized_message_fails_alone(tmp_path: Path) -> None:
     marker = b"\x10\x10\x10\x10\x10\x10\x11\x11\x11\x11\x11\x11"
-    box = (marker + b"\r\nSubject: " + gb2312_word("会议纪要").encode() + b"\r\n\r\nMinutes.\r\n"
-           + marker + b"\r\nSubject: big\r\n\r\n" + b"x" * 3_000_000 + b"\r\n"
-           + marker + b"\r\nSubject: last\r\n\r\nThe end.\r\n")  # fmt: skip
+    box = (
+        marker
+        + b"\r\nSubject: "
+        + gb2312_word("会议纪要").encode()
+        + b"\r\n\r\nMinutes.\r\n"
+        + marker
+        + b"\r\nSubject: big\r\n\r\n"
+        + b"x" * 3_000_000
+        + b"\r\n"
+        + marker
+        + b"\r\nSubject: last\r\n\r\nThe end.\r\n"
+    )
     (tmp_path / "收件箱.box").write_bytes(box)
     records = extract(tmp_path, max_file_mb=1)
     ok = {r.external_id: r.title for r in records if isinstance(r, SourceRecord)}

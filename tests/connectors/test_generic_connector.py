@@ -37,8 +37,13 @@ class LegacyNotesConnector(Connector):
     def extract(self, since: datetime | None = None) -> Iterator[SourceRecord | ExtractError]:
         assert isinstance(self.options, NotesOptions)
         for n in range(self.options.count):
-            yield SourceRecord(source=self.source.name, external_id=f"{self.options.prefix}-{n}",
-                               system=self.system, fields={"body": "text"}, department="Quality")  # fmt: skip
+            yield SourceRecord(
+                source=self.source.name,
+                external_id=f"{self.options.prefix}-{n}",
+                system=self.system,
+                fields={"body": "text"},
+                department="Quality",
+            )
 
 
 class TypedNotesConnector(Connector[NotesOptions]):

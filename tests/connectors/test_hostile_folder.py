@@ -105,8 +105,13 @@ def test_hostile_folder_run_exits_0_indexes_every_good_file_in_bounded_memory(tm
     config = write_config(tmp_path, docs, real_models=True)
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(docs / "s.sock"))
-        done = subprocess.run([sys.executable, "-c", MEASURE, "--config", str(config), "ingest", "files", "--json"],
-                              capture_output=True, text=True, timeout=600, cwd=tmp_path)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE, "--config", str(config), "ingest", "files", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     peak_mb = int(done.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
     print(f"hostile folder ingest: peak RSS {peak_mb:.0f} MB")

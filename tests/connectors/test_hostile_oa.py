@@ -26,30 +26,40 @@ def export(root: Path, entries: list[tuple[str, str, str]]) -> Path:
         if not target.exists():
             target.write_text(f"text of {name}", encoding="utf-8")
     body = "\n".join(ENTRY.format(id=i, file=f, perms=p) for i, f, p in entries)
-    (root / "manifest.xml").write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<export>{body}</export>',
-                                       encoding="utf-8")  # fmt: skip
+    (root / "manifest.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<export>{body}</export>', encoding="utf-8"
+    )
     return root
 
 
 def extract(root: Path, **options: Any) -> tuple[dict[str, SourceRecord], dict[str, str]]:
     source = SourceConfig(name="oa", connector="oa", path=root, **options)
     items = list(build_connector(source).extract())
-    return ({r.external_id: r for r in items if isinstance(r, SourceRecord)},
-            {r.external_id: r.reason for r in items if isinstance(r, ExtractError)})  # fmt: skip
+    return (
+        {r.external_id: r for r in items if isinstance(r, SourceRecord)},
+        {r.external_id: r.reason for r in items if isinstance(r, ExtractError)},
+    )
 
 
 def test_oversized_file_is_refused_from_its_size_without_being_read(tmp_path: Path) -> None:
     (tmp_path / "files").mkdir()
     with (tmp_path / "files" / "huge.txt").open("wb") as fh:
         fh.truncate(1024 * 1024 * 1024)  # sparse: 1 GB on paper, nothing on disk
-    root = export(tmp_path, [("A", "huge.txt", '<permissions><allow type="public"/></permissions>'),
-                             ("B", "small.txt", '<permissions><allow type="public"/></permissions>')])  # fmt: skip
+    root = export(
+        tmp_path,
+        [
+            ("A", "huge.txt", '<permissions><allow type="public"/></permissions>'),
+            ("B", "small.txt", '<permissions><allow type="public"/></permissions>'),
+        ],
+    )
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     records, errors = extract(root, max_file_mb=10)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
     assert list(records) == ["B"]
-    assert errors == {"A": "manifest.xml: file 'files/huge.txt' named by A: file too large: 1073741824 bytes > "
-                           "10485760 bytes (max_file_mb)"}  # fmt: skip
+    assert errors == {
+        "A": "manifest.xml: file 'files/huge.txt' named by A: file too large: 1073741824 bytes > "
+        "10485760 bytes (max_file_mb)"
+    }
     assert grown_mb < 100
 
 
@@ -63,8 +73,11 @@ def test_listed_file_linked_out_of_the_export_is_refused(tmp_path: Path) -> None
     assert records == {} and "does not exist in the export" in errors["A"]
 
 
-NO_PERMS = [("E", "empty.txt", "<permissions/>"), ("M", "missing.txt", ""),
-            ("P", "public.txt", '<permissions><allow type="public"/></permissions>')]  # fmt: skip
+NO_PERMS = [
+    ("E", "empty.txt", "<permissions/>"),
+    ("M", "missing.txt", ""),
+    ("P", "public.txt", '<permissions><allow type="public"/></permissions>'),
+]
 
 
 def test_entries_without_permissions_are_admins_only_by_default(tmp_path: Path) -> None:
@@ -84,8 +97,10 @@ def test_default_acl_or_the_source_acl_applies_to_entries_without_permissions(tm
 def test_missing_permissions_fail_makes_such_entries_dead_letters(tmp_path: Path) -> None:
     records, errors = extract(export(tmp_path, NO_PERMS), missing_permissions="fail")
     assert list(records) == ["P"]
-    reason = ("manifest.xml: {}: no <permissions> (missing_permissions: fail); record not indexed "
-              "(fix: add permissions in the OA system, or set default_acl)")  # fmt: skip
+    reason = (
+        "manifest.xml: {}: no <permissions> (missing_permissions: fail); record not indexed "
+        "(fix: add permissions in the OA system, or set default_acl)"
+    )
     assert errors == {"E": reason.format("E"), "M": reason.format("M")}
 
 

@@ -1,5 +1,6 @@
 """Hostile tabular exports (issue 13 rows 2, 5, 8, 9): grouped rows take the most restrictive ACL, an empty
-ACL is admins only, a huge cell or row fails that row only, an .xlsx gets the parsers' zip/size/time guards."""
+ACL is admins only, a huge cell or row fails that row only, an .xlsx gets the parsers' zip/size/time
+guards."""
 
 from __future__ import annotations
 
@@ -14,13 +15,24 @@ from kmingest.config import SourceConfig
 from kmingest.connectors import ExtractError, build_connector
 from kmingest.models import SourceRecord
 
-ACL_MAP = {"public": ["public"], "hr": ["dept:HR", "user:boss"], "sales": ["dept:Sales", "user:boss"],
-           "nobody": [], "hr-only": ["dept:HR"]}  # fmt: skip
+ACL_MAP = {
+    "public": ["public"],
+    "hr": ["dept:HR", "user:boss"],
+    "sales": ["dept:Sales", "user:boss"],
+    "nobody": [],
+    "hr-only": ["dept:HR"],
+}
 
 
 def extract(folder: Path, table: dict[str, Any], **options: Any) -> list[SourceRecord | ExtractError]:
-    source = SourceConfig(name="t", connector="tabular", path=folder, acl_map=ACL_MAP,  # type: ignore[call-arg]
-                          tables=[{"name": "doc", "id": "id", **table}], **options)  # fmt: skip
+    source = SourceConfig(
+        name="t",
+        connector="tabular",
+        path=folder,
+        acl_map=ACL_MAP,  # type: ignore[call-arg]
+        tables=[{"name": "doc", "id": "id", **table}],
+        **options,
+    )
     return list(build_connector(source).extract())
 
 
@@ -38,8 +50,9 @@ def test_grouped_rows_get_the_intersection_of_their_readers(tmp_path: Path) -> N
         "P3,one,hr-only,HR\nP3,two,sales,Sales\n"  # nothing in common -> admins only
         "P4,one,public,Quality\nP4,two,public,Quality\n"
     )
-    records, errors = split(extract(tmp_path, {"file": "plan.csv", "acl": "access", "department": "dept",
-                                               "group_rows": True}))  # fmt: skip
+    records, errors = split(
+        extract(tmp_path, {"file": "plan.csv", "acl": "access", "department": "dept", "group_rows": True})
+    )
     assert errors == {}
     acls = {k: r.acl for k, r in records.items()}
     assert acls == {"doc:P1": ("dept:HR",), "doc:P2": ("user:boss",), "doc:P3": (), "doc:P4": ("public",)}
@@ -71,8 +84,8 @@ def test_row_over_max_row_kb_fails_with_its_line(tmp_path: Path) -> None:
     assert errors == {
         "doc:d.csv:line-2": "d.csv: line 2: row has 1201 characters, over the limit of 1024 (max_row_kb); "
         "row not read",
-        "doc:d.jsonl:line-1": "d.jsonl: line 1: row has 2024 characters, over the limit of 1024 (max_row_kb); "
-        "row not read",
+        "doc:d.jsonl:line-1": "d.jsonl: line 1: row has 2024 characters, over the limit of 1024 "
+        "(max_row_kb); row not read",
     }
 
 

@@ -16,8 +16,15 @@ from kmingest.models import SourceRecord
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED = json.loads((REPO / "samples" / "expected.json").read_text(encoding="utf-8"))["systems"]
-DEPARTMENTS = {"生产部": "Production", "研发部": "R&D", "销售部": "Sales", "质量部": "Quality", "人力资源部": "HR",
-               "Customer Service": "Sales", "": "unassigned"}  # fmt: skip
+DEPARTMENTS = {
+    "生产部": "Production",
+    "研发部": "R&D",
+    "销售部": "Sales",
+    "质量部": "Quality",
+    "人力资源部": "HR",
+    "Customer Service": "Sales",
+    "": "unassigned",
+}
 
 
 def extract(name: str) -> tuple[list[SourceRecord], list[ExtractError]]:

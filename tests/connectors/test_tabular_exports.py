@@ -18,10 +18,12 @@ from kmingest.models import SourceRecord
 
 
 def source(folder: Path, *tables: dict[str, Any], **options: Any) -> SourceConfig:
-    return SourceConfig(name="t", connector="tabular", path=folder, tables=list(tables), **options)  # type: ignore[call-arg]
+    return SourceConfig(name="t", connector="tabular", path=folder, tables=list(tables), **options)
 
 
-def extract(folder: Path, *tables: dict[str, Any], **options: Any) -> tuple[dict[str, SourceRecord], dict[str, str]]:  # fmt: skip
+def extract(
+    folder: Path, *tables: dict[str, Any], **options: Any
+) -> tuple[dict[str, SourceRecord], dict[str, str]]:
     items = list(build_connector(source(folder, *tables, **options)).extract())
     records = {r.external_id: r for r in items if isinstance(r, SourceRecord)}
     errors = {r.external_id: r.reason for r in items if isinstance(r, ExtractError)}
@@ -56,8 +58,16 @@ def test_pandas_index_column_is_never_a_fallback(tmp_path: Path) -> None:
 
 def test_pandas_export_maps_every_row_with_its_columns_and_a_date_pattern(tmp_path: Path) -> None:
     (tmp_path / "issues.csv").write_text(PANDAS_CSV, encoding="utf-8")
-    table = {"name": "issue", "file": "issues.csv", "id": "编号", "title": "标题", "department": "处理部门",
-             "updated_at": "版本", "date_pattern": r"^(\d{4}-\d{2}-\d{2})\.", "date_format": "%Y-%m-%d"}  # fmt: skip
+    table = {
+        "name": "issue",
+        "file": "issues.csv",
+        "id": "编号",
+        "title": "标题",
+        "department": "处理部门",
+        "updated_at": "版本",
+        "date_pattern": r"^(\d{4}-\d{2}-\d{2})\.",
+        "date_format": "%Y-%m-%d",
+    }
     records, errors = extract(
         tmp_path, table, timezone="+08:00", department_map={"IT": "Information Technology"}
     )
@@ -78,8 +88,9 @@ def test_a_date_that_does_not_parse_names_the_column_and_the_fix(tmp_path: Path)
     records, errors = extract(tmp_path, table)
     assert records == {}
     assert errors["issue:BUG-7"] == (  # Python's fromisoformat alone would read it as 00:02 that day
-        "issues.csv line 2: date column '版本': '2023-03-31.0002' is not a date (ISO 8601 expected) (fix: set "
-        "date_format (strptime, e.g. %Y-%m-%d) or date_pattern of table 'issue', or correct `updated_at`)"
+        "issues.csv line 2: date column '版本': '2023-03-31.0002' is not a date (ISO 8601 expected) "
+        "(fix: set date_format (strptime, e.g. %Y-%m-%d) or date_pattern of table 'issue', or correct "
+        "`updated_at`)"
     )
 
 
@@ -107,10 +118,17 @@ ERP_TSV = (  # headerless, like AdventureWorks' ProductDescription export: id, c
 
 def test_headerless_tsv_ingests_with_columns_a_filter_and_a_language(tmp_path: Path) -> None:
     (tmp_path / "ProductDescription.tsv").write_text(ERP_TSV, encoding="utf-8")
-    table = {"name": "product", "file": "ProductDescription.tsv", "id": ["ProductID", "Culture"],
-             "columns": ["ProductID", "Culture", "Description", "ModifiedDate"], "title": "{ProductID} ({Culture})",
-             "body": ["Description"], "language": "Culture", "updated_at": "ModifiedDate",
-             "where": {"Culture": ["en", "fr", "zh-cht", "ar"]}}  # fmt: skip
+    table = {
+        "name": "product",
+        "file": "ProductDescription.tsv",
+        "id": ["ProductID", "Culture"],
+        "columns": ["ProductID", "Culture", "Description", "ModifiedDate"],
+        "title": "{ProductID} ({Culture})",
+        "body": ["Description"],
+        "language": "Culture",
+        "updated_at": "ModifiedDate",
+        "where": {"Culture": ["en", "fr", "zh-cht", "ar"]},
+    }
     records, errors = extract(tmp_path, table)
     assert errors == {}
     assert sorted(records) == [
@@ -129,8 +147,13 @@ def test_headerless_tsv_ingests_with_columns_a_filter_and_a_language(tmp_path: P
 
 def test_filter_values_from_yaml_may_be_numbers(tmp_path: Path) -> None:
     (tmp_path / "p.tsv").write_text(ERP_TSV, encoding="utf-8")
-    table = {"name": "p", "file": "p.tsv", "id": "Culture", "columns": ["ProductID", "Culture", "Text", "When"],
-             "where": {"ProductID": 2}}  # fmt: skip
+    table = {
+        "name": "p",
+        "file": "p.tsv",
+        "id": "Culture",
+        "columns": ["ProductID", "Culture", "Text", "When"],
+        "where": {"ProductID": 2},
+    }
     records, errors = extract(tmp_path, table)
     assert (sorted(records), errors) == (["p:en"], {})
     records, errors = extract(
@@ -142,8 +165,16 @@ def test_filter_values_from_yaml_may_be_numbers(tmp_path: Path) -> None:
 def test_delimiter_quotechar_and_encoding_per_table(tmp_path: Path) -> None:
     (tmp_path / "legacy.txt").write_bytes("物料;名称;备注\nM-1;'螺栓; M8';'含 ; 的备注'\n".encode("gb18030"))
     (tmp_path / "plain.csv").write_text("code,name\nX-1,Widget\n", encoding="utf-8")
-    legacy = {"name": "legacy", "file": "legacy.txt", "format": "csv", "delimiter": ";", "quotechar": "'",
-              "encoding": "gb18030", "id": "物料", "title": "名称"}  # fmt: skip
+    legacy = {
+        "name": "legacy",
+        "file": "legacy.txt",
+        "format": "csv",
+        "delimiter": ";",
+        "quotechar": "'",
+        "encoding": "gb18030",
+        "id": "物料",
+        "title": "名称",
+    }
     records, errors = extract(tmp_path, legacy, {"name": "plain", "file": "plain.csv", "id": "code"})
     assert errors == {}
     assert records["legacy:M-1"].title == "螺栓; M8"
@@ -169,8 +200,15 @@ def test_headerless_xlsx_below_a_title_row_reads_with_columns_and_skip_rows(tmp_
     ):
         sheet.append(row)
     book.save(tmp_path / "products.xlsx")
-    table = {"name": "p", "file": "products.xlsx", "columns": ["id", "lang", "text", "changed"], "skip_rows": 1,
-             "id": "id", "language": "lang", "updated_at": "changed"}  # fmt: skip
+    table = {
+        "name": "p",
+        "file": "products.xlsx",
+        "columns": ["id", "lang", "text", "changed"],
+        "skip_rows": 1,
+        "id": "id",
+        "language": "lang",
+        "updated_at": "changed",
+    }
     records, errors = extract(tmp_path, table, timezone="+08:00")
     assert errors == {} and sorted(records) == ["p:P-1", "p:P-2"]
     first = records["p:P-1"]
@@ -211,9 +249,13 @@ def test_an_unknown_key_lists_every_valid_key(tmp_path: Path) -> None:
             source(tmp_path, {"name": "d", "file": "d.csv", "id": "id", "delimeter": ";"}, tabels=[])
         )
     top, nested = sorted(str(caught.value).splitlines())
-    assert nested.startswith("config: sources[t].tables.0.delimeter: Extra inputs are not permitted (fix: remove "
-                             "it or check its spelling; valid keys here: acl, author, body, columns, date_format,")  # fmt: skip
+    assert nested.startswith(
+        "config: sources[t].tables.0.delimeter: Extra inputs are not permitted (fix: remove "
+        "it or check its spelling; valid keys here: acl, author, body, columns, date_format,"
+    )
     assert "delimiter, department" in nested and nested.endswith("updated_at, url, where)")
-    assert top.startswith("config: sources[t].tabels: Extra inputs are not permitted (fix: remove it or check its "
-                          "spelling; this connector's keys: acl_map, department_map,")  # fmt: skip
+    assert top.startswith(
+        "config: sources[t].tabels: Extra inputs are not permitted (fix: remove it or check its "
+        "spelling; this connector's keys: acl_map, department_map,"
+    )
     assert "max_uncompressed_mb, tables, timezone; common source keys: acl, connector, dag," in top

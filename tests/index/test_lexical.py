@@ -17,12 +17,15 @@ def build(vocab: Vocabulary, chunks: list[tuple[str, str, str]]) -> Postings:
 
 
 def test_bm25_prefers_rarer_terms_higher_frequency_and_title_matches(vocab: Vocabulary) -> None:
-    postings = build(vocab, [
-        ("Pumps", "", "valve valve valve seal"),
-        ("Valves", "", "valve seal"),
-        ("Other", "", "pump housing seal"),
-        ("Misc", "", "gasket"),
-    ])  # fmt: skip
+    postings = build(
+        vocab,
+        [
+            ("Pumps", "", "valve valve valve seal"),
+            ("Valves", "", "valve seal"),
+            ("Other", "", "pump housing seal"),
+            ("Misc", "", "gasket"),
+        ],
+    )
     scores = postings.scores(query_term_ids(vocab, "valve"))
     assert scores[3] == 0 and scores[2] == 0
     assert scores[1] > scores[0] > 0  # the title match (x1.5) of a short chunk beats tf 3 in a longer one

@@ -18,8 +18,12 @@ from kmingest.parsing.normalize import clean_text, normalize_content
 
 def fits_like(header_cards: int, data_values: int) -> bytes:
     """An ASCII header of 80-character cards in 2880-byte blocks, then big-endian int16 pixels (FITS)."""
-    cards = ["SIMPLE  =                    T / conforms to FITS standard", "BITPIX  =                   16",
-             "OBJECT  = 'M31 Andromeda galaxy'", "TELESCOP= 'Schmidt 80cm'"]  # fmt: skip
+    cards = [
+        "SIMPLE  =                    T / conforms to FITS standard",
+        "BITPIX  =                   16",
+        "OBJECT  = 'M31 Andromeda galaxy'",
+        "TELESCOP= 'Schmidt 80cm'",
+    ]
     cards += [f"HISTORY flat field and bias corrected, step {i}" for i in range(header_cards)] + ["END"]
     header = b"".join(card.ljust(80).encode("ascii") for card in cards)
     header = header.ljust(-(-len(header) // 2880) * 2880, b" ")

@@ -15,9 +15,13 @@ from typing import Any
 
 import yaml
 
-CRM_FILES = {"account": ("accounts.csv", "account_id"), "contact": ("contacts.csv", "contact_id"),
-             "opportunity": ("opportunities.jsonl", "id"), "activity": ("activities.jsonl", "id"),
-             "ticket": ("tickets.jsonl", "id")}  # fmt: skip
+CRM_FILES = {
+    "account": ("accounts.csv", "account_id"),
+    "contact": ("contacts.csv", "contact_id"),
+    "opportunity": ("opportunities.jsonl", "id"),
+    "activity": ("activities.jsonl", "id"),
+    "ticket": ("tickets.jsonl", "id"),
+}
 
 
 def _crm_visibility(folder: Path) -> dict[str, str]:
@@ -85,6 +89,14 @@ def expected_acls(project: Path) -> Callable[[str, str], frozenset[str] | None]:
 
 def principals_of(project: Path) -> dict[str, frozenset[str]]:
     access = yaml.safe_load((project / "kmingest.yaml").read_text(encoding="utf-8"))["access"]
-    return {name: frozenset({"public", f"user:{name}", *(f"dept:{d}" for d in u.get("departments", ())),
-                             *(f"group:{g}" for g in u.get("groups", ()))})
-            for name, u in access["users"].items()}  # fmt: skip
+    return {
+        name: frozenset(
+            {
+                "public",
+                f"user:{name}",
+                *(f"dept:{d}" for d in u.get("departments", ())),
+                *(f"group:{g}" for g in u.get("groups", ())),
+            }
+        )
+        for name, u in access["users"].items()
+    }

@@ -52,22 +52,50 @@ def _write(folder: Path, name: str, text: str, **meta: Any) -> None:
 
 
 def write_corpus(docs: Path) -> None:
-    _write(docs, "Quality/calibration.md", "# Calibration\n\n" + "Torque wrenches are calibrated every six "
-           "months by the metrology lab, and every inspection gauge yearly. " * 3, updated_at="2025-03-01")  # fmt: skip
+    _write(
+        docs,
+        "Quality/calibration.md",
+        "# Calibration\n\n" + "Torque wrenches are calibrated every six "
+        "months by the metrology lab, and every inspection gauge yearly. " * 3,
+        updated_at="2025-03-01",
+    )
     for i in range(14):  # enough inspection records for two result pages
-        _write(docs, f"Quality/inspection-{i:02d}.txt",
-               f"Valve inspection record {i}: pressure test passed, seat leakage within limits, "
-               f"inspector signed off batch {1000 + i}.",
-               updated_at=f"{2026 - i % 3}-0{1 + i % 9}-10", doc_type="inspection")  # fmt: skip
-    _write(docs, "Production/changeover.txt", "Line 3 changeover: clean the die, check the inspection "
-           "sheet, restart at low speed.", updated_at="2024-06-01")  # fmt: skip
-    _write(docs, "HR/leave.md", "# Annual leave\n\nEmployees get fifteen days of annual leave per year.",
-           updated_at="2026-01-05")  # fmt: skip
-    _write(docs, "HR/salary-bands.md", "# Salary bands\n\nConfidential salary bands for inspection "
-           "engineers and valve designers: G5 12000-18000 CNY.", acl=["dept:HR"], title=HR_SECRET_TITLE,
-           updated_at="2026-02-01")  # fmt: skip
-    _write(docs, "Sales/pricing.md", "# Discount approval\n\nDiscounts above 15 percent need approval by "
-           "the sales director.", acl=["dept:Sales"], updated_at="2026-01-15")  # fmt: skip
+        _write(
+            docs,
+            f"Quality/inspection-{i:02d}.txt",
+            f"Valve inspection record {i}: pressure test passed, seat leakage within limits, "
+            f"inspector signed off batch {1000 + i}.",
+            updated_at=f"{2026 - i % 3}-0{1 + i % 9}-10",
+            doc_type="inspection",
+        )
+    _write(
+        docs,
+        "Production/changeover.txt",
+        "Line 3 changeover: clean the die, check the inspection sheet, restart at low speed.",
+        updated_at="2024-06-01",
+    )
+    _write(
+        docs,
+        "HR/leave.md",
+        "# Annual leave\n\nEmployees get fifteen days of annual leave per year.",
+        updated_at="2026-01-05",
+    )
+    _write(
+        docs,
+        "HR/salary-bands.md",
+        "# Salary bands\n\nConfidential salary bands for inspection "
+        "engineers and valve designers: G5 12000-18000 CNY.",
+        acl=["dept:HR"],
+        title=HR_SECRET_TITLE,
+        updated_at="2026-02-01",
+    )
+    _write(
+        docs,
+        "Sales/pricing.md",
+        "# Discount approval\n\nDiscounts above 15 percent need approval by the sales director.",
+        acl=["dept:Sales"],
+        updated_at="2026-01-15",
+    )
     _write(docs, "Sales/payload.txt", XSS_BODY, title=XSS_TITLE, updated_at="2026-03-03")
 
 
@@ -77,18 +105,33 @@ def project_config(root: Path, portal: dict[str, Any] | None = None, real_models
         "state_dir": str(root / "state"),
         "index": {"path": str(root / "state" / "index.db")},
         "embedding": cache if real_models else hashed_embedding(**cache),
-        "sources": [{"name": "docs", "connector": "filesystem", "path": str(root / "docs"), "system": "fileshare",
-                     "department_from_folder": True}],
+        "sources": [
+            {
+                "name": "docs",
+                "connector": "filesystem",
+                "path": str(root / "docs"),
+                "system": "fileshare",
+                "department_from_folder": True,
+            }
+        ],
         "access": {
-            "users": {"alice": {"departments": ["Sales"], "display_name": "Alice"},
-                      "hana": {"departments": ["HR"]}, "bob": {"departments": ["Quality"]},
-                      "kmlead": {}},
-            "admins": ["km-admin"], "km_leads": ["kmlead"],
+            "users": {
+                "alice": {"departments": ["Sales"], "display_name": "Alice"},
+                "hana": {"departments": ["HR"]},
+                "bob": {"departments": ["Quality"]},
+                "kmlead": {},
+            },
+            "admins": ["km-admin"],
+            "km_leads": ["kmlead"],
         },
-        "portal": {"demo_logins": True, "page_size": 10, "query_log_retention_days": 30,
-                   "source_links": {"fileshare": "https://files.example.com/open?path={external_id}"},
-                   **(portal or {})},
-    }  # fmt: skip
+        "portal": {
+            "demo_logins": True,
+            "page_size": 10,
+            "query_log_retention_days": 30,
+            "source_links": {"fileshare": "https://files.example.com/open?path={external_id}"},
+            **(portal or {}),
+        },
+    }
     return parse_config(data, root / "kmingest.yaml")
 
 
@@ -132,11 +175,16 @@ def make_secure_app(corpus_root: Path, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("KMINGEST_API_TOKENS", f"{TOKEN}=alice,{TOKEN}-kmlead=kmlead")
     clients: list[TestClient] = []
 
-    def make(peer: tuple[str, int] = ("testclient", 50000), passwords: dict[str, str] | None = None,
-             **portal: Any) -> TestClient:  # fmt: skip
+    def make(
+        peer: tuple[str, int] = ("testclient", 50000), passwords: dict[str, str] | None = None, **portal: Any
+    ) -> TestClient:
         cfg = project_config(corpus_root, portal).model_copy(update={"state_dir": tmp_path / "state"})
-        users = {name: user.model_copy(update={"password_hash": (passwords or {})[name]})
-                 if name in (passwords or {}) else user for name, user in cfg.access.users.items()}  # fmt: skip
+        users = {
+            name: user.model_copy(update={"password_hash": (passwords or {})[name]})
+            if name in (passwords or {})
+            else user
+            for name, user in cfg.access.users.items()
+        }
         cfg = cfg.model_copy(update={"access": cfg.access.model_copy(update={"users": users})})
         client = TestClient(create_app(cfg), client=peer)
         client.__enter__()

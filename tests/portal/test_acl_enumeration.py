@@ -38,8 +38,17 @@ from kmingest.workspace import Workspace
 from tests.portal.acl_truth import expected_acls, principals_of
 
 ES_URL = os.environ.get("KMINGEST_ES_URL", "http://127.0.0.1:9200")
-QUERIES = ("", "valve", "calibration torque", "salary bands", "discount approval", "质量", "离心泵", "薪酬管理",
-           "layoff")  # fmt: skip
+QUERIES = (
+    "",
+    "valve",
+    "calibration torque",
+    "salary bands",
+    "discount approval",
+    "质量",
+    "离心泵",
+    "薪酬管理",
+    "layoff",
+)
 DRILL_QUERIES = ("valve", "质量")  # every facet value of these is opened as a filter, in every mode
 MODES = ("bm25", "vector", "hybrid")
 SECRET = "enumeration-session-secret-0123456789abcdef0123456789abcdef"
@@ -122,8 +131,15 @@ def setup(
             assert stored is not None
             acl = acl_of(fact.source, fact.external_id)
             assert acl is not None, f"indexed but not in the exports: {fact.source} {fact.external_id}"
-            docs[fact.doc_id] = Doc(fact.doc_id, str(stored["title"]), fact.department, fact.system,
-                                    fact.doc_type, str(stored.get("text", "")), acl)  # fmt: skip
+            docs[fact.doc_id] = Doc(
+                fact.doc_id,
+                str(stored["title"]),
+                fact.department,
+                fact.system,
+                fact.doc_type,
+                str(stored.get("text", "")),
+                acl,
+            )
         readable = {u: frozenset(d for d, doc in docs.items() if doc.acl & p) for u, p in principals.items()}
         with TestClient(create_app(config, ws)) as client:
             yield Setup(backend, config, ws, client, docs, readable, tokens)
@@ -144,7 +160,7 @@ def test_the_index_holds_every_valid_sample_record_with_the_acl_of_its_export(
         assert systems[name.upper()] == expected["systems"][name]["valid_documents"], (setup.backend, systems)
     for doc in setup.docs.values():
         stored = setup.ws.index.get_document(doc.doc_id, Caller.system())
-        assert stored is not None and frozenset(stored["acl"]) == doc.acl, doc.doc_id  # type: ignore[arg-type]
+        assert stored is not None and frozenset(stored["acl"]) == doc.acl, doc.doc_id
     sizes = {u: len(ids) for u, ids in setup.readable.items()}
     assert len(set(sizes.values())) > 2, sizes  # the users really see different documents
     assert all(0 < n < len(setup.docs) for n in sizes.values()), sizes
@@ -220,12 +236,14 @@ def _drill_down(setup: Setup, user: str, q: str, mode: str, first: dict[str, Any
 def test_every_document_id_answers_only_readers(setup: Setup) -> None:
     missing = "0" * 64
     for user, readable in setup.readable.items():
-        none_api = setup.client.get(f"/api/documents/{missing}",
-                                    headers={"authorization": f"Bearer {setup.tokens[user]}"})  # fmt: skip
+        none_api = setup.client.get(
+            f"/api/documents/{missing}", headers={"authorization": f"Bearer {setup.tokens[user]}"}
+        )
         assert none_api.status_code == 404
         for doc_id, doc in setup.docs.items():
-            response = setup.client.get(f"/api/documents/{doc_id}",
-                                        headers={"authorization": f"Bearer {setup.tokens[user]}"})  # fmt: skip
+            response = setup.client.get(
+                f"/api/documents/{doc_id}", headers={"authorization": f"Bearer {setup.tokens[user]}"}
+            )
             if doc_id in readable:
                 assert response.status_code == 200 and response.json()["title"] == doc.title
             else:  # forbidden answers exactly like missing

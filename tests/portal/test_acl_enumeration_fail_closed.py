@@ -59,7 +59,10 @@ def test_an_empty_acl_is_readable_by_admins_only(fresh_index: IndexBackend, sear
             result = search.query(fresh_index, "restructuring plan line four valve", caller, mode)
             assert ext_ids(result) == ["everyone"] and result.total == 1, (user, mode)
             assert {v: n for name in result.facets for v, n in result.facets[name]} == {
-                "Quality": 1, "oa": 1, "policy": 1}, (user, mode)  # fmt: skip
+                "Quality": 1,
+                "oa": 1,
+                "policy": 1,
+            }, (user, mode)
         assert fresh_index.get_document(nobody.doc_id, caller) is None, user
     admin = Caller(frozenset({"public", "user:km-admin"}), admin=True)
     assert fresh_index.get_document(nobody.doc_id, admin) is not None

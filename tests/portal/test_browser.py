@@ -37,8 +37,9 @@ def browser() -> Iterator[Any]:
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu",
-                                                                   "--disable-dev-shm-usage"])  # fmt: skip
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
         yield b
         b.close()
 
@@ -96,8 +97,10 @@ def test_department_user_searches_filters_and_opens_a_document(
     page.click("li.hit h2 a >> nth=0")
     page.wait_for_selector("article.doc")
     assert page.is_visible("#match")
-    in_view = page.eval_on_selector("#match", "e => { const r = e.getBoundingClientRect();"
-                                              " return r.top >= 0 && r.bottom <= window.innerHeight; }")  # fmt: skip
+    in_view = page.eval_on_selector(
+        "#match",
+        "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }",
+    )
     assert in_view  # the matched passage is in view
     assert page.is_visible("text=Department") and page.is_visible("text=Back to results")
     page.screenshot(path=str(ARTIFACTS / "03-document.png"))
@@ -134,8 +137,9 @@ def test_phone_sized_screen_and_keyboard(browser: Any, sample_server: LiveServer
     context.close()
 
 
-def test_xss_payload_in_a_document_never_executes(browser: Any, corpus_root: Path,
-                                                  pytest_module_env: None) -> None:  # fmt: skip
+def test_xss_payload_in_a_document_never_executes(
+    browser: Any, corpus_root: Path, pytest_module_env: None
+) -> None:
     live = start_server(create_app(project_config(corpus_root)))
     try:
         context = browser.new_context()

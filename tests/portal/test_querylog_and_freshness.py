@@ -29,8 +29,11 @@ def test_searches_and_clicks_are_logged_with_department_only(client: TestClient,
     )
     log = QueryLog(query_log_path(corpus_root / "state"))
     entry = next(e for e in log.entries() if e.query_id == body["query_id"])
-    assert (entry.department, entry.query, entry.filters) == ("Sales", "Discount approval  rules",
-                                                              {"department": ["Sales"]})  # fmt: skip
+    assert (entry.department, entry.query, entry.filters) == (
+        "Sales",
+        "Discount approval  rules",
+        {"department": ["Sales"]},
+    )
     assert entry.result_count == body["total"] and entry.latency_ms > 0 and entry.mode == "hybrid"
     assert entry.clicked == (doc_id,)
     log.close()

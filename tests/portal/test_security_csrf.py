@@ -31,14 +31,16 @@ def test_a_cross_site_sign_in_is_refused(make_secure_app: Any) -> None:
         {"Origin": "null"},
         {"Sec-Fetch-Site": "same-site"},
     ):
-        forged = browser.post("/login", data={"username": "hana", "next": "/search"}, headers=headers,
-                              follow_redirects=False)  # fmt: skip
+        forged = browser.post(
+            "/login", data={"username": "hana", "next": "/search"}, headers=headers, follow_redirects=False
+        )
         assert forged.status_code == 403, headers
         assert SESSION_COOKIE not in forged.headers.get("set-cookie", "")
         assert "Cross-site request refused" in forged.text
     assert browser.get("/api/me").status_code == 401  # not signed in as hana
-    own = browser.post("/login", data={"username": "bob", "next": "/search"}, headers=OWN_PAGE,
-                       follow_redirects=False)  # fmt: skip
+    own = browser.post(
+        "/login", data={"username": "bob", "next": "/search"}, headers=OWN_PAGE, follow_redirects=False
+    )
     assert own.status_code == 303 and browser.get("/api/me").json()["name"] == "bob"
 
 
@@ -77,27 +79,44 @@ def test_the_form_token_lets_the_portals_own_form_through_a_host_rewriting_proxy
     assert browser.cookies.get("kmingest_csrf")
     without = browser.post("/login", data={"username": "bob"}, headers=proxy_origin, follow_redirects=False)
     assert without.status_code == 403
-    wrong = browser.post("/login", data={"username": "bob", "csrf_token": "0" * 64}, headers=proxy_origin,
-                         follow_redirects=False)  # fmt: skip
+    wrong = browser.post(
+        "/login",
+        data={"username": "bob", "csrf_token": "0" * 64},
+        headers=proxy_origin,
+        follow_redirects=False,
+    )
     assert wrong.status_code == 403
     odd = browser.post("/login", data={"username": "bob", "csrf_token": "tök\u2028"}, headers=proxy_origin)
     assert odd.status_code == 403  # not a server error
     other_browser = make_secure_app()  # a token is bound to the browser's own nonce cookie
-    assert other_browser.post("/login", data={"username": "bob", "csrf_token": token}, headers=proxy_origin,
-                              follow_redirects=False).status_code == 403  # fmt: skip
-    ok = browser.post("/login", data={"username": "bob", "csrf_token": token}, headers=proxy_origin,
-                      follow_redirects=False)  # fmt: skip
+    assert (
+        other_browser.post(
+            "/login",
+            data={"username": "bob", "csrf_token": token},
+            headers=proxy_origin,
+            follow_redirects=False,
+        ).status_code
+        == 403
+    )
+    ok = browser.post(
+        "/login", data={"username": "bob", "csrf_token": token}, headers=proxy_origin, follow_redirects=False
+    )
     assert ok.status_code == 303
     # the sign-out form carries a token bound to the new session
     logout_token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', browser.get("/search").text)
     assert logout_token and logout_token.group(1) != token
-    out = browser.post("/logout", data={"csrf_token": logout_token.group(1)}, headers=proxy_origin,
-                       follow_redirects=False)  # fmt: skip
+    out = browser.post(
+        "/logout", data={"csrf_token": logout_token.group(1)}, headers=proxy_origin, follow_redirects=False
+    )
     assert out.status_code == 303 and browser.get("/api/me").status_code == 401
 
 
 def test_an_allowed_host_is_a_same_origin(make_secure_app: Any) -> None:
     portal = make_secure_app(allowed_hosts=["testserver", "portal.example.com"])
-    signed = portal.post("/login", data={"username": "bob"}, headers={"Origin": "https://portal.example.com"},
-                         follow_redirects=False)  # fmt: skip
+    signed = portal.post(
+        "/login",
+        data={"username": "bob"},
+        headers={"Origin": "https://portal.example.com"},
+        follow_redirects=False,
+    )
     assert signed.status_code == 303

@@ -50,8 +50,11 @@ def test_two_user_or_groups_headers_are_refused_not_first_one_wins(make_secure_a
     two_users = [("X-Forwarded-User", "hana"), ("X-Forwarded-User", "carol")]
     assert sso.get("/api/me", headers=two_users).status_code == 400
     assert sso.get("/api/me", headers=[("X-Forwarded-User", "hana, carol")]).status_code == 400
-    two_groups = [("X-Forwarded-User", "carol"), ("X-Forwarded-Groups", "hr-staff"),
-                  ("X-Forwarded-Groups", "everyone")]  # fmt: skip
+    two_groups = [
+        ("X-Forwarded-User", "carol"),
+        ("X-Forwarded-Groups", "hr-staff"),
+        ("X-Forwarded-Groups", "everyone"),
+    ]
     refused = sso.get("/api/search", params={"q": "salary bands"}, headers=two_groups)
     assert refused.status_code == 400 and refused.json() == {"detail": "conflicting identity headers"}
     page = sso.get("/search?q=salary", headers=two_users)

@@ -66,8 +66,10 @@ def new_year_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("new-year")
     folder = root / "docs" / "Quality"
     folder.mkdir(parents=True)
-    for name, text, updated in (("eve.txt", "Year-end stock count of valve seats.", "2025-12-31T20:00:00+00:00"),
-                                ("june.txt", "Mid-year stock count of gaskets.", "2025-06-01T08:00:00+00:00")):  # fmt: skip
+    for name, text, updated in (
+        ("eve.txt", "Year-end stock count of valve seats.", "2025-12-31T20:00:00+00:00"),
+        ("june.txt", "Mid-year stock count of gaskets.", "2025-06-01T08:00:00+00:00"),
+    ):
         (folder / name).write_text(text, encoding="utf-8")
         (folder / f"{name}.meta.json").write_text(json.dumps({"updated_at": updated}), encoding="utf-8")
     with Workspace(project_config(root)) as ws:
@@ -75,11 +77,14 @@ def new_year_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("zone", "years", "in_2026"), [
-    ("Asia/Shanghai", {"2026": 1, "2025": 1}, ["Year-end stock count of valve seats."]),
-    ("UTC", {"2025": 2}, []),
-    ("America/New_York", {"2025": 2}, []),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("zone", "years", "in_2026"),
+    [
+        ("Asia/Shanghai", {"2026": 1, "2025": 1}, ["Year-end stock count of valve seats."]),
+        ("UTC", {"2025": 2}, []),
+        ("America/New_York", {"2025": 2}, []),
+    ],
+)
 def test_year_facet_boundaries_follow_the_configured_time_zone(
     new_year_root: Path, monkeypatch: pytest.MonkeyPatch, zone: str, years: dict[str, int], in_2026: list[str]
 ) -> None:

@@ -61,8 +61,11 @@ def test_one_address_trying_many_names_is_throttled(
 
 
 def test_behind_a_trusted_proxy_the_forwarded_client_address_is_throttled(make_secure_app: Any) -> None:
-    portal = make_secure_app(peer=("10.0.0.2", 40000), trusted_proxies=["10.0.0.0/24"],
-                             sign_in_limits={"ip_failures": 3, "user_failures": 100})  # fmt: skip
+    portal = make_secure_app(
+        peer=("10.0.0.2", 40000),
+        trusted_proxies=["10.0.0.0/24"],
+        sign_in_limits={"ip_failures": 3, "user_failures": 100},
+    )
     attacker = {"X-Forwarded-For": "6.6.6.6, 203.0.113.9"}  # the client claimed 6.6.6.6; the proxy added .9
     for name in ("a", "b", "c"):
         assert portal.post("/login", data={"username": name}, headers=attacker).status_code == 401

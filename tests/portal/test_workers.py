@@ -86,8 +86,10 @@ def _listening_workers(
         workers = []
         for child in parent.children():
             try:
-                if any(c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
-                       for c in child.net_connections(kind="tcp")):  # fmt: skip
+                if any(
+                    c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+                    for c in child.net_connections(kind="tcp")
+                ):
                     workers.append(child)
             except psutil.NoSuchProcess:
                 continue
@@ -105,9 +107,25 @@ def served(index_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     env["KMINGEST_API_TOKENS"] = f"{TOKEN}=alice"
     log = tmp_path_factory.mktemp("workers-log") / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "kmingest.cli", "--config", str(index_root / "kmingest.yaml"),
-                                 "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kmingest.cli",
+                "--config",
+                str(index_root / "kmingest.yaml"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     workers: list[Any] = []
     try:
@@ -137,16 +155,25 @@ def _get(served: Served, path: str, headers: dict[str, str]) -> tuple[int, bytes
         response = conn.getresponse()
         body = response.read()
         client_port = conn.sock.getsockname()[1]  # the connection is still open (keep-alive)
-        pids = [w.pid for w in served.workers
-                if any(c.raddr and c.raddr.port == client_port for c in w.net_connections(kind="tcp"))]  # fmt: skip
+        pids = [
+            w.pid
+            for w in served.workers
+            if any(c.raddr and c.raddr.port == client_port for c in w.net_connections(kind="tcp"))
+        ]
         assert len(pids) == 1, f"no single worker holds the connection from port {client_port}: {pids}"
         return response.status, body, pids[0]
     finally:
         conn.close()
 
 
-def _until_every_worker(served: Served, path: str, headers: dict[str, str], ok: Callable[[int, bytes], bool],
-                        timeout: float = 60, at_least: int = 1) -> dict[int, int]:  # fmt: skip
+def _until_every_worker(
+    served: Served,
+    path: str,
+    headers: dict[str, str],
+    ok: Callable[[int, bytes], bool],
+    timeout: float = 60,
+    at_least: int = 1,
+) -> dict[int, int]:
     """GET `path` on fresh connections until every worker has answered (at least `at_least` requests in
     all); each answer must pass `ok`. Returns requests answered per worker pid."""
     answered: dict[int, int] = {}
@@ -173,11 +200,20 @@ def test_a_sign_in_works_on_every_worker(served: Served) -> None:
     assert login.status_code == 303, login.text
     cookie = {"Cookie": f"{SESSION_COOKIE}={login.cookies[SESSION_COOKIE]}"}
     # consecutive requests, each on its own connection, until both workers accepted the cookie
-    me = _until_every_worker(served, "/api/me", cookie, lambda status, body: status == 200 and
-                             json.loads(body)["name"] == "bob", at_least=6)  # fmt: skip
+    me = _until_every_worker(
+        served,
+        "/api/me",
+        cookie,
+        lambda status, body: status == 200 and json.loads(body)["name"] == "bob",
+        at_least=6,
+    )
     assert set(me) == {w.pid for w in served.workers}, me
-    found = _until_every_worker(served, "/api/search?q=valve+inspection&size=3", cookie,
-                                lambda status, body: status == 200 and json.loads(body)["total"] > 0)  # fmt: skip
+    found = _until_every_worker(
+        served,
+        "/api/search?q=valve+inspection&size=3",
+        cookie,
+        lambda status, body: status == 200 and json.loads(body)["total"] > 0,
+    )
     assert set(found) == {w.pid for w in served.workers}, found
     page = httpx.get(f"{served.url}/search?q=calibration", headers=cookie, timeout=60)
     assert page.status_code == 200 and "Calibration" in page.text
@@ -198,8 +234,9 @@ def test_workers_share_a_generated_secret_that_is_never_printed(served: Served) 
 
 def test_a_bearer_token_works_on_every_worker(served: Served) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    answered = _until_every_worker(served, "/api/me", auth, lambda status, body: status == 200 and
-                                   json.loads(body)["name"] == "alice")  # fmt: skip
+    answered = _until_every_worker(
+        served, "/api/me", auth, lambda status, body: status == 200 and json.loads(body)["name"] == "alice"
+    )
     assert set(answered) == {w.pid for w in served.workers}
 
 
@@ -207,8 +244,13 @@ def test_workers_never_write_the_index(index_root: Path, served: Served) -> None
     """After the startups and every search above, the index file is as the ingest left it and its WAL
     has no frame: no worker wrote a transaction (the query log is the only file the portal writes)."""
     index = index_root / "state" / "index.db"
-    _until_every_worker(served, "/api/search?q=annual+leave", {"Authorization": f"Bearer {TOKEN}"},
-                        lambda status, body: status == 200, at_least=4)  # fmt: skip
+    _until_every_worker(
+        served,
+        "/api/search?q=annual+leave",
+        {"Authorization": f"Bearer {TOKEN}"},
+        lambda status, body: status == 200,
+        at_least=4,
+    )
     wal = index.with_name("index.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0
     assert hashlib.sha256(index.read_bytes()).hexdigest() == (index_root / "index.sha256").read_text()

@@ -20,7 +20,6 @@ from kmingest.index import elastic, es_schema
 from kmingest.index.base import IndexBackend
 from kmingest.index.elastic import ElasticIndex
 from kmingest.index.es_schema import make_client
-from kmingest.testing.embedder import HashedEmbedder, hashed_embedding
 from kmingest.testing.index_contract import SemanticIndexContract
 from kmingest.testing.index_corpus import COPIES, HANA_HR, ContractSearch, ext_ids, index_docs
 
@@ -56,8 +55,8 @@ class TestElasticsearchContract(SemanticIndexContract):
 
     @pytest.fixture(scope="class")
     @classmethod
-    def contract_embedder(cls, embedder: Embedder) -> Embedder:
-        return embedder  # the session's real models (tests/conftest.py)
+    def search(cls, embedder: Embedder) -> ContractSearch:
+        return ContractSearch(embedder, Config())  # the session's real models (tests/conftest.py)
 
 
 @pytest.fixture
@@ -68,8 +67,7 @@ def backend() -> Iterator[ElasticIndex]:
 
 @pytest.fixture(scope="module")
 def search() -> ContractSearch:
-    config = Config.model_validate({"embedding": hashed_embedding()})
-    return ContractSearch(HashedEmbedder(config.embedding.routes()), config)
+    return ContractSearch.hashed()
 
 
 def test_an_index_created_before_fingerprints_is_searched_then_written_and_collapses(

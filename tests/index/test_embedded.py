@@ -17,7 +17,6 @@ from kmingest.config import Config
 from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, IndexBackend
 from kmingest.index.embedded import EmbeddedIndex
-from kmingest.testing.embedder import HashedEmbedder
 from kmingest.testing.index_contract import IndexContract, SemanticIndexContract
 from kmingest.testing.index_corpus import COPIES, CORPUS, HANA_HR, ContractSearch, make_doc
 
@@ -46,8 +45,8 @@ class TestEmbeddedContract(SemanticIndexContract):
 
     @pytest.fixture(scope="class")
     @classmethod
-    def contract_embedder(cls, embedder: Embedder) -> Embedder:
-        return embedder  # the session's real models (tests/conftest.py)
+    def search(cls, embedder: Embedder) -> ContractSearch:
+        return ContractSearch(embedder, Config())  # the session's real models (tests/conftest.py)
 
 
 class TestEmbeddedContractHashed(IndexContract):
@@ -61,10 +60,7 @@ class TestEmbeddedContractHashed(IndexContract):
 
 @pytest.fixture(scope="module")
 def search() -> ContractSearch:
-    from kmingest.testing.embedder import hashed_embedding
-
-    config = Config.model_validate({"embedding": hashed_embedding()})
-    return ContractSearch(HashedEmbedder(config.embedding.routes()), config)
+    return ContractSearch.hashed()
 
 
 def test_index_survives_reopening(tmp_path: Path, search: ContractSearch) -> None:

@@ -1,8 +1,9 @@
 """Small OLE2 compound files built in memory for the tests: a .doc, a .ppt and a .msg.
 
 `compound_file` writes version-3 compound files (512-byte sectors; streams under 4096 bytes in the mini
-stream of 64-byte sectors, as the format requires); a path with "/" makes storages (as in "__attach_version1.0_#00000000/__substg1.0_3707001F"). Siblings are chained through their
-right pointers. Readers checked: olefile, antiword, catdoc and catppt.
+stream of 64-byte sectors, as the format requires); a path with "/" makes storages (as in
+"__attach_version1.0_#00000000/__substg1.0_3707001F"). Siblings are chained through their right pointers.
+Readers checked: olefile, antiword, catdoc and catppt.
 """
 
 from __future__ import annotations

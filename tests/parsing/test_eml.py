@@ -72,7 +72,10 @@ def test_broken_charset_and_mislabelled_utf8_are_tolerated() -> None:
 
 
 def test_email_saved_as_txt_is_still_an_email() -> None:
-    mail = b"From: a@example.com\nTo: b@example.com\nSubject: Lunch\nDate: Fri, 16 Dec 2022 17:04:16 -0500\n\nNoon?\n"
+    mail = (
+        b"From: a@example.com\nTo: b@example.com\nSubject: Lunch\n"
+        b"Date: Fri, 16 Dec 2022 17:04:16 -0500\n\nNoon?\n"
+    )
     content = parse_bytes(mail, "lunch.txt")
     assert (content.doc_type, content.title, content.text) == ("eml", "Lunch", "Noon?")
 
@@ -83,7 +86,10 @@ def test_utf16_mail() -> None:
 
 
 def test_encrypted_mail_fails_with_a_reason() -> None:
-    mail = b'From: a@example.com\nContent-Type: multipart/encrypted; boundary=b; protocol="application/pgp-encrypted"\n\n'
+    mail = (
+        b"From: a@example.com\n"
+        b'Content-Type: multipart/encrypted; boundary=b; protocol="application/pgp-encrypted"\n\n'
+    )
     with pytest.raises(ParseError, match="encrypted"):
         parse_bytes(mail + b"--b\nContent-Type: application/octet-stream\n\nxx\n--b--\n", "secret.eml")
 

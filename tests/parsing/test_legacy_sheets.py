@@ -45,7 +45,10 @@ def _wide(text: str) -> bytes:
 _RELS = (
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>'
 )
-_REL = '<Relationship Id="{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{}" Target="{}"/>'
+_REL = (
+    '<Relationship Id="{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{}" '
+    'Target="{}"/>'
+)
 
 
 def xlsb(sheet_name: str, rows: list[list[str | float]], string_record: int = 0x06) -> bytes:
@@ -76,7 +79,8 @@ def xlsb(sheet_name: str, rows: list[list[str | float]], string_record: int = 0x
             "[Content_Types].xml",
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             "</Types>",
         )
         archive.writestr(

@@ -106,7 +106,8 @@ def test_8bit_streams_use_the_message_code_page() -> None:
     )
     assert content.title == "质量周报"
     assert content.text == (
-        "Subject: 质量周报\nFrom: 张三\nDate: 2024-05-06T07:08:09+00:00\n\n本周不合格品率下降。\n\n详见附件。\n\n"
+        "Subject: 质量周报\nFrom: 张三\nDate: 2024-05-06T07:08:09+00:00\n\n"
+        "本周不合格品率下降。\n\n详见附件。\n\n"
         "Attachments: 报表.xlsx"
     )
 

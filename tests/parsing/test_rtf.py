@@ -26,7 +26,8 @@ def test_chinese_rtf_in_code_page_936_comes_out_as_chinese() -> None:
 
 
 def test_big5_font_charset_decides_over_the_western_code_page() -> None:
-    rtf = rf"{{\rtf1\ansi\ansicpg1252{{\fonttbl{{\f0\fcharset136 MingLiU;}}}}\f0 {escaped('品質管理', 'big5')}\par}}"
+    text = escaped("品質管理", "big5")
+    rtf = rf"{{\rtf1\ansi\ansicpg1252{{\fonttbl{{\f0\fcharset136 MingLiU;}}}}\f0 {text}\par}}"
     assert parse_bytes(rtf.encode("ascii"), "tw.rtf").text == "品質管理"
 
 

@@ -33,7 +33,8 @@ def test_csv_with_sniffed_semicolon_and_a_caption_row() -> None:
     data = b"Price list 2024;;\nItem;Price;Unit\nApples;1,99;kg\n\nPears;2,49;kg\n"
     content = parse_bytes(data, "prices.csv")
     assert content.text == (
-        "Price list 2024\nItem | Price | Unit\nItem: Apples; Price: 1,99; Unit: kg\nItem: Pears; Price: 2,49; Unit: kg"
+        "Price list 2024\nItem | Price | Unit\n"
+        "Item: Apples; Price: 1,99; Unit: kg\nItem: Pears; Price: 2,49; Unit: kg"
     )
     assert content.metadata["delimiter"] == ";"
 

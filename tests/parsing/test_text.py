@@ -18,7 +18,10 @@ def test_txt_paragraphs_are_separated_by_blank_lines() -> None:
 
 
 def test_markdown_headings_build_sections_but_code_comments_do_not() -> None:
-    md = b"# Guide\n\nIntro.\n\n## Install\n\n```bash\n# not a heading\npip install x\n```\n\nSetup\n-----\n\nRun it.\n"
+    md = (
+        b"# Guide\n\nIntro.\n\n## Install\n\n```bash\n# not a heading\npip install x\n```\n\n"
+        b"Setup\n-----\n\nRun it.\n"
+    )
     content = parse_bytes(md, "guide.md")
     assert content.title == "Guide"
     assert [s.path for s in content.sections] == [("Guide",), ("Guide", "Install"), ("Guide", "Setup")]
@@ -63,7 +66,8 @@ def test_xml_gives_element_text_without_tags() -> None:
 
 
 def test_gb2312_rss_decodes_to_readable_chinese() -> None:
-    rss = '<?xml version="1.0" encoding="gb2312"?><rss><channel><title>博客</title><item><title>新闻标题</title>'
+    rss = '<?xml version="1.0" encoding="gb2312"?><rss><channel><title>博客</title>'
+    rss += "<item><title>新闻标题</title>"
     rss += "<description>今天天气很好。</description></item></channel></rss>"
     content = parse_bytes(rss.encode("gb2312"), "feed.xml")
     assert content.title == "博客"

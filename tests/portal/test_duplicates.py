@@ -13,7 +13,10 @@ from kmingest.portal import create_app
 from kmingest.workspace import Workspace
 from tests.portal.conftest import SESSION_SECRET, _write, project_config, sign_in
 
-MAIL = "Subject: Forklift licence\n\nForklift drivers renew their licence every three years at the safety office."
+MAIL = (
+    "Subject: Forklift licence\n\n"
+    "Forklift drivers renew their licence every three years at the safety office."
+)
 
 
 @pytest.fixture

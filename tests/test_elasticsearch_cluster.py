@@ -48,7 +48,8 @@ MAX_FAILED_SEARCHES = 3  # per node stop, failed or incomplete: a request in fli
 
 def cluster_script(*args: str, fresh: bool = False) -> None:
     env = {**os.environ, "KMINGEST_ES_FRESH": "1" if fresh else "0"}  # fresh: empty data folders
-    subprocess.run(["bash", str(SCRIPT), *args], check=True, capture_output=True, env=env, timeout=600)
+    done = subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, f"elasticsearch.sh {' '.join(args)}: {done.stderr[-2000:]}"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,7 @@ def admin() -> Iterator[Elasticsearch]:
 
 def roles(admin: Elasticsearch) -> tuple[int, int, int]:
     """(the node kmingest talks to, a node that is not the master, the elected master), as node numbers."""
+    admin.cluster.health(wait_for_status="yellow", timeout="60s")  # a master is elected
     state = admin.cluster.state(metric=["master_node", "nodes"])
     master = int(str(state["nodes"][state["master_node"]]["name"]).rsplit("-", 1)[1])
     client, other = sorted(set(NODES) - {master})

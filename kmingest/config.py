@@ -43,7 +43,7 @@ class _Strict(BaseModel):
 class IndexConfig(_Strict):
     backend: Literal["embedded", "elasticsearch"] = "embedded"
     path: Path = Path(".kmingest/index.db")
-    url: str = "http://127.0.0.1:9200"
+    url: str = "http://127.0.0.1:9200"  # one node, or several separated by commas (the client fails over)
     index_prefix: str = "kmingest"
     verify_certs: bool = True
     shards: int = Field(default=1, ge=1, le=1024)  # Elasticsearch: primary shards of each new index

@@ -48,6 +48,21 @@ def test_no_library_module_names_airflow_or_samplegen_in_any_import() -> None:
     assert not (REPO / "kmingest" / "samplegen").exists()
 
 
+def test_only_the_test_kits_import_the_test_kits_or_pytest() -> None:
+    """kmingest.testing (the contract and conformance kits) is for test runs; the product never loads it."""
+    product = {m: p for m, p in _module_names().items() if not m.startswith("kmingest.testing")}
+    offenders = []
+    for module, path in sorted(product.items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            offenders += [
+                f"{module}: {name}" for name in names if name.startswith(("kmingest.testing", "pytest"))
+            ]
+    assert offenders == []
+
+
 def _module_names() -> dict[str, Path]:
     """Every module under kmingest/ by dotted name (a package by its __init__.py)."""
     names: dict[str, Path] = {}

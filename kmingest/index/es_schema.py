@@ -44,15 +44,22 @@ def load_mapping(kind: str, spaces: Mapping[str, int]) -> dict[str, Any]:
     return body
 
 
+def node_urls(url: str) -> list[str]:
+    """`index.url` as the client's host list: "http://es1:9200, http://es2:9200" -> two nodes."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 def make_client(cfg: IndexConfig) -> Elasticsearch:
-    """Credentials only from the environment: KMINGEST_ES_API_KEY, or KMINGEST_ES_USERNAME/PASSWORD."""
+    """Credentials only from the environment: KMINGEST_ES_API_KEY, or KMINGEST_ES_USERNAME/PASSWORD.
+    `index.url` names one node or several separated by commas: the client fails over between them, so a
+    cluster keeps answering when the node it was talking to goes down."""
     auth: dict[str, Any] = {}
     if os.environ.get("KMINGEST_ES_API_KEY"):
         auth["api_key"] = os.environ["KMINGEST_ES_API_KEY"]
     elif os.environ.get("KMINGEST_ES_USERNAME"):
         auth["basic_auth"] = (os.environ["KMINGEST_ES_USERNAME"], os.environ.get("KMINGEST_ES_PASSWORD", ""))
     return Elasticsearch(
-        cfg.url,
+        node_urls(cfg.url),
         verify_certs=cfg.verify_certs,
         request_timeout=30,
         retry_on_timeout=True,

@@ -10,15 +10,19 @@ import pytest
 from click.testing import CliRunner
 
 from kmingest.cli import cli
-from kmingest.cli_portal import MAX_DEFAULT_WORKERS, default_workers, usable_cpus, worker_environment
+from kmingest.cli.portal import MAX_DEFAULT_WORKERS, default_workers, usable_cpus, worker_environment
 from kmingest.portal.app import CONFIG_ENV, config_from_env
 from kmingest.portal.auth import verify_password
 from tests.portal.conftest import project_config
 
 
 def test_hash_password_prints_a_verifiable_pbkdf2_string() -> None:
-    result = CliRunner().invoke(cli, ["users", "hash-password", "--iterations", "100000"], obj={},
-                                input="long enough pw\nlong enough pw\n")  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        ["users", "hash-password", "--iterations", "100000"],
+        obj={},
+        input="long enough pw\nlong enough pw\n",
+    )
     assert result.exit_code == 0, result.output
     encoded = result.output.strip().splitlines()[-1]
     assert encoded.startswith("pbkdf2_sha256$100000$") and "long enough pw" not in encoded

@@ -1,9 +1,10 @@
 """Fault tests on a real three-node Elasticsearch cluster (`scripts/elasticsearch.sh cluster-start`: HTTP
 9210-9212, small heaps) with index.shards 3 and index.replicas 1. A node stops during a stream of searches
 through kmingest's search API (a data node, then the elected master; clean shutdowns), and one crashes
-(SIGKILL) during an ingest through the real pipeline (hashed test embedder); searches keep answering, the ingest ends with exactly the source's documents and chunks, and the
-cluster is green again once the node is back. kmingest talks to one node that stays up (IndexConfig.url is
-one address); the figures print with `pytest -s` (docs/scaling.md quotes them)."""
+(SIGKILL) during an ingest through the real pipeline (hashed test embedder); searches keep answering, the
+ingest ends with exactly the source's documents and chunks, and the cluster is green again once the node is
+back. kmingest's index.url lists all three nodes (the client fails over from a stopped one); the figures
+print with `pytest -s` (docs/scaling.md quotes them)."""
 
 from __future__ import annotations
 
@@ -124,7 +125,13 @@ def es_config(tmp_path: Path, node: int) -> Config:
     return config(
         tmp_path,
         "state",
-        {"backend": "elasticsearch", "url": NODES[node], "index_prefix": prefix, "shards": 3, "replicas": 1},
+        {
+            "backend": "elasticsearch",
+            "url": ", ".join([NODES[node], *(u for n, u in NODES.items() if n != node)]),
+            "index_prefix": prefix,
+            "shards": 3,
+            "replicas": 1,
+        },
     )
 
 

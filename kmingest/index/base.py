@@ -131,6 +131,7 @@ class SearchHit:
     url: str | None = None
     external_id: str = ""
     duplicates: tuple[Location, ...] = ()  # the other readable copies, by source then external id
+    author: str | None = None  # the document's author field ("people who wrote about this")
 
 
 @dataclass

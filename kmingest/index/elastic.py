@@ -223,6 +223,7 @@ class ElasticIndex:
             department=src["department"], doc_type=src["doc_type"], section=src.get("section", ""),
             snippet_html=make_snippet(src["text"], query), external_id=src["external_id"], url=src.get("url"),
             updated_at=datetime.fromisoformat(src["updated_at"]) if src.get("updated_at") else None,
+            author=src.get("author") or None,
         )  # fmt: skip
 
     def counts(

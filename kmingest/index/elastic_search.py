@@ -237,16 +237,23 @@ class ElasticScope:
         semantic: SemanticQuery | None,
     ) -> SearchResult:
         chunk_ids = [str(c) for _, c, _ in page if c is not None]
-        page_answer, copies_answer, counts_answer = msearch_some(
+        doc_ids = [d for d, _, _ in page]
+        page_answer, authors_answer, copies_answer, counts_answer = msearch_some(
             self.client,
             [
                 ids_search(self.index.chunks, chunk_ids, {"excludes": ["vector_*", "*_terms"]}),
-                self._copies_search([d for d, _, _ in page]),
+                ids_search(self.index.docs, doc_ids, ["author"]),  # chunks do not carry the author
+                self._copies_search(doc_ids),
                 self._counts_search(lexical, nearest, request),
             ],
         )
         sources = sources_of(page_answer)
-        hits = [self.index._hit(sources[str(c)], request.query, s) for _, c, s in page if str(c) in sources]
+        authors = {d: src.get("author") for d, src in sources_of(authors_answer).items()}
+        hits = [
+            self.index._hit({**sources[str(c)], "author": authors.get(d)}, request.query, s)
+            for d, c, s in page
+            if str(c) in sources
+        ]
         if copies_answer is not None:
             hits = with_copies(hits, self._copies([d for d, _, _ in page], copies_answer))
         out = counts_answer["aggregations"] if counts_answer is not None else {}
@@ -280,7 +287,7 @@ class ElasticScope:
 
         page = collapse(rank, self.groups, request.offset, request.limit)
         doc_ids = [d for d, _ in page]
-        fields = [*LOCATION_FIELDS, "doc_type", "updated_at", "text"]
+        fields = [*LOCATION_FIELDS, "doc_type", "updated_at", "text", "author"]
         docs_answer, copies_answer = msearch_some(
             self.client, [ids_search(self.index.docs, doc_ids, fields), self._copies_search(doc_ids)]
         )

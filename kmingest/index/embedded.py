@@ -248,8 +248,8 @@ class EmbeddedIndex:
         rids = [int(snap.doc_rids[d]) for d, _, _ in page]
         marks = ",".join("?" * len(rids))
         docs = {row[0]: row[1:] for row in self._db.execute(
-            "SELECT rid, doc_id, title, source, system, department, doc_type, updated_at, url, external_id"
-            f" FROM documents WHERE rid IN ({marks})", rids)}  # fmt: skip
+            "SELECT rid, doc_id, title, source, system, department, doc_type, updated_at, url, external_id,"
+            f" author FROM documents WHERE rid IN ({marks})", rids)}  # fmt: skip
         wanted = [c for _, c, _ in page if c is not None]
         chunks = {row[0]: row[1:] for row in self._db.execute(
             f"SELECT rid, section, text FROM chunks WHERE rid IN ({','.join('?' * len(wanted))})", wanted)}  # fmt: skip
@@ -265,7 +265,7 @@ class EmbeddedIndex:
             hits.append(SearchHit(
                 doc_id=doc[0], score=score, title=doc[1], source=doc[2], system=doc[3], department=doc[4],
                 doc_type=doc[5], updated_at=datetime.fromisoformat(doc[6]) if doc[6] else None, url=doc[7],
-                external_id=doc[8], section=section, snippet_html=make_snippet(passage, query),
+                external_id=doc[8], section=section, snippet_html=make_snippet(passage, query), author=doc[9],
             ))  # fmt: skip
         return hits
 

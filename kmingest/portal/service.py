@@ -22,8 +22,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from kmingest.coverage.experts import Expert, from_mapping, rank_experts
-from kmingest.index.base import Filters, Mode, SearchResult
+from kmingest.coverage.experts import AuthoredDocument, Expert, rank_experts
+from kmingest.index.base import Caller, Filters, Mode, SearchResult
 from kmingest.portal.auth import PortalUser
 from kmingest.portal.context import Portal
 from kmingest.search import SearchService, search_request
@@ -211,17 +211,17 @@ def _year_facet(params: SearchParams, result: SearchResult, labels: list[str]) -
 def people_who_wrote(portal: Portal, user: PortalUser, outcome: SearchOutcome) -> list[Expert]:
     """ "People who wrote about this": who authored or owns the page's hits, most recent work first.
 
-    Built only from the hits of the user's own ACL-filtered search, each read back as the user
-    (`get_document(caller=user.caller)`: the author is not part of a hit), so a person known only from
-    documents the user may not read is never named. Nothing for a browse without a query."""
+    Built only from the hits of the user's own ACL-filtered search (each hit carries its document's
+    author: no further reads), so a person known only from documents the user may not read is never
+    named. Nothing for a browse without a query."""
     if not outcome.params.q:
         return []
-    readable = []
-    for hit in outcome.result.hits[:EXPERT_HITS]:
-        doc = portal.workspace.index.get_document(hit.doc_id, user.caller)
-        if doc is not None:
-            readable.append(from_mapping(doc))
-    return rank_experts(readable, user.caller, limit=EXPERTS_SHOWN)
+    readable = [
+        AuthoredDocument(author=hit.author, updated_at=hit.updated_at)
+        for hit in outcome.result.hits[:EXPERT_HITS]
+    ]
+    # the hits are the user's readable documents already: ranked as such (no ACL check left to make)
+    return rank_experts(readable, Caller.system(), limit=EXPERTS_SHOWN)
 
 
 def open_document(

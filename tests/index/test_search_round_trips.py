@@ -18,6 +18,7 @@ import pytest
 
 from kmingest.chunking import chunk_document
 from kmingest.config import Config, IndexConfig
+from kmingest.coverage.experts import Expert
 from kmingest.embedding import Embedder
 from kmingest.index.base import Caller, Filters, IndexBackend, Mode, SearchRequest, SearchResult
 from kmingest.index.elastic import ElasticIndex
@@ -26,7 +27,7 @@ from kmingest.index.es_schema import make_client
 from kmingest.models import Document, document_id, sha256_hex
 from kmingest.portal.auth import PortalUser
 from kmingest.portal.context import Portal
-from kmingest.portal.service import SearchOutcome, SearchParams, run_search
+from kmingest.portal.service import SearchOutcome, SearchParams, people_who_wrote, run_search
 from kmingest.search import embed_query
 
 pytestmark = pytest.mark.integration
@@ -67,6 +68,7 @@ def corpus() -> list[Document]:
                 acl=("dept:Quality",) if n % 5 == 0 else ("public",),
                 content_hash=sha256_hex(body),
                 updated_at=datetime(year, 1 + n % 12, 1 + n, tzinfo=UTC),
+                author=("Li Na", "Wang Wei", "Zhang San", "Ada Park")[n % 4],
             )
         )
     return docs
@@ -114,8 +116,11 @@ class Wire:
         return perform_request
 
 
-def portal_page(index: IndexBackend, embedder: Embedder, params: SearchParams) -> SearchOutcome:
-    """kmingest.portal.service.run_search, as the portal runs it for a signed-in Quality user."""
+def portal_page(
+    index: IndexBackend, embedder: Embedder, params: SearchParams
+) -> tuple[SearchOutcome, list[Expert]]:
+    """kmingest.portal.service.run_search and the "people who wrote about this" panel, as the portal builds
+    a results page for a signed-in Quality user."""
     workspace = SimpleNamespace(config=Config(), embedder=embedder, index=index)
     portal = cast(Portal, SimpleNamespace(workspace=workspace, zone=UTC, querylog=None))
     user = PortalUser(
@@ -127,7 +132,8 @@ def portal_page(index: IndexBackend, embedder: Embedder, params: SearchParams) -
         via="session",
         logs_queries=False,
     )
-    return run_search(portal, user, params)
+    outcome = run_search(portal, user, params)
+    return outcome, people_who_wrote(portal, user, outcome)
 
 
 PAGES = [
@@ -151,8 +157,10 @@ def test_a_portal_page_on_elasticsearch_costs_at_most_two_requests(
 ) -> None:
     elastic = both[1]
     wire = Wire(elastic, monkeypatch)
-    outcome = portal_page(elastic, embedder, params)
+    outcome, experts = portal_page(elastic, embedder, params)
     assert outcome.result.total > 0 and outcome.result.hits, params
+    readable = {h.author for h in outcome.result.hits[:20]}
+    assert {e.name for e in experts} == (readable if params.q else set())  # the panel: no extra requests
     assert outcome.years, "the year facet is shown"
     assert 1 <= len(wire.sent) <= 2, wire.sent
     assert all(sent.endswith("/_msearch") or sent.endswith("/_search") for sent in wire.sent), wire.sent

@@ -1,15 +1,14 @@
 """Elasticsearch index backend: the same contract as the embedded one (index/base.py), on a real cluster.
 
-Chunks and documents live in two aliased indices (index/es_schema.py). Writes are bulk requests with
-retries and exponential backoff on 429; any item that still fails raises, so nothing is dropped silently
-and the pipeline does not advance its checkpoint. Search runs the shared sequence (index/hybrid.py) over
-index/elastic_search.py in two `_msearch` round trips: a BM25 query and a kNN query on the query's vector
-field, each with the filters and the caller's ACL, fused client-side (no licensed features); then the
-page's chunks, their copies, and the totals, facets and range counts from one aggregation over the union
-of both, also ACL-filtered. Snippets use the same highlighter as the
-embedded backend. Every document and chunk carries its text `fingerprint` (keyword) for collapsing
-duplicates; an index created before it gets the field added to its mapping on the first write
-(`Layout.add_fingerprint`), and its older documents count as groups of their own until `kmingest reindex`.
+Chunks and documents live in two aliased indices (index/es_schema.py). Writes are bulk requests
+(index/elastic_bulk.py: retries, and any item that still fails raises). Search runs the shared sequence
+(index/hybrid.py) over index/elastic_search.py in two `_msearch` round trips: a BM25 query and a kNN query
+on the query's vector field, each with the filters and the caller's ACL, fused client-side (no licensed
+features); then the page's chunks, their copies, and the totals, facets and range counts from one
+aggregation over the union of both, also ACL-filtered. Snippets use the same highlighter as the embedded
+backend. Every document and chunk carries its text `fingerprint` (keyword) for collapsing duplicates; an
+index created before it gets the field added to its mapping on the first write (`Layout.add_fingerprint`),
+and its older documents count as groups of their own until `kmingest reindex`.
 """
 
 from __future__ import annotations
@@ -18,15 +17,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import Elasticsearch, NotFoundError
 
-from kmingest.analysis import analyze, query_terms
+from kmingest.analysis import query_terms
 from kmingest.index.base import (
     FACET_FIELDS,
     Caller,
     DocumentFacts,
     Filters,
-    IndexError_,
     IndexItem,
     SearchHit,
     SearchRequest,
@@ -34,21 +32,17 @@ from kmingest.index.base import (
     SemanticQuery,
     allowed,
     check_group_by,
-    group_fingerprint,
     make_snippet,
     spaces_mismatch,
     text_fingerprint,
 )
+from kmingest.index.elastic_bulk import bulk_write, upsert_actions
 from kmingest.index.elastic_search import ElasticScope, MissingIndex
-from kmingest.index.es_schema import Layout, vector_field
+from kmingest.index.es_schema import Layout
 from kmingest.index.hybrid import run_search
 from kmingest.models import PUBLIC, chunk_id
 
 BM25_FIELDS = ["title_terms^1.5", "section_terms", "body_terms"]
-
-
-class IndexWriteError(IndexError_):
-    """Some bulk items failed even after retries; the message lists the first ones."""
 
 
 class ElasticIndex:
@@ -96,8 +90,12 @@ class ElasticIndex:
             return
         stored = self._meta().get("spaces")
         if stored != dict(spaces):
-            raise spaces_mismatch(f"Elasticsearch index {self.chunks}", stored or {}, spaces,
-                                  "run `kmingest reindex` to build the index with the new models")  # fmt: skip
+            raise spaces_mismatch(
+                f"Elasticsearch index {self.chunks}",
+                stored or {},
+                spaces,
+                "run `kmingest reindex` to build the index with the new models",
+            )
 
     # ---- writes ------------------------------------------------------------------------------------
     def _previous_counts(self, doc_ids: Sequence[str]) -> dict[str, int]:
@@ -107,20 +105,7 @@ class ElasticIndex:
         return {d["_id"]: int(d["_source"]["chunk_count"]) for d in found["docs"] if d.get("found")}
 
     def _bulk(self, actions: Iterator[dict[str, Any]]) -> None:
-        errors = []
-        for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=500, max_retries=5,
-                                               initial_backoff=1, max_backoff=30, raise_on_error=False,
-                                               raise_on_exception=True):  # fmt: skip
-            if not ok:
-                op, info = next(iter(item.items()))
-                if op == "delete" and info.get("status") == 404:
-                    continue
-                errors.append(f"{op} {info.get('_id')}: {info.get('status')} {info.get('error')}")
-        if errors:
-            raise IndexWriteError(
-                f"{len(errors)} bulk item(s) failed after retries: " + "; ".join(errors[:5])
-            )
-        self.client.indices.refresh(index=[self.chunks, self.docs])
+        bulk_write(self.client, actions, [self.chunks, self.docs])
 
     def upsert(self, items: Sequence[IndexItem]) -> None:
         if not items:
@@ -130,34 +115,7 @@ class ElasticIndex:
             self.layout.add_fingerprint([self.chunks, self.docs])
             self._fingerprint_mapped = True
 
-        def actions() -> Iterator[dict[str, Any]]:
-            for doc, chunks, vectors in items:
-                if len(chunks) != len(vectors):
-                    raise ValueError(f"{doc.doc_id}: {len(chunks)} chunks but {len(vectors)} vectors")
-                shared = {"doc_id": doc.doc_id, "source": doc.source, "external_id": doc.external_id,
-                          "system": doc.system, "department": doc.department, "doc_type": doc.doc_type,
-                          "acl": list(doc.acl), "updated_at": doc.updated_at.isoformat() if doc.updated_at else None,
-                          "url": doc.url, "title": doc.title}  # fmt: skip
-                fingerprint = group_fingerprint(doc.text)
-                if fingerprint is not None:
-                    shared["fingerprint"] = fingerprint
-                yield {"_op_type": "index", "_index": self.docs, "_id": doc.doc_id,
-                       "_source": {**shared, "author": doc.author, "content_hash": doc.content_hash,
-                                   "text": doc.text, "metadata": doc.metadata, "chunk_count": len(chunks)}}  # fmt: skip
-                title_terms = " ".join(analyze(doc.title))
-                for chunk, (space, vector) in zip(chunks, vectors, strict=True):
-                    yield {"_op_type": "index", "_index": self.chunks, "_id": chunk.chunk_id,
-                           "_source": {**shared, "chunk_id": chunk.chunk_id, "ordinal": chunk.ordinal,
-                                       "section": chunk.section, "text": chunk.text, "title_terms": title_terms,
-                                       "section_terms": " ".join(analyze(chunk.section)),
-                                       "body_terms": " ".join(analyze(chunk.text)),
-                                       vector_field(space): [float(x) for x in vector]}}  # fmt: skip
-                for ordinal in range(
-                    len(chunks), previous.get(doc.doc_id, 0)
-                ):  # chunks the new version lacks
-                    yield {"_op_type": "delete", "_index": self.chunks, "_id": chunk_id(doc.doc_id, ordinal)}
-
-        self._bulk(actions())
+        self._bulk(upsert_actions(self.docs, self.chunks, items, previous))
 
     def delete(self, doc_ids: Sequence[str]) -> int:
         previous = self._previous_counts(doc_ids)
@@ -176,8 +134,12 @@ class ElasticIndex:
     @staticmethod
     def _filters(filters: Filters, caller: Caller) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for field, values in (("department", filters.departments), ("system", filters.systems),
-                              ("doc_type", filters.doc_types), ("source", filters.sources)):  # fmt: skip
+        for field, values in (
+            ("department", filters.departments),
+            ("system", filters.systems),
+            ("doc_type", filters.doc_types),
+            ("source", filters.sources),
+        ):
             if values:
                 out.append({"terms": {field: list(values)}})
         if filters.updated_from or filters.updated_to:
@@ -219,12 +181,20 @@ class ElasticIndex:
     @staticmethod
     def _hit(src: dict[str, Any], query: str, score: float) -> SearchHit:
         return SearchHit(
-            doc_id=src["doc_id"], score=score, title=src["title"], source=src["source"], system=src["system"],
-            department=src["department"], doc_type=src["doc_type"], section=src.get("section", ""),
-            snippet_html=make_snippet(src["text"], query), external_id=src["external_id"], url=src.get("url"),
+            doc_id=src["doc_id"],
+            score=score,
+            title=src["title"],
+            source=src["source"],
+            system=src["system"],
+            department=src["department"],
+            doc_type=src["doc_type"],
+            section=src.get("section", ""),
+            snippet_html=make_snippet(src["text"], query),
+            external_id=src["external_id"],
+            url=src.get("url"),
             updated_at=datetime.fromisoformat(src["updated_at"]) if src.get("updated_at") else None,
             author=src.get("author") or None,
-        )  # fmt: skip
+        )
 
     def counts(
         self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
@@ -237,8 +207,12 @@ class ElasticIndex:
         after: dict[str, Any] | None = None
         while True:
             comp: dict[str, Any] = {"sources": sources, "size": 1000, **({"after": after} if after else {})}
-            resp = self.client.search(index=self.docs, size=0, query={"bool": {"filter": self._filters(filters, caller)}},
-                                      aggs={"groups": {"composite": comp}})  # fmt: skip
+            resp = self.client.search(
+                index=self.docs,
+                size=0,
+                query={"bool": {"filter": self._filters(filters, caller)}},
+                aggs={"groups": {"composite": comp}},
+            )
             agg = resp["aggregations"]["groups"]
             for b in agg["buckets"]:
                 out[tuple(str(b["key"][f]) for f in group_by)] = int(b["doc_count"])
@@ -258,8 +232,10 @@ class ElasticIndex:
     def stats(self) -> dict[str, int]:
         if not self._exists():
             return {"documents": 0, "chunks": 0}
-        return {"documents": int(self.client.count(index=self.docs)["count"]),
-                "chunks": int(self.client.count(index=self.chunks)["count"])}  # fmt: skip
+        return {
+            "documents": int(self.client.count(index=self.docs)["count"]),
+            "chunks": int(self.client.count(index=self.chunks)["count"]),
+        }
 
     def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
         """Pages through the document index by doc_id (search_after); embedded chunks are counted per page
@@ -267,34 +243,60 @@ class ElasticIndex:
         if not self._exists():
             return
         query = {"bool": {"filter": self._filters(filters, caller)}}
-        fields = ["doc_id", "source", "external_id", "system", "department", "doc_type", "title", "author",
-                  "updated_at", "text", "chunk_count", "acl"]  # fmt: skip
+        fields = [
+            "doc_id",
+            "source",
+            "external_id",
+            "system",
+            "department",
+            "doc_type",
+            "title",
+            "author",
+            "updated_at",
+            "text",
+            "chunk_count",
+            "acl",
+        ]
         after: list[Any] | None = None
         while True:
-            resp = self.client.search(index=self.docs, query=query, sort=[{"doc_id": "asc"}], size=500,
-                                      source_includes=fields, search_after=after)  # fmt: skip
+            resp = self.client.search(
+                index=self.docs,
+                query=query,
+                sort=[{"doc_id": "asc"}],
+                size=500,
+                source_includes=fields,
+                search_after=after,
+            )
             page = [h["_source"] for h in resp["hits"]["hits"]]
             if not page:
                 return
             after = resp["hits"]["hits"][-1]["sort"]
             ids = [src["doc_id"] for src in page]
             agg = self.client.search(
-                index=self.chunks, size=0,
+                index=self.chunks,
+                size=0,
                 query={"bool": {"filter": [{"terms": {"doc_id": ids}}, {"exists": {"field": "vector_*"}}]}},
                 aggs={"docs": {"terms": {"field": "doc_id", "size": len(ids)}}},
-            )  # fmt: skip
+            )
             embedded = {b["key"]: int(b["doc_count"]) for b in agg["aggregations"]["docs"]["buckets"]}
             for src in page:
                 text = src.get("text") or ""
                 yield DocumentFacts(
-                    doc_id=src["doc_id"], source=src["source"], external_id=src["external_id"],
-                    system=src["system"], department=src["department"], doc_type=src["doc_type"],
-                    title=src["title"], author=src.get("author") or None,
+                    doc_id=src["doc_id"],
+                    source=src["source"],
+                    external_id=src["external_id"],
+                    system=src["system"],
+                    department=src["department"],
+                    doc_type=src["doc_type"],
+                    title=src["title"],
+                    author=src.get("author") or None,
                     updated_at=datetime.fromisoformat(src["updated_at"]) if src.get("updated_at") else None,
-                    text_chars=len(text.strip()), text_fingerprint=text_fingerprint(text),
-                    chunks=int(src.get("chunk_count") or 0), embedded_chunks=embedded.get(src["doc_id"], 0),
+                    text_chars=len(text.strip()),
+                    text_fingerprint=text_fingerprint(text),
+                    chunks=int(src.get("chunk_count") or 0),
+                    embedded_chunks=embedded.get(src["doc_id"], 0),
                     public=PUBLIC in src.get("acl", []),
-                )  # fmt: skip
+                )
 
     def close(self) -> None:
         self.client.close()

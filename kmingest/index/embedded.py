@@ -17,7 +17,6 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +31,14 @@ from kmingest.index.base import (
     SearchRequest,
     SearchResult,
     SemanticQuery,
-    allowed,
     group_fingerprint,
-    make_snippet,
     spaces_mismatch,
-    text_fingerprint,
 )
+from kmingest.index.embedded_rows import page_hits, read_document, read_facts
 from kmingest.index.embedded_search import EmbeddedScope
 from kmingest.index.hybrid import run_search
 from kmingest.index.lexical import Vocabulary, chunk_terms
 from kmingest.index.snapshot import Snapshot, load_snapshot
-from kmingest.models import PUBLIC
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,9 +51,11 @@ CREATE TABLE IF NOT EXISTS doc_acl (principal TEXT NOT NULL, rid INTEGER NOT NUL
     PRIMARY KEY (principal, rid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_acl_rid ON doc_acl (rid);
 CREATE TABLE IF NOT EXISTS chunks (
-    rid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_rid INTEGER NOT NULL, ordinal INTEGER NOT NULL,
+    rid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_rid INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
     section TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
-    space TEXT NOT NULL, vector BLOB NOT NULL, term_ids BLOB NOT NULL, term_tfs BLOB NOT NULL, length REAL NOT NULL);
+    space TEXT NOT NULL, vector BLOB NOT NULL, term_ids BLOB NOT NULL, term_tfs BLOB NOT NULL,
+    length REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_rid);
 """
 SCHEMA_VERSION = "3"  # 3: a vector space per chunk (one model per script)
@@ -87,11 +85,15 @@ class EmbeddedIndex:
             if stored is None and self._meta("model") is not None:
                 stored = "1"  # written before the format was versioned
             if stored is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?), ('index_id', ?)",
-                                 (SCHEMA_VERSION, uuid.uuid4().hex))  # fmt: skip
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('schema', ?), ('index_id', ?)",
+                    (SCHEMA_VERSION, uuid.uuid4().hex),
+                )
             elif stored != SCHEMA_VERSION:
-                raise IndexError_(f"{self.path}: index format {stored} is not {SCHEMA_VERSION} "
-                                  "(fix: delete the file, then `kmingest ingest --all --full --force`)")  # fmt: skip
+                raise IndexError_(
+                    f"{self.path}: index format {stored} is not {SCHEMA_VERSION} "
+                    "(fix: delete the file, then `kmingest ingest --all --full --force`)"
+                )
         self._migrate()
 
     def _migrate(self) -> None:
@@ -108,8 +110,10 @@ class EmbeddedIndex:
                     if "duplicate column" not in str(err):
                         raise
             rows = self._db.execute("SELECT rid, text FROM documents WHERE fingerprint IS NULL").fetchall()
-            self._db.executemany("UPDATE documents SET fingerprint = ? WHERE rid = ?",
-                                 [(group_fingerprint(text) or "", rid) for rid, text in rows])  # fmt: skip
+            self._db.executemany(
+                "UPDATE documents SET fingerprint = ? WHERE rid = ?",
+                [(group_fingerprint(text) or "", rid) for rid, text in rows],
+            )
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('fingerprints', '1')")
 
     @property
@@ -127,8 +131,12 @@ class EmbeddedIndex:
             if stored is None:
                 self._db.execute("INSERT INTO meta VALUES ('spaces', ?)", (json.dumps(dict(spaces)),))
             elif json.loads(stored) != dict(spaces):
-                raise spaces_mismatch(f"{self.path}: the index", json.loads(stored), spaces,
-                                      "re-embed with `kmingest ingest --all --full --force` into a new index.path")  # fmt: skip
+                raise spaces_mismatch(
+                    f"{self.path}: the index",
+                    json.loads(stored),
+                    spaces,
+                    "re-embed with `kmingest ingest --all --full --force` into a new index.path",
+                )
 
     def _bump_generation(self) -> None:
         self._db.execute(
@@ -176,14 +184,24 @@ class EmbeddedIndex:
                     " updated_at, updated_ts, author, url, acl, content_hash, text, metadata, fingerprint)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        doc.doc_id, doc.source, doc.external_id, doc.system, doc.title, doc.department,
-                        doc.doc_type, doc.updated_at.isoformat() if doc.updated_at else None,
-                        doc.updated_at.timestamp() if doc.updated_at else None, doc.author, doc.url,
-                        json.dumps(sorted(doc.acl)), doc.content_hash, doc.text,
+                        doc.doc_id,
+                        doc.source,
+                        doc.external_id,
+                        doc.system,
+                        doc.title,
+                        doc.department,
+                        doc.doc_type,
+                        doc.updated_at.isoformat() if doc.updated_at else None,
+                        doc.updated_at.timestamp() if doc.updated_at else None,
+                        doc.author,
+                        doc.url,
+                        json.dumps(sorted(doc.acl)),
+                        doc.content_hash,
+                        doc.text,
                         json.dumps(doc.metadata, default=str, ensure_ascii=False),
                         group_fingerprint(doc.text) or "",
                     ),
-                )  # fmt: skip
+                )
                 rid = cur.lastrowid
                 self._db.executemany(
                     "INSERT OR IGNORE INTO doc_acl VALUES (?, ?)", [(p, rid) for p in doc.acl]
@@ -191,12 +209,25 @@ class EmbeddedIndex:
                 rows = []
                 for chunk, (space, vector) in zip(chunks, vectors, strict=True):
                     ids, tfs, length = chunk_terms(self._vocab, doc.title, chunk.section, chunk.text)
-                    rows.append((chunk.chunk_id, rid, chunk.ordinal, chunk.section, chunk.start, chunk.end,
-                                 chunk.text, space, np.asarray(vector, dtype=np.float32).tobytes(), ids, tfs,
-                                 length))  # fmt: skip
+                    rows.append(
+                        (
+                            chunk.chunk_id,
+                            rid,
+                            chunk.ordinal,
+                            chunk.section,
+                            chunk.start,
+                            chunk.end,
+                            chunk.text,
+                            space,
+                            np.asarray(vector, dtype=np.float32).tobytes(),
+                            ids,
+                            tfs,
+                            length,
+                        )
+                    )
                 self._db.executemany(
-                    "INSERT INTO chunks (chunk_id, doc_rid, ordinal, section, start, end, text, space, vector,"
-                    " term_ids, term_tfs, length) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO chunks (chunk_id, doc_rid, ordinal, section, start, end, text, space,"
+                    " vector, term_ids, term_tfs, length) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
             self._bump_generation()
@@ -243,31 +274,7 @@ class EmbeddedIndex:
     def _hits(
         self, snap: Snapshot, page: Sequence[tuple[int, int | None, float]], query: str
     ) -> list[SearchHit]:
-        """The page's hits: (doc index, its chunk rid or None for the first chunk, score) each, read in two
-        queries (not the documents' whole text: the snippet comes from a chunk)."""
-        rids = [int(snap.doc_rids[d]) for d, _, _ in page]
-        marks = ",".join("?" * len(rids))
-        docs = {row[0]: row[1:] for row in self._db.execute(
-            "SELECT rid, doc_id, title, source, system, department, doc_type, updated_at, url, external_id,"
-            f" author FROM documents WHERE rid IN ({marks})", rids)}  # fmt: skip
-        wanted = [c for _, c, _ in page if c is not None]
-        chunks = {row[0]: row[1:] for row in self._db.execute(
-            f"SELECT rid, section, text FROM chunks WHERE rid IN ({','.join('?' * len(wanted))})", wanted)}  # fmt: skip
-        hits = []
-        for rid, (_, chunk_rid, score) in zip(rids, page, strict=True):
-            doc = docs[rid]
-            row = chunks.get(chunk_rid) if chunk_rid is not None else self._db.execute(
-                "SELECT section, text FROM chunks WHERE doc_rid = ? ORDER BY ordinal LIMIT 1", (rid,)
-            ).fetchone()  # fmt: skip
-            if row is None:  # a document without chunks (no text)
-                row = ("", self._db.execute("SELECT text FROM documents WHERE rid = ?", (rid,)).fetchone()[0])
-            section, passage = row
-            hits.append(SearchHit(
-                doc_id=doc[0], score=score, title=doc[1], source=doc[2], system=doc[3], department=doc[4],
-                doc_type=doc[5], updated_at=datetime.fromisoformat(doc[6]) if doc[6] else None, url=doc[7],
-                external_id=doc[8], section=section, snippet_html=make_snippet(passage, query), author=doc[9],
-            ))  # fmt: skip
-        return hits
+        return page_hits(self._db, snap, page, query)
 
     def counts(
         self, caller: Caller, group_by: Sequence[str], filters: Filters = Filters()
@@ -277,24 +284,7 @@ class EmbeddedIndex:
 
     def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:
         with self._lock:
-            # the ACL first, and the same work for a missing and a forbidden id (nothing else is read)
-            found = self._db.execute("SELECT rid, acl FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-            acl = json.loads(found[1]) if found is not None else []
-            if found is None or not allowed(acl, caller):
-                return None
-            cols = ("doc_id", "source", "external_id", "system", "title", "department", "doc_type",
-                    "updated_at", "author", "url", "content_hash", "text", "metadata")  # fmt: skip
-            row = self._db.execute(
-                f"SELECT {', '.join(cols)} FROM documents WHERE rid = ?", (found[0],)
-            ).fetchone()
-            doc: dict[str, object] = dict(zip(cols, row, strict=True))
-            doc["acl"] = acl
-            doc["metadata"] = json.loads(str(doc["metadata"]))
-            doc["chunks"] = self._db.execute(
-                "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.rid = c.doc_rid WHERE d.doc_id = ?",
-                (doc_id,),
-            ).fetchone()[0]
-            return doc
+            return read_document(self._db, doc_id, caller)
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -305,26 +295,8 @@ class EmbeddedIndex:
     def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
         # one read transaction for all of it: an upsert in another process re-inserts documents under new
         # row ids, so reading the rows of an older snapshot later would silently drop them
-        facts: list[DocumentFacts] = []
         with self._read() as snap:
-            rids = snap.doc_rids[snap.mask(filters, caller)].tolist()
-            for i in range(0, len(rids), 500):
-                part = rids[i : i + 500]
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    "SELECT d.doc_id, d.source, d.external_id, d.system, d.department, d.doc_type, d.title,"
-                    " d.author, d.updated_at, d.text, COUNT(c.rid), COALESCE(SUM(length(c.vector) > 0), 0), d.acl"
-                    f" FROM documents d LEFT JOIN chunks c ON c.doc_rid = d.rid WHERE d.rid IN ({marks})"
-                    " GROUP BY d.rid ORDER BY d.rid",
-                    part,
-                )
-                for r in rows:
-                    facts.append(DocumentFacts(
-                        doc_id=r[0], source=r[1], external_id=r[2], system=r[3], department=r[4], doc_type=r[5],
-                        title=r[6], author=r[7] or None, updated_at=datetime.fromisoformat(r[8]) if r[8] else None,
-                        text_chars=len(r[9].strip()), text_fingerprint=text_fingerprint(r[9]), chunks=int(r[10]),
-                        embedded_chunks=int(r[11]), public=PUBLIC in json.loads(r[12]),
-                    ))  # fmt: skip
+            facts = read_facts(self._db, snap.doc_rids[snap.mask(filters, caller)].tolist())
         yield from facts
 
     def close(self) -> None:

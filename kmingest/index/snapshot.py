@@ -220,7 +220,8 @@ class Snapshot:
 
 def load_snapshot(db: sqlite3.Connection, generation: int) -> Snapshot:
     rows = db.execute(
-        "SELECT rid, department, system, doc_type, source, updated_ts, fingerprint FROM documents ORDER BY rid"
+        "SELECT rid, department, system, doc_type, source, updated_ts, fingerprint"
+        " FROM documents ORDER BY rid"
     ).fetchall()
     doc_rids = np.array([r[0] for r in rows], dtype=np.int64)
     codes: dict[str, IntArray] = {}

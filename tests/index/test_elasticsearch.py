@@ -16,7 +16,7 @@ from elasticsearch import Elasticsearch
 
 from kmingest.config import Config, IndexConfig
 from kmingest.embedding import Embedder
-from kmingest.index import elastic, es_schema
+from kmingest.index import elastic_bulk, es_schema
 from kmingest.index.base import IndexBackend
 from kmingest.index.elastic import ElasticIndex
 from kmingest.index.es_schema import make_client
@@ -82,7 +82,7 @@ def test_an_index_created_before_fingerprints_is_searched_then_written_and_colla
 
     with monkeypatch.context() as old:  # what the previous version created and wrote
         old.setattr(es_schema, "load_mapping", without_fingerprint)
-        old.setattr(elastic, "group_fingerprint", lambda text: None)
+        old.setattr(elastic_bulk, "group_fingerprint", lambda text: None)
         backend._fingerprint_mapped = True
         index_docs(backend, search.embedder, COPIES[:2])
     before = search.query(backend, "forklift licence", caller=HANA_HR, mode="bm25")

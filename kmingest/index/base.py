@@ -9,8 +9,12 @@ Search semantics, the same on every backend (one implementation: index/hybrid.py
 - an empty query lists documents newest first (browse), with the same filters, ACL and facets;
 - exact duplicates (same `text_fingerprint`) are one result: the copy ranked first is the hit and lists the
   other copies the caller may read (within the same filters) as `SearchHit.duplicates`; later copies are
-  not hits of their own. `total`, facets and range counts count such groups, so a filter shows as many
-  results as its facet said (a document without text is a group of its own);
+  not hits of their own. `total`, facets and range counts count such groups (a document without text is
+  a group of its own);
+- a facet count is what a filter on that value shows for the lexical matches; for the nearest documents it
+  counts those among the whole result's `vector_k` nearest, while the filter takes the `vector_k` nearest
+  within the value, so where more than `vector_k` documents pass the floor a filter can show more than its
+  facet said. Range counts (the year facet) are exact: each range runs its own nearest search;
 - nothing a caller may not read is ever returned, counted or highlighted.
 """
 

@@ -84,7 +84,8 @@ class SearchRequest:
     vector_k: int = 50
     # how many lexical documents take part in ranking (all of them are counted; a deeper page takes as
     # many as it needs, index/hybrid.py `lexical_depth`): 200 keeps hybrid nDCG@10 within 0.002 of depth
-    # 1000 on SciFact and CMRC 2018 (bench/RESULTS-scale.md) at a fraction of Elasticsearch's cost
+    # 1000 on SciFact and CMRC 2018 (BENCHMARKS.md, "Lexical depth against nDCG@10") at a fraction of
+    # Elasticsearch's cost
     lexical_k: int = 200
     # also count what the same search finds with each of these updated_at ranges (inclusive) as one more
     # filter, e.g. the portal's year facet: SearchResult.range_counts, one per range

@@ -25,6 +25,7 @@ bench.portal_search` measures single-threaded query encoding everywhere (the bas
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import socket
@@ -34,6 +35,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import yaml
@@ -91,29 +93,58 @@ def start_server(config: Path, port: int, workers: int | None) -> subprocess.Pop
         time.sleep(0.1)
 
 
-def run_clients(url: str, queries: list[str], clients: int, requests: int) -> tuple[float, list[float]]:
+def run_clients(
+    url: str, queries: list[str], clients: int, requests: int, client: str = "stdlib"
+) -> tuple[float, list[float]]:
     """(wall seconds, per-request latencies) for `requests` searches spread over `clients` threads."""
     latencies: list[float] = []
     lock = threading.Lock()
     counter = iter(range(requests))
     errors: list[str] = []
 
-    def worker() -> None:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as client:
+    # default: the standard library's HTTP client, one keep-alive connection per thread; the load generator
+    # shares the 2 cores with the server, and httpx costs more CPU per request (--client httpx; BENCHMARKS.md)
+    parts = urlsplit(url)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    def httpx_worker() -> None:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as session:
             while True:
                 with lock:
                     i = next(counter, None)
                 if i is None:
                     return
                 t0 = time.perf_counter()
-                r = client.get("/api/search", params={"q": queries[i % len(queries)]})
+                r = session.get("/api/search", params={"q": queries[i % len(queries)]})
                 elapsed = time.perf_counter() - t0
                 with lock:
                     latencies.append(elapsed)
                     if r.status_code != 200:
                         errors.append(str(r.status_code))
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    def worker() -> None:
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+        try:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                t0 = time.perf_counter()
+                target = "/api/search?" + urlencode({"q": queries[i % len(queries)]})
+                conn.request("GET", target, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                elapsed = time.perf_counter() - t0
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status != 200:
+                        errors.append(str(response.status))
+        finally:
+            conn.close()
+
+    target = httpx_worker if client == "httpx" else worker
+    threads = [threading.Thread(target=target) for _ in range(clients)]
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -182,6 +213,12 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     ap.add_argument("--workers", type=int, help="`kmingest serve --workers` (default: serve's default)")
+    ap.add_argument(
+        "--client",
+        choices=["stdlib", "httpx"],
+        default="stdlib",
+        help="the load generator's HTTP client (it shares the cores with the server; stdlib costs less)",
+    )
     args = ap.parse_args()
     if args.baseline:
         baseline(args.baseline, args.requests)
@@ -229,9 +266,9 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             run_clients(url, queries[200:], 2, 20)  # warm-up
             for clients in args.clients:
-                cpu0 = server_cpu(server.pid)
-                wall, lat = run_clients(url, queries, clients, args.requests)
-                cpu1 = server_cpu(server.pid)
+                cpu0, own0 = server_cpu(server.pid), time.process_time()
+                wall, lat = run_clients(url, queries, clients, args.requests, args.client)
+                cpu1, own1 = server_cpu(server.pid), time.process_time()
                 label = f"portal /api/search, {clients:>2} client{'s' if clients > 1 else ''}"
                 cpu = (
                     ""
@@ -242,6 +279,7 @@ def main() -> None:
                     line(label, wall, lat)
                     + f"   ({percentile(lat, 50) / percentile(times, 50):.2f}x baseline p50)"
                     + cpu
+                    + f"   client CPU {(own1 - own0) / len(lat) * 1000:.1f} ms/req"
                 )
         finally:
             server.terminate()

@@ -192,6 +192,7 @@ def read_xlsx(
     import openpyxl
 
     seconds = limits.parse.max_seconds
+    started = time.monotonic()
     try:
         check_zip(data, limits.parse, "xlsx")
         with time_limit(seconds):
@@ -201,6 +202,8 @@ def read_xlsx(
     except Deadline:  # fired between the body's end and the disarm
         raise TableFileError(str(time_limit_error(seconds))) from None
     except Exception as err:
+        if 0 < seconds <= time.monotonic() - started:  # the alarm broke openpyxl mid-call (seen: TypeError)
+            raise TableFileError(str(time_limit_error(seconds))) from None
         raise ConnectorConfigError(f"{name}: not a readable .xlsx file ({type(err).__name__})") from None
     sheet = layout.sheet
     if sheet is not None and sheet not in book.sheetnames:

@@ -18,7 +18,7 @@ person known only from documents the caller may not read is never named. The rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,38 +41,12 @@ class Expert:
 
 @dataclass(frozen=True)
 class AuthoredDocument:
-    """The fields experts are ranked by, for sources that are plain mappings (the portal's documents)."""
+    """The fields experts are ranked by, for sources that carry only these (the portal's search hits)."""
 
     author: str | None
     updated_at: datetime | None
     acl: tuple[str, ...] = ()
     owner: str | None = None
-
-
-def from_mapping(doc: Mapping[str, Any]) -> AuthoredDocument:
-    """An index document as `get_document` returns it (dates may be ISO strings) -> AuthoredDocument."""
-    acl = doc.get("acl")
-    return AuthoredDocument(
-        author=_text(doc.get("author")),
-        updated_at=_date(doc.get("updated_at")),
-        acl=tuple(str(a) for a in acl) if isinstance(acl, list | tuple) else (),
-        owner=_text(doc.get("owner")),
-    )
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _date(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _utc(moment: datetime) -> datetime:

@@ -85,7 +85,7 @@ def free_port() -> int:
 
 
 class ClusterError(RuntimeError):
-    pass
+    """A process of the deployment died or did not become ready (the message has its log's tail)."""
 
 
 class CeleryCluster:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kmingest.coverage.experts import AuthoredDocument, from_mapping, people_named, rank_experts
+from kmingest.coverage.experts import AuthoredDocument, people_named, rank_experts
 from kmingest.index.base import Caller
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -74,9 +74,8 @@ def test_facts_with_a_public_flag_and_records_without_access_information() -> No
     assert rank_experts(no_access_info, HR, AS_OF) == []  # fail closed: only the system caller sees it
 
 
-def test_portal_documents_as_mappings_and_empty_authors() -> None:
-    mapped = from_mapping({"author": "Ann", "updated_at": "2026-10-01T08:00:00+08:00", "acl": ["dept:HR"]})
-    assert mapped.acl == ("dept:HR",) and mapped.updated_at is not None and mapped.updated_at.day == 1
+def test_restricted_documents_and_empty_authors() -> None:
+    mapped = doc("Ann", 2026, 10, acl=("dept:HR",))
     assert rank_experts([mapped], Caller.anonymous(), AS_OF) == []
     assert [e.name for e in rank_experts([mapped], HR, AS_OF)] == ["Ann"]
     blank = [
@@ -85,7 +84,6 @@ def test_portal_documents_as_mappings_and_empty_authors() -> None:
         AuthoredDocument(author=None, updated_at=None, acl=("public",)),
     ]
     assert rank_experts(blank, Caller.anonymous(), AS_OF) == []
-    assert from_mapping({"author": 5, "updated_at": "not a date"}) == AuthoredDocument(None, None)
 
 
 def test_limit_and_ties() -> None:

@@ -37,7 +37,8 @@ from kmingest.index.base import (
     text_fingerprint,
 )
 from kmingest.index.elastic_bulk import bulk_write, upsert_actions
-from kmingest.index.elastic_search import ElasticScope, MissingIndex
+from kmingest.index.elastic_search import ElasticScope
+from kmingest.index.es_requests import MissingIndex
 from kmingest.index.es_schema import Layout
 from kmingest.index.hybrid import run_search
 from kmingest.models import PUBLIC, chunk_id

@@ -1,115 +1,60 @@
 """One search of the Elasticsearch index (index/elastic.py): the two steps of the shared hybrid sequence
 (index/hybrid.py `Scope`) as two `_msearch` round trips, each search with the filters and the ACL. First
-the rankings: the lexical matches (collapsed to each document's best chunk), the nearest documents (kNN
-collapsed on doc_id) and, for SearchRequest.count_ranges, each range's own nearest documents (what its
-filter would give). Then the page's chunks (text for the snippet), the other copies of its documents
-(index/groups.py) and one aggregation for the total, the facets and every range count. A browse (no
-query) is a sorted search on the document index carrying the aggregations, then the same second step.
-A document's duplicate group is its `fingerprint` keyword, read with the matches; one without it is a
-group of its own. Counts are groups: distinct fingerprints plus the documents without one.
+the rankings: the lexical matches (collapsed to each document's best chunk) with one aggregation that
+counts their groups in all, per facet value and per count range (one pass over the matches), the nearest
+documents (kNN collapsed on doc_id) and, for SearchRequest.count_ranges, each range's own nearest
+documents (what its filter would give). Then the page's chunks (text for the snippet), the other copies
+of its documents (index/groups.py) and a small aggregation over the nearest documents' groups only, which
+turns the lexical counts into those of the union (`Counts`). A browse (no query) is a sorted search on
+the document index carrying the aggregations, then the same second step. The rankings read doc_id and
+fingerprint from doc values, not _source. A document's duplicate group is its `fingerprint` keyword; one
+without it is a group of its own. Counts are groups: distinct fingerprints plus the documents without one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from elasticsearch import Elasticsearch
-
 from kmingest.index.base import (
-    DateRange,
-    IndexError_,
-    Location,
     SearchRequest,
     SearchResult,
     SemanticQuery,
 )
+from kmingest.index.es_requests import (
+    LOCATION_FIELDS,
+    Search,
+    date_range_filter,
+    docs_in,
+    ids_search,
+    location,
+    msearch,
+    msearch_some,
+    sources_of,
+)
 from kmingest.index.es_schema import vector_field
 from kmingest.index.groups import (
+    Counts,
     GroupKey,
+    all_of,
+    any_of,
     copies_of,
     copies_search,
     count_aggs,
-    facets_of,
-    groups_in,
-    groups_per_range,
-    lexical_ranges_agg,
+    group_filter,
+    presence_agg,
     ranged_counts,
-    ranges_agg,
 )
 from kmingest.index.hybrid import Copies, Entry, Key, Match, collapse, lexical_depth, with_copies
 
 if TYPE_CHECKING:
     from kmingest.index.elastic import ElasticIndex
 
-LOCATION_FIELDS = ["doc_id", "title", "source", "system", "department", "external_id", "url"]
 MATCH_FIELDS = ["doc_id", "fingerprint"]  # what the rankings carry: enough to fold duplicates
+MATCHES_ONLY = {"_source": False, "docvalue_fields": MATCH_FIELDS}  # read from doc values, not _source
 MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 NEWEST_FIRST = [{"updated_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
-Search = tuple[str, dict[str, Any]]  # (index, body) of one search in an _msearch
-
-
-class SearchFailed(IndexError_):
-    """Elasticsearch answered one search of an _msearch with an error (named by its type and reason)."""
-
-
-class MissingIndex(SearchFailed):
-    """The index does not exist (yet): nothing was ever written."""
-
-
-def msearch(client: Elasticsearch, searches: Sequence[Search]) -> list[dict[str, Any]]:
-    """The searches in one round trip, answered in order; an error in any of them raises SearchFailed."""
-    if not searches:
-        return []
-    lines: list[dict[str, Any]] = []
-    for index, body in searches:
-        lines += [{"index": index}, body]
-    answers: list[dict[str, Any]] = list(client.msearch(searches=lines)["responses"])
-    for answer in answers:
-        if "error" in answer:
-            error = answer["error"]
-            kind = error.get("type", "error") if isinstance(error, dict) else "error"
-            reason = error.get("reason", "") if isinstance(error, dict) else str(error)
-            failure = MissingIndex if kind == "index_not_found_exception" else SearchFailed
-            raise failure(f"Elasticsearch search failed: {kind}: {reason}")
-    return answers
-
-
-def msearch_some(client: Elasticsearch, searches: Sequence[Search | None]) -> list[dict[str, Any] | None]:
-    """`msearch` of the searches that are there; None answers the ones that are not."""
-    answers = iter(msearch(client, [s for s in searches if s is not None]))
-    return [next(answers) if s is not None else None for s in searches]
-
-
-def ids_search(index: str, ids: Sequence[str], source: Any) -> Search | None:
-    """The stored fields of these documents (or chunks), as one search of an _msearch (no mget)."""
-    return (
-        (index, {"query": {"ids": {"values": list(ids)}}, "size": len(ids), "_source": source})
-        if ids
-        else None
-    )
-
-
-def location(src: Any) -> Location:
-    return Location(**{f: src.get(f) for f in LOCATION_FIELDS})
-
-
-def sources_of(answer: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    return {h["_id"]: h["_source"] for h in answer["hits"]["hits"]} if answer is not None else {}
-
-
-def date_range_filter(date_range: DateRange) -> dict[str, Any]:
-    """The updated_at filter of one range, as the search's own date filter writes it."""
-    lo, hi = date_range
-    return {"range": {"updated_at": {k: v.isoformat() for k, v in (("gte", lo), ("lte", hi)) if v}}}
-
-
-def any_of(clauses: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    return {"bool": {"should": list(clauses), "minimum_should_match": 1}} if clauses else {"match_none": {}}
-
-
-def docs_in(matches: Sequence[Match]) -> list[dict[str, Any]]:
-    return [{"terms": {"doc_id": [d for d, _, _ in matches]}}] if matches else []
 
 
 class ElasticScope:
@@ -120,10 +65,14 @@ class ElasticScope:
         self._fingerprint: dict[str, str | None] = {}  # doc_id -> fingerprint, of every match seen
         self.by_group = request.collapse_duplicates
         self._ranged: list[list[Match]] | None = None  # per count range: its own nearest documents
+        self._lexical: Counts | None = None  # the groups of the lexical matches, counted with them
 
-    def _seen(self, source: dict[str, Any]) -> str:
-        self._fingerprint[source["doc_id"]] = source.get("fingerprint")
-        return str(source["doc_id"])
+    def _seen(self, hit: dict[str, Any]) -> str:
+        """The document of a hit carrying MATCH_FIELDS as doc values; its fingerprint noted."""
+        fields = hit["fields"]
+        doc = str(fields["doc_id"][0])
+        self._fingerprint[doc] = fields["fingerprint"][0] if "fingerprint" in fields else None
+        return doc
 
     def _knn(self, semantic: SemanticQuery, flt: list[dict[str, Any]], k: int, chunks: int) -> dict[str, Any]:
         """The k nearest documents among the `chunks` nearest chunks (collapsed on doc_id)."""
@@ -136,7 +85,7 @@ class ElasticScope:
         }
         if semantic.min_similarity is not None:
             knn["similarity"] = semantic.min_similarity  # the raw cosine similarity, as embedded
-        return {"knn": knn, "collapse": {"field": "doc_id"}, "size": k, "_source": MATCH_FIELDS}
+        return {"knn": knn, "collapse": {"field": "doc_id"}, "size": k, **MATCHES_ONLY}
 
     def _nearest(
         self, answer: dict[str, Any], semantic: SemanticQuery, flt: list[dict[str, Any]], k: int, chunks: int
@@ -145,7 +94,7 @@ class ElasticScope:
         fewer than k documents and the space has more."""
         while True:
             found = [
-                (self._seen(h["_source"]), h["_id"], 2.0 * float(h["_score"]) - 1.0)  # ES: (1 + cos) / 2
+                (self._seen(h), h["_id"], 2.0 * float(h["_score"]) - 1.0)  # ES: (1 + cos) / 2
                 for h in answer["hits"]["hits"]
             ]
             if len(found) >= k or int(answer["hits"]["total"]["value"]) < chunks or chunks >= MAX_WINDOW:
@@ -159,12 +108,13 @@ class ElasticScope:
         searches: list[Search] = []
         lexical_q = self.index._lexical_query(request.query) if request.mode != "vector" else None
         if lexical_q is not None:
-            body = {
+            body = {  # the counts of the lexical matches come with them (`result` adds the nearest)
                 "query": {"bool": {"must": lexical_q, "filter": self.flt}},
                 "collapse": {"field": "doc_id"},
-                "_source": MATCH_FIELDS,
+                **MATCHES_ONLY,
                 "size": min(lexical_depth(request), MAX_WINDOW),
-                "track_total_hits": False,  # counts come from the aggregation in `result`
+                "track_total_hits": False,
+                "aggs": count_aggs(self.by_group, request.count_ranges),
             }
             searches.append((self.index.chunks, body))
         scopes: list[list[dict[str, Any]]] = []
@@ -175,8 +125,9 @@ class ElasticScope:
         answers = msearch(self.client, searches)
         lexical: list[Match] = []
         if lexical_q is not None:
-            hits = answers.pop(0)["hits"]["hits"]
-            lexical = [(self._seen(h["_source"]), h["_id"], float(h["_score"])) for h in hits]
+            answer = answers.pop(0)
+            self._lexical = Counts.of(answer["aggregations"])
+            lexical = [(self._seen(h), h["_id"], float(h["_score"])) for h in answer["hits"]["hits"]]
         if semantic is None or not scopes:
             return lexical, []
         found = [self._nearest(a, semantic, flt, k, 4 * k) for a, flt in zip(answers, scopes, strict=True)]
@@ -198,35 +149,61 @@ class ElasticScope:
         locations = [(h["_source"]["fingerprint"], location(h["_source"])) for h in answer["hits"]["hits"]]
         return copies_of({str(d): self._fingerprint.get(str(d)) for d in docs}, locations)
 
+    def _ranged_groups(self, nearest: Sequence[Match], request: SearchRequest) -> list[list[GroupKey]] | None:
+        """Per count range, the groups of its own nearest documents; None where the nearest documents
+        are fewer than vector_k (each range's are among them: the union's counts per range hold)."""
+        if self._ranged is None or len(nearest) < request.vector_k:
+            return None
+        return [[self._group_key(str(d)) for d, _, _ in found] for found in self._ranged]
+
     def _counts_search(
         self, lexical: Sequence[Match], nearest: Sequence[Match], request: SearchRequest
-    ) -> Search:
-        """One aggregation over the chunks of the lexical matches and nearest documents: total, facets,
-        and per count range the groups of its part; or, where each range has its own nearest documents,
-        those of its lexical matches (index/groups.py `ranged_counts` adds the rest)."""
+    ) -> Search | None:
+        """What the counts of the lexical matches (`retrieve`) lack, over the nearest documents' groups
+        only: their counts in the union with the lexical matches ("union") and among the lexical matches
+        alone ("overlap"), which `_counts` adds and takes away; and, where each count range has its own
+        nearest documents, in which ranges their groups have lexical matches ("presence")."""
         lexical_q = self.index._lexical_query(request.query) if lexical else None
         lex = [lexical_q] if lexical_q is not None else []
-        ranged = self._ranged if self._ranged is not None and len(nearest) >= request.vector_k else None
-        everything = [*nearest, *(m for found in ranged or [] for m in found)]
-        counted = count_aggs(self.by_group)
-        aggs: dict[str, Any] = {"union": {"filter": any_of([*lex, *docs_in(nearest)]), "aggs": counted}}
-        if request.count_ranges and ranged is None:  # every neighbour is in the union: a range keeps its part
-            counted["ranges"] = ranges_agg(request.count_ranges, self.by_group)
-        elif request.count_ranges and lex:
-            groups = [self._group_key(str(d)) for found in ranged or [] for d, _, _ in found]
-            aggs["lexical"] = lexical_ranges_agg(lex[0], request.count_ranges, self.by_group, groups)
-        query = {"bool": {"filter": [*self.flt, any_of([*lex, *docs_in(everything)])]}}
-        return self.index.chunks, {"query": query, "size": 0, "aggs": aggs}
+        ranged = self._ranged_groups(nearest, request)
+        aggs: dict[str, Any] = {}
+        scopes: list[dict[str, Any]] = []
+        if nearest:
+            theirs = group_filter([self._group_key(str(d)) for d, _, _ in nearest])
+            counted = count_aggs(self.by_group, request.count_ranges if ranged is None else ())
+            aggs["union"] = {"filter": all_of([theirs, any_of([*lex, *docs_in(nearest)])]), "aggs": counted}
+            if lex:
+                aggs["overlap"] = {"filter": all_of([theirs, *lex]), "aggs": counted}
+            scopes.append(theirs)
+        groups = [g for found in ranged or [] for g in found]
+        if request.count_ranges and lex and groups:
+            aggs["presence"] = presence_agg(lex[0], request.count_ranges, groups)
+            scopes.append(group_filter(groups))
+        if not aggs:
+            return None
+        return self.index.chunks, {"query": all_of([*self.flt, any_of(scopes)]), "size": 0, "aggs": aggs}
 
     def _group_key(self, doc: str) -> GroupKey:
         fingerprint = self._fingerprint.get(doc) if self.by_group else None
         return ("fingerprints", fingerprint) if fingerprint else ("docs", doc)
 
-    def _range_counts(self, out: dict[str, Any], request: SearchRequest) -> list[int]:
-        if "ranges" in out["union"]:
-            return groups_per_range(out["union"]["ranges"])
-        ranged = [[self._group_key(str(d)) for d, _, _ in found] for found in self._ranged or []]
-        return ranged_counts(out.get("lexical"), ranged)
+    def _counts(
+        self, answer: dict[str, Any] | None, nearest: Sequence[Match], request: SearchRequest
+    ) -> Counts:
+        counts = self._lexical or Counts()
+        out = answer["aggregations"] if answer is not None else {}
+        if "union" in out:
+            counts = (
+                counts
+                + Counts.of(out["union"])
+                - (Counts.of(out["overlap"]) if "overlap" in out else Counts())
+            )
+        if request.count_ranges:
+            lexical = counts.ranges or [0] * len(request.count_ranges)
+            ranged = self._ranged_groups(nearest, request)
+            ranges = lexical if ranged is None else ranged_counts(lexical, out.get("presence"), ranged)
+            counts = replace(counts, ranges=ranges)
+        return counts
 
     def result(
         self,
@@ -247,6 +224,7 @@ class ElasticScope:
                 self._counts_search(lexical, nearest, request),
             ],
         )
+        counts = self._counts(counts_answer, nearest, request)
         sources = sources_of(page_answer)
         authors = {d: src.get("author") for d, src in sources_of(authors_answer).items()}
         hits = [
@@ -256,22 +234,15 @@ class ElasticScope:
         ]
         if copies_answer is not None:
             hits = with_copies(hits, self._copies([d for d, _, _ in page], copies_answer))
-        out = counts_answer["aggregations"] if counts_answer is not None else {}
-        ranges = self._range_counts(out, request) if request.count_ranges else None
         return SearchResult(
-            hits=hits,
-            total=groups_in(out["union"]["total"]),
-            facets=facets_of(out["union"]),
-            range_counts=ranges,
+            hits=hits, total=counts.total, facets=counts.facet_lists(), range_counts=counts.ranges
         )
 
     def browse(self, request: SearchRequest) -> SearchResult:
         """Documents newest first from the document index, carrying the aggregations; duplicates folded
         client-side; then the page's texts and copies in one _msearch."""
         query = {"bool": {"filter": self.flt}}
-        aggs = count_aggs(self.by_group)
-        if request.count_ranges:
-            aggs["ranges"] = ranges_agg(request.count_ranges, self.by_group)
+        aggs = count_aggs(self.by_group, request.count_ranges)
         counted: list[dict[str, Any]] = []
 
         def rank(top: int) -> list[tuple[str, float]]:
@@ -279,11 +250,11 @@ class ElasticScope:
                 "query": query,
                 "sort": NEWEST_FIRST,
                 "size": min(top, MAX_WINDOW),
-                "_source": MATCH_FIELDS,
+                **MATCHES_ONLY,
             }
             answer = msearch(self.client, [(self.index.docs, body | ({} if counted else {"aggs": aggs}))])[0]
             counted.append(answer.get("aggregations") or counted[0])
-            return [(self._seen(h["_source"]), 0.0) for h in answer["hits"]["hits"]]
+            return [(self._seen(h), 0.0) for h in answer["hits"]["hits"]]
 
         page = collapse(rank, self.groups, request.offset, request.limit)
         doc_ids = [d for d, _ in page]
@@ -299,8 +270,7 @@ class ElasticScope:
         ]
         if copies_answer is not None:
             hits = with_copies(hits, self._copies(doc_ids, copies_answer))
-        out = counted[0]
-        ranges = groups_per_range(out["ranges"]) if request.count_ranges else None
+        counts = Counts.of(counted[0])
         return SearchResult(
-            hits=hits, total=groups_in(out["total"]), facets=facets_of(out), range_counts=ranges
+            hits=hits, total=counts.total, facets=counts.facet_lists(), range_counts=counts.ranges
         )

@@ -8,7 +8,7 @@ with aggregations: distinct fingerprints plus the documents without one (index/e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -82,17 +82,70 @@ def groups_in(bucket: dict[str, Any]) -> int:
     return int(bucket["fingerprints"]["value"]) + int(bucket["alone"]["docs"]["value"])
 
 
-def count_aggs(by_group: bool) -> dict[str, Any]:
-    """The facets and the total, in duplicate groups."""
+def count_aggs(by_group: bool, ranges: Sequence[DateRange] = ()) -> dict[str, Any]:
+    """The facets and the total, in duplicate groups; and per date range (`ranges_agg`), if any."""
     facets = {f: {"terms": {"field": f, "size": 100}, "aggs": group_aggs(by_group)} for f in FACET_FIELDS}
-    return {**facets, "total": {"filter": {"match_all": {}}, "aggs": group_aggs(by_group, 40000)}}
+    aggs = {**facets, "total": {"filter": {"match_all": {}}, "aggs": group_aggs(by_group, 40000)}}
+    return aggs | ({"ranges": ranges_agg(ranges, by_group)} if ranges else {})
 
 
-def facets_of(aggs: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
-    return {
-        f: sorted(((b["key"], groups_in(b)) for b in aggs[f]["buckets"]), key=lambda p: (-p[1], p[0]))
-        for f in FACET_FIELDS
-    }
+@dataclass
+class Counts:
+    """Duplicate groups as `count_aggs` counts them: in all, per facet value, per date range (None: not
+    asked). Counts of disjoint group sets add up: Elasticsearch counts a union of result sets as the
+    counts of one set, plus those of another set's groups, minus those groups' part of the first."""
+
+    total: int = 0
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    ranges: list[int] | None = None
+
+    @classmethod
+    def of(cls, aggs: dict[str, Any]) -> Counts:
+        facets = {f: {str(b["key"]): groups_in(b) for b in aggs[f]["buckets"]} for f in FACET_FIELDS}
+        ranges = groups_per_range(aggs["ranges"]) if "ranges" in aggs else None
+        return cls(groups_in(aggs["total"]), facets, ranges)
+
+    def __add__(self, other: Counts) -> Counts:
+        return self._plus(other, 1)
+
+    def __sub__(self, other: Counts) -> Counts:
+        return self._plus(other, -1)
+
+    def _plus(self, other: Counts, sign: int) -> Counts:
+        facets = {}
+        for f in self.facets.keys() | other.facets.keys():
+            mine, theirs = self.facets.get(f, {}), other.facets.get(f, {})
+            facets[f] = {v: mine.get(v, 0) + sign * theirs.get(v, 0) for v in mine.keys() | theirs.keys()}
+        ranges = self.ranges
+        if other.ranges is not None:
+            base = ranges or [0] * len(other.ranges)
+            ranges = [a + sign * b for a, b in zip(base, other.ranges, strict=True)]
+        return Counts(self.total + sign * other.total, facets, ranges)
+
+    def facet_lists(self) -> dict[str, list[tuple[str, int]]]:
+        """Per facet field: (value, groups), most groups first."""
+        return {
+            f: sorted(((v, n) for v, n in self.facets.get(f, {}).items() if n), key=lambda p: (-p[1], p[0]))
+            for f in FACET_FIELDS
+        }
+
+
+def any_of(clauses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"should": list(clauses), "minimum_should_match": 1}} if clauses else {"match_none": {}}
+
+
+def all_of(clauses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"filter": list(clauses)}}
+
+
+def group_filter(groups: Sequence[GroupKey]) -> dict[str, Any]:
+    """The chunks (or documents) of these duplicate groups."""
+    clauses = []
+    for kind, field_name in (("fingerprints", "fingerprint"), ("docs", "doc_id")):
+        values = sorted({value for k, value in groups if k == kind})
+        if values:
+            clauses.append({"terms": {field_name: values}})
+    return any_of(clauses)
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -116,29 +169,34 @@ def groups_per_range(agg: dict[str, Any]) -> list[int]:
     return [groups_in(agg["buckets"][str(n)]) for n in range(len(agg["buckets"]))]
 
 
-def lexical_ranges_agg(
-    lexical: dict[str, Any], ranges: Sequence[DateRange], by_group: bool, groups: Sequence[GroupKey]
+def presence_agg(
+    lexical: dict[str, Any], ranges: Sequence[DateRange], groups: Sequence[GroupKey]
 ) -> dict[str, Any]:
-    """Under the lexical query: the groups of its matches per range, and for each of these groups the
-    ranges in which it has lexical matches (for `ranged_counts`)."""
+    """Under the lexical query, for each of these groups: the ranges in which it has lexical matches
+    (for `ranged_counts`)."""
     seen = {"ranges": ranges_agg(ranges, None)}
-    inner = {"ranges": ranges_agg(ranges, by_group)}
-    for kind, field in (("fingerprints", "fingerprint"), ("docs", "doc_id")):
+    inner = {}
+    for kind, field_name in (("fingerprints", "fingerprint"), ("docs", "doc_id")):
         values = sorted({value for k, value in groups if k == kind})
         if values:
-            inner[kind] = {"terms": {"field": field, "include": values, "size": len(values)}, "aggs": seen}
-    return {"filter": lexical, "aggs": inner}
+            inner[kind] = {
+                "terms": {"field": field_name, "include": values, "size": len(values)},
+                "aggs": seen,
+            }
+    return {"filter": all_of([lexical, group_filter(groups)]), "aggs": inner}
 
 
-def ranged_counts(lexical: dict[str, Any] | None, ranged: Sequence[Sequence[GroupKey]]) -> list[int]:
-    """Per range: the groups of its lexical matches plus the groups of its own nearest documents that
-    have no lexical match in it (`lexical` None: there are no lexical matches)."""
+def ranged_counts(
+    lexical: Sequence[int], presence: dict[str, Any] | None, ranged: Sequence[Sequence[GroupKey]]
+) -> list[int]:
+    """Per range: the groups of its lexical matches (`lexical`) plus the groups of its own nearest
+    documents that have no lexical match in it (`presence`: `presence_agg`'s answer; None: none have)."""
     matched: dict[GroupKey, set[str]] = {}  # a group -> the ranges it has lexical matches in
     for kind in ("fingerprints", "docs"):
-        for bucket in (lexical or {}).get(kind, {}).get("buckets", []):
+        for bucket in (presence or {}).get(kind, {}).get("buckets", []):
             found = {n for n, year in bucket["ranges"]["buckets"].items() if year["doc_count"]}
             matched[(kind, bucket["key"])] = found
-    counts = groups_per_range(lexical["ranges"]) if lexical else [0] * len(ranged)
+    counts = list(lexical)
     for n, groups in enumerate(ranged):
         counts[n] += len({group for group in groups if str(n) not in matched.get(group, set())})
     return counts

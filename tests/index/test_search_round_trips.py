@@ -215,3 +215,20 @@ def test_a_page_past_the_lexical_depth_still_continues_the_keyword_ranking(
         page = index.search(deep, QUALITY)
         assert [h.external_id for h in page.hits] == [h.external_id for h in ranking.hits[3:5]]
         assert page.total == ranking.total
+
+
+@pytest.mark.parametrize("vector_k", [1, 3, 8])
+def test_hybrid_counts_agree_where_a_group_has_keyword_and_nearest_copies_in_different_departments(
+    both: tuple[EmbeddedIndex, ElasticIndex], embedder: Embedder, vector_k: int
+) -> None:
+    """Copies share their text but not their title or department, so a duplicate group can have its
+    keyword match in one department and its nearest copy in another. Elasticsearch counts the keyword
+    matches with their ranking and adds the nearest documents' groups afterwards: each group must still
+    count once in all, per facet value and per year, as on the embedded index."""
+    queries = [t for title, _ in TOPICS for t in (title, title.split()[0].lower())]
+    for text in queries:
+        semantic = embed_query(embedder, Config(), text, "hybrid")
+        request = SearchRequest(query=text, vector_k=vector_k, count_ranges=YEARS, limit=3)
+        embedded, elastic = (index.search(request, QUALITY, semantic) for index in both)
+        assert comparable(elastic)[1:] == comparable(embedded)[1:], (text, vector_k)  # the counts
+        assert elastic.total > 0

@@ -26,6 +26,10 @@ NO_MATCH_HINT = (
     "Try the other language (e.g. 质量 for quality): meaning is matched within one language; "
     "across languages only shared words match."
 )
+PARTIAL_WARNING = (
+    "Warning: part of the Elasticsearch index did not answer (a node is away): some documents may be "
+    "missing from these results and counts. Check `kmingest status`, then search again."
+)
 
 
 def _hit_json(hit: SearchHit) -> dict[str, Any]:
@@ -85,11 +89,13 @@ def search(
         fail(str(err))
     if as_json:
         hits = [_hit_json(h) for h in result.hits]
-        body = {"total": result.total, "hits": hits, "facets": result.facets}
+        body = {"total": result.total, "hits": hits, "facets": result.facets, "partial": result.partial}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
     who = f"as {user}" if user else "as anonymous (public documents only; use --as-user)"
     click.echo(f"{result.total} matching document(s) {who}; exact copies count once")
+    if result.partial:
+        click.echo(PARTIAL_WARNING, err=True)
     if result.total == 0 and query.strip():
         click.echo(NO_MATCH_HINT)
     for rank, hit in enumerate(result.hits, start=1):

@@ -145,6 +145,9 @@ class SearchResult:
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     range_counts: list[int] | None = None  # with SearchRequest.count_ranges
+    # Elasticsearch answered without some of its shards (a node is away and no replica took over): the
+    # hits and counts may lack documents; the portal and the CLI say so
+    partial: bool = False
 
 
 @dataclass(frozen=True)

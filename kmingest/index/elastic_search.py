@@ -29,8 +29,8 @@ from kmingest.index.es_requests import (
     docs_in,
     ids_search,
     location,
-    msearch,
     msearch_some,
+    shards_missing,
     sources_of,
 )
 from kmingest.index.es_schema import vector_field
@@ -66,6 +66,19 @@ class ElasticScope:
         self.by_group = request.collapse_duplicates
         self._ranged: list[list[Match]] | None = None  # per count range: its own nearest documents
         self._lexical: Counts | None = None  # the groups of the lexical matches, counted with them
+        self.partial = False  # some answer lacked shards even when asked again
+
+    def _ask(self, searches: Sequence[Search | None]) -> list[dict[str, Any] | None]:
+        """`msearch_some`, asked once more when an answer lacks shards (a node just left: its replicas
+        take over within moments); lacking them still, the result says it is partial."""
+        answers = msearch_some(self.client, searches)
+        if shards_missing(answers):
+            answers = msearch_some(self.client, searches)
+            self.partial = self.partial or bool(shards_missing(answers))
+        return answers
+
+    def _ask_all(self, searches: Sequence[Search]) -> list[dict[str, Any]]:
+        return [a for a in self._ask(searches) if a is not None]
 
     def _seen(self, hit: dict[str, Any]) -> str:
         """The document of a hit carrying MATCH_FIELDS as doc values; its fingerprint noted."""
@@ -100,7 +113,7 @@ class ElasticScope:
             if len(found) >= k or int(answer["hits"]["total"]["value"]) < chunks or chunks >= MAX_WINDOW:
                 return found[:k]
             chunks = min(MAX_WINDOW, chunks * 4)
-            answer = msearch(self.client, [(self.index.chunks, self._knn(semantic, flt, k, chunks))])[0]
+            answer = self._ask_all([(self.index.chunks, self._knn(semantic, flt, k, chunks))])[0]
 
     def retrieve(
         self, request: SearchRequest, semantic: SemanticQuery | None
@@ -108,26 +121,31 @@ class ElasticScope:
         searches: list[Search] = []
         lexical_q = self.index._lexical_query(request.query) if request.mode != "vector" else None
         if lexical_q is not None:
-            body = {  # the counts of the lexical matches come with them (`result` adds the nearest)
+            ranking = {
                 "query": {"bool": {"must": lexical_q, "filter": self.flt}},
                 "collapse": {"field": "doc_id"},
                 **MATCHES_ONLY,
                 "size": min(lexical_depth(request), MAX_WINDOW),
                 "track_total_hits": False,
+            }
+            counting = {  # a search of its own: Elasticsearch runs it beside the ranking, not after it
+                "query": all_of([*self.flt, lexical_q]),
+                "size": 0,
+                "track_total_hits": False,
                 "aggs": count_aggs(self.by_group, request.count_ranges),
             }
-            searches.append((self.index.chunks, body))
+            searches += [(self.index.chunks, ranking), (self.index.chunks, counting)]
         scopes: list[list[dict[str, Any]]] = []
         k = request.vector_k
         if semantic is not None and k > 0:
             scopes = [self.flt, *([*self.flt, date_range_filter(r)] for r in request.count_ranges)]
         searches += [(self.index.chunks, self._knn(semantic, flt, k, 4 * k)) for flt in scopes if semantic]
-        answers = msearch(self.client, searches)
+        answers = self._ask_all(searches)
         lexical: list[Match] = []
         if lexical_q is not None:
-            answer = answers.pop(0)
-            self._lexical = Counts.of(answer["aggregations"])
-            lexical = [(self._seen(h), h["_id"], float(h["_score"])) for h in answer["hits"]["hits"]]
+            ranked, counted = answers.pop(0), answers.pop(0)
+            lexical = [(self._seen(h), h["_id"], float(h["_score"])) for h in ranked["hits"]["hits"]]
+            self._lexical = Counts.of(counted["aggregations"])
         if semantic is None or not scopes:
             return lexical, []
         found = [self._nearest(a, semantic, flt, k, 4 * k) for a, flt in zip(answers, scopes, strict=True)]
@@ -215,8 +233,7 @@ class ElasticScope:
     ) -> SearchResult:
         chunk_ids = [str(c) for _, c, _ in page if c is not None]
         doc_ids = [d for d, _, _ in page]
-        page_answer, authors_answer, copies_answer, counts_answer = msearch_some(
-            self.client,
+        page_answer, authors_answer, copies_answer, counts_answer = self._ask(
             [
                 ids_search(self.index.chunks, chunk_ids, {"excludes": ["vector_*", "*_terms"]}),
                 ids_search(self.index.docs, doc_ids, ["author"]),  # chunks do not carry the author
@@ -234,9 +251,7 @@ class ElasticScope:
         ]
         if copies_answer is not None:
             hits = with_copies(hits, self._copies([d for d, _, _ in page], copies_answer))
-        return SearchResult(
-            hits=hits, total=counts.total, facets=counts.facet_lists(), range_counts=counts.ranges
-        )
+        return counts.result(hits, self.partial)
 
     def browse(self, request: SearchRequest) -> SearchResult:
         """Documents newest first from the document index, carrying the aggregations; duplicates folded
@@ -252,15 +267,15 @@ class ElasticScope:
                 "size": min(top, MAX_WINDOW),
                 **MATCHES_ONLY,
             }
-            answer = msearch(self.client, [(self.index.docs, body | ({} if counted else {"aggs": aggs}))])[0]
+            answer = self._ask_all([(self.index.docs, body | ({} if counted else {"aggs": aggs}))])[0]
             counted.append(answer.get("aggregations") or counted[0])
             return [(self._seen(h), 0.0) for h in answer["hits"]["hits"]]
 
         page = collapse(rank, self.groups, request.offset, request.limit)
         doc_ids = [d for d, _ in page]
         fields = [*LOCATION_FIELDS, "doc_type", "updated_at", "text", "author"]
-        docs_answer, copies_answer = msearch_some(
-            self.client, [ids_search(self.index.docs, doc_ids, fields), self._copies_search(doc_ids)]
+        docs_answer, copies_answer = self._ask(
+            [ids_search(self.index.docs, doc_ids, fields), self._copies_search(doc_ids)]
         )
         sources = sources_of(docs_answer)
         hits = [
@@ -271,6 +286,4 @@ class ElasticScope:
         if copies_answer is not None:
             hits = with_copies(hits, self._copies(doc_ids, copies_answer))
         counts = Counts.of(counted[0])
-        return SearchResult(
-            hits=hits, total=counts.total, facets=counts.facet_lists(), range_counts=counts.ranges
-        )
+        return counts.result(hits, self.partial)

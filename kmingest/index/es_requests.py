@@ -50,6 +50,12 @@ def msearch_some(client: Elasticsearch, searches: Sequence[Search | None]) -> li
     return [next(answers) if s is not None else None for s in searches]
 
 
+def shards_missing(answers: Sequence[dict[str, Any] | None]) -> int:
+    """Shards that did not answer, over these answers: Elasticsearch still answers with HTTP 200 from
+    the others (allow_partial_search_results) and lists the missing ones in `_shards.failed`."""
+    return sum(int(a.get("_shards", {}).get("failed", 0)) for a in answers if a is not None)
+
+
 def ids_search(index: str, ids: Sequence[str], source: Any) -> Search | None:
     """The stored fields of these documents (or chunks), as one search of an _msearch (no mget)."""
     return (

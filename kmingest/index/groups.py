@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kmingest.index.base import FACET_FIELDS, DateRange, Location
+from kmingest.index.base import FACET_FIELDS, DateRange, Location, SearchHit, SearchResult
 
 IntArray = npt.NDArray[np.int64]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -121,6 +121,10 @@ class Counts:
             base = ranges or [0] * len(other.ranges)
             ranges = [a + sign * b for a, b in zip(base, other.ranges, strict=True)]
         return Counts(self.total + sign * other.total, facets, ranges)
+
+    def result(self, hits: list[SearchHit], partial: bool) -> SearchResult:
+        """The search result of these hits with these counts."""
+        return SearchResult(hits, self.total, self.facet_lists(), self.ranges, partial)
 
     def facet_lists(self) -> dict[str, list[tuple[str, int]]]:
         """Per facet field: (value, groups), most groups first."""

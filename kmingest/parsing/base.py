@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 
 from kmingest.models import ParsedContent
 
@@ -36,3 +37,14 @@ class UnsupportedFormat(Exception):
 
 
 Parser = Callable[[bytes, str, ParseLimits], ParsedContent]
+
+
+def moment(year: str, parts: tuple[str | None, ...], zone: tzinfo) -> datetime | None:
+    """A date read from a file's metadata: the year, then month, day, hour, minute and second as digits
+    (missing: the first month or day, zero time), in the zone; None when out of range (month 13, hour 25)."""
+    month, day, hour, minute, second = parts
+    try:
+        clock = (int(hour or 0), int(minute or 0), int(second or 0))
+        return datetime(int(year), int(month or 1), int(day or 1), *clock, tzinfo=zone)
+    except ValueError:
+        return None

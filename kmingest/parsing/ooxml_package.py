@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from kmingest.parsing.base import ParseError
+from kmingest.parsing.base import ParseError, moment
 from kmingest.parsing.guard import xml_parser
 
 MAX_UNIT_BYTES = 16 * 1024 * 1024  # XML read for one paragraph / table row / whole small part
@@ -222,19 +222,11 @@ def w3cdtf(text: str) -> datetime | None:
     if zone and zone != "Z":
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
-        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    try:
-        return datetime(
-            int(year),
-            int(month or 1),
-            int(day or 1),
-            int(hour or 0),
-            int(minute or 0),
-            int(second or 0),
-            tzinfo=tz,
-        )
-    except ValueError:  # month 13, hour 25, offset over 24 h
-        return None
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if offset >= timedelta(hours=24):
+            return None
+        tz = timezone(sign * offset)
+    return moment(year, (month, day, hour, minute, second), tz)
 
 
 def core_metadata(package: Package) -> dict[str, str]:

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from kmingest.models import ParsedContent
-from kmingest.parsing.base import ParseError, ParseLimits
+from kmingest.parsing.base import ParseError, ParseLimits, moment
 from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
 
 # pypdf warns per odd font / object ("fontTools is required ...") and would flood the pipeline log;
@@ -87,18 +87,7 @@ def pdf_date(text: str) -> datetime | None:
     if sign in ("+", "-") and zone_hours:
         offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
         tz = timezone(-offset if sign == "-" else offset) if offset < timedelta(hours=24) else UTC
-    try:
-        return datetime(
-            int(year),
-            int(month or 1),
-            int(day or 1),
-            int(hour or 0),
-            int(minute or 0),
-            int(second or 0),
-            tzinfo=tz,
-        )
-    except ValueError:  # month 13, day 32
-        return None
+    return moment(year, (month, day, hour, minute, second), tz)
 
 
 def parse_pdf(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:

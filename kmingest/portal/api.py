@@ -84,6 +84,7 @@ class SearchResponse(BaseModel):
     facets: dict[str, list[FacetValue]]  # department, system, doc_type, year
     query_id: int | None  # pass as ?qid= when opening a result, to log the click
     experts: list[Person]  # "people who wrote about this": authors/owners of this page's results
+    partial: bool = False  # part of the index did not answer: results and counts may lack documents
 
 
 class DocumentResponse(BaseModel):
@@ -196,6 +197,7 @@ def api_search(
         facets=facets,
         query_id=outcome.query_id,
         experts=_people(portal, user, outcome),
+        partial=outcome.result.partial,
     )
     # built and validated once: returning the model would have FastAPI validate and encode it again
     return Response(body.model_dump_json(), media_type="application/json")

@@ -85,6 +85,7 @@ class SearchResponse(BaseModel):
     query_id: int | None  # pass as ?qid= when opening a result, to log the click
     experts: list[Person]  # "people who wrote about this": authors/owners of this page's results
     partial: bool = False  # part of the index did not answer: results and counts may lack documents
+    index_empty: bool = False  # nothing is indexed yet (no source has run): why there are no hits
 
 
 class DocumentResponse(BaseModel):
@@ -198,6 +199,7 @@ def api_search(
         query_id=outcome.query_id,
         experts=_people(portal, user, outcome),
         partial=outcome.result.partial,
+        index_empty=outcome.index_empty,
     )
     # built and validated once: returning the model would have FastAPI validate and encode it again
     return Response(body.model_dump_json(), media_type="application/json")

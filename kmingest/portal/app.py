@@ -41,7 +41,7 @@ from kmingest.index.base import Caller
 from kmingest.portal import api, pages, security, signin
 from kmingest.portal.context import STATIC, Portal
 from kmingest.search import search_request
-from kmingest.workspace import Workspace
+from kmingest.workspace import Workspace, index_location
 
 log = logging.getLogger("kmingest.portal")
 PURGE_EVERY_S = 24 * 3600
@@ -146,6 +146,12 @@ def _warm_up(portal: Portal) -> None:
         for encoder in ws.embedder.encoders.values():
             encoder.queries(["warm up"])
         ws.index.search(search_request("warm up", limit=1), Caller.anonymous(), None)
+        if ws.index.stats()["documents"] == 0:
+            log.warning(
+                "nothing is indexed yet (%s): the portal answers every search with 'Nothing is "
+                "indexed yet' until `kmingest ingest --all` (or a source DAG) has run",
+                index_location(ws.config),
+            )
     except Exception:
         log.warning("portal warm-up failed (the first search will load what is missing)", exc_info=True)
     # the models and libraries loaded above are millions of long-lived objects: keep them out of the

@@ -153,6 +153,7 @@ class SearchOutcome:
     years: list[tuple[str, int]] = field(default_factory=list)
     query_id: int | None = None
     latency_ms: float = 0.0
+    index_empty: bool = False  # nothing was found because nothing is indexed yet (asked only then)
 
     @property
     def pages(self) -> int:
@@ -186,7 +187,8 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
             departments=user.departments,
             searcher=portal.searcher(user.name),
         )
-    return SearchOutcome(params, result, years, query_id, latency_ms)
+    empty = result.total == 0 and ws.index.stats()["documents"] == 0
+    return SearchOutcome(params, result, years, query_id, latency_ms, empty)
 
 
 def _year_labels(zone: tzinfo = UTC) -> list[str]:

@@ -3,7 +3,9 @@ document page, escaping of hostile content, security headers, error pages, KM-le
 
 from __future__ import annotations
 
+import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -90,6 +92,27 @@ def test_no_results_page_suggests_dropping_filters(client: TestClient) -> None:
     assert "No documents found" in page
     assert 'href="/search?q=calibrated+torque">Search again without the filters' in page
     assert "Check the spelling" in page and "or remove one of them above" in page
+    assert "Nothing is indexed yet" not in page  # the index has documents, just none that match
+
+
+def test_before_any_ingest_the_portal_says_nothing_is_indexed_yet(
+    tmp_path: Path, monkeypatch: Any, caplog: Any
+) -> None:
+    """`kmingest serve` started before the first ingest (or on a mistyped index path): not an unexplained
+    "No documents found", but what to do, on the page, in the API and in the log at start."""
+    from kmingest.portal import create_app
+    from tests.portal.conftest import SESSION_SECRET, project_config
+
+    monkeypatch.setenv("KMINGEST_SESSION_SECRET", SESSION_SECRET)
+    (tmp_path / "docs").mkdir()
+    with caplog.at_level(logging.WARNING), TestClient(create_app(project_config(tmp_path))) as client:
+        sign_in(client, "bob")
+        for params in ({"q": "calibration"}, {}):
+            page = client.get("/search", params=params).text
+            assert "Nothing is indexed yet" in page and "kmingest ingest --all" in page
+            assert "No documents found" not in page
+        assert client.get("/api/search", params={"q": "calibration"}).json()["index_empty"] is True
+    assert any("nothing is indexed yet" in r.getMessage() for r in caplog.records)
 
 
 def test_document_page_shows_text_metadata_match_and_source_link(client: TestClient) -> None:

@@ -1,14 +1,20 @@
 """One search of the Elasticsearch index (index/elastic.py): the two steps of the shared hybrid sequence
-(index/hybrid.py `Scope`) as two `_msearch` round trips, each search with the filters and the ACL. First
-the rankings: the lexical matches (collapsed to each document's best chunk) with one aggregation that
-counts their groups in all, per facet value and per count range (one pass over the matches), the nearest
-documents (kNN collapsed on doc_id) and, for SearchRequest.count_ranges, each range's own nearest
-documents (what its filter would give). Then the page's chunks (text for the snippet), the other copies
-of its documents (index/groups.py) and a small aggregation over the nearest documents' groups only, which
-turns the lexical counts into those of the union (`Counts`). A browse (no query) is a sorted search on
-the document index carrying the aggregations, then the same second step. The rankings read doc_id and
-fingerprint from doc values, not _source. A document's duplicate group is its `fingerprint` keyword; one
-without it is a group of its own. Counts are groups: distinct fingerprints plus the documents without one.
+(index/hybrid.py `Scope`) as two `_msearch` round trips, each search with the filters and the ACL.
+
+First the rankings: the lexical matches (collapsed to each document's best chunk); beside them a search
+whose aggregation counts their groups in all, per facet value and per count range (Elasticsearch runs
+the two in parallel); the nearest documents (kNN collapsed on doc_id); and, for
+SearchRequest.count_ranges, each range's own nearest documents (what its filter would give). The
+rankings read doc_id and fingerprint from doc values, not _source.
+
+Then the page's chunks (text for the snippet), the other copies of its documents (index/groups.py) and
+a small aggregation over the nearest documents' groups only, which turns the lexical counts into those
+of the union (`Counts`). A browse (no query) is a sorted search on the document index carrying the
+aggregations, then the same second step.
+
+A document's duplicate group is its `fingerprint` keyword; one without it is a group of its own. Counts
+are groups: distinct fingerprints plus the documents without one. An answer that lacks shards is asked
+again once; lacking them still, the result is marked partial.
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ from kmingest.state import Attribution, RecordOutcome, RunStats, StateStore, Sta
 log = logging.getLogger("kmingest.pipeline")
 
 BATCH_DOCS = 64  # records per parse/embed/write batch: bounds memory whatever the corpus size
+# ... and the raw bytes a batch holds: 64 files near limits.max_file_mb (50 MB) would otherwise be 3.2 GB;
+# a batch ends before a record that would pass this (a single larger record is a batch of its own)
+BATCH_BYTES = 256 * 1024 * 1024
 
 
 class Skip(Exception):
@@ -144,15 +147,24 @@ class SourceRun(BatchWrite):
         """The run's outcome ("ok", "failed", "interrupted") and its counts, in the run history."""
         self.state.finish_run(self.run_id, status, self.stats, error)
 
-    def batches(self, scan: Scan, size: int | None = None) -> Iterator[list[Pending]]:
-        """The new and changed records (`scan`), in batches of `size` (default BATCH_DOCS: memory flat)."""
+    def batches(
+        self, scan: Scan, size: int | None = None, max_bytes: int = BATCH_BYTES
+    ) -> Iterator[list[Pending]]:
+        """The new and changed records (`scan`), in batches of `size` records (default BATCH_DOCS) and at
+        most `max_bytes` of file content: memory stays flat whatever the corpus and its file sizes."""
         size = size or BATCH_DOCS
         batch: list[Pending] = []
+        held = 0
         for pending in self.scan(scan):
+            weight = len(pending.record.content or b"")
+            if batch and held + weight > max_bytes:
+                yield batch
+                batch, held = [], 0
             batch.append(pending)
+            held += weight
             if len(batch) >= size:
                 yield batch
-                batch = []
+                batch, held = [], 0
         if batch:
             yield batch
 

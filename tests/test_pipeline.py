@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kmingest.batch_write import Scan
 from kmingest.config import Config, parse_config
 from kmingest.index.base import Caller, SearchRequest
 from kmingest.search import search
@@ -219,3 +220,24 @@ def test_a_table_export_may_be_partial_so_only_a_full_sync_deletes_its_rows(tmp_
         assert ws.index.stats()["documents"] == 2
         assert ws.ingest(["kb"], full=True)["kb"].deleted == 1
         assert ws.index.stats()["documents"] == 1
+
+
+def test_a_batch_ends_at_its_byte_budget_as_well_as_its_record_count(tmp_path: Path) -> None:
+    """Large files make smaller batches (memory stays bounded), and every record still comes once."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(5):
+        (docs / f"report-{i}.txt").write_text(f"Report {i}. " + "Pump seal wear measured. " * 40_000)
+    size = (docs / "report-0.txt").stat().st_size  # about 1 MB each
+    with Workspace(make_config(tmp_path)) as ws:
+        run = ws.source_run("docs")
+        run.start()
+        by_bytes = [len(b) for b in run.batches(Scan(), size=64, max_bytes=int(2.5 * size))]
+        run.end("ok")
+        assert by_bytes == [2, 2, 1]
+        run = ws.source_run("docs", full=True)
+        run.start()
+        one_each = [len(b) for b in run.batches(Scan(), size=64, max_bytes=size // 2)]
+        run.end("ok")
+        assert one_each == [1, 1, 1, 1, 1]  # a record larger than the budget is a batch of its own
+        assert ws.ingest(["docs"])["docs"].indexed == 5

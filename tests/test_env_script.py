@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -90,3 +91,35 @@ def test_two_clones_share_one_venv_and_each_runs_its_own_code(tmp_path: Path) ->
     installs = log.read_text(encoding="utf-8").splitlines()
     assert [line for line in installs if line.startswith("venv ")] == [f"venv {seen[0][0]}"]
     assert [line.rsplit(" ", 1)[1] for line in installs if " -e " in line] == [f"{clones[0]}[dev,airflow]"]
+
+
+def test_a_new_venv_removes_the_ones_unused_for_two_weeks(tmp_path: Path) -> None:
+    """Each venv is several GB: when the dependencies change, the old ones nobody sourced for
+    KMINGEST_VENV_KEEP_DAYS (14) days go; recently used ones and anything else in the folder stay."""
+    log = tmp_path / "install.log"
+    pip_template = fake_pip(tmp_path / "template", log)
+    python = tmp_path / "python3"
+    python.write_text(
+        f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin" && '
+        f'cp "{pip_template}" "$3/bin/pip"; exit; fi\nexec "{sys.executable}" "$@"\n',
+        encoding="utf-8",
+    )
+    python.chmod(0o755)
+    venvs = tmp_path / "venvs"
+    month_ago = time.time() - 30 * 86400
+    for name, used in (("venv-stale", month_ago), ("venv-recent", time.time())):
+        prepared_venv(venvs, name)
+        for marker in (".complete", ".last-used"):
+            (venvs / name / marker).touch()
+            os.utime(venvs / name / marker, (used, used))
+    (venvs / "models").mkdir()  # the model cache lives beside the venvs
+    done = bash(
+        "source scripts/env.sh && echo $VIRTUAL_ENV", REPO, PYTHON=str(python), KMINGEST_VENV_ROOT=str(venvs)
+    )
+    assert done.returncode == 0, done.stderr
+    current = Path(done.stdout.split()[-1])
+    assert sorted(p.name for p in venvs.iterdir()) == sorted(["models", "venv-recent", current.name])
+    assert "removing" in done.stderr and "venv-stale" in done.stderr
+    assert (current / ".last-used").is_file()
+    named = bash("source scripts/env.sh", REPO, KMINGEST_VENV=str(venvs / "venv-other"), PYTHON=str(python))
+    assert named.returncode == 0 and (venvs / "venv-recent").is_dir()  # a named venv removes nothing

@@ -4,7 +4,8 @@
 first. META-INF/container.xml names the package document (OPF); its manifest maps ids to files and its
 spine gives the reading order. Every chapter is walked into one TextBuilder, so its h1-h6 become sections
 and max_chars holds across the whole book. The OPF/container XML is parsed without entities, DTDs or
-network. DRM-encrypted chapters (listed in META-INF/encryption.xml) fail the book with a reason.
+network. DRM-encrypted chapters (listed in META-INF/encryption.xml) fail the book with a reason. The OPF's
+metadata gives title, author, language, created_at (dc:date) and updated_at (EPUB 3's dcterms:modified).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kmingest.parsing.builder import TextBuilder, squash
 from kmingest.parsing.encoding import decode_text
 from kmingest.parsing.guard import parse_zip_xml
 from kmingest.parsing.html import add_document
+from kmingest.parsing.ooxml_package import dated
 
 _CONTAINER = "META-INF/container.xml"
 _ENCRYPTION = "META-INF/encryption.xml"
@@ -72,7 +74,10 @@ def _metadata(opf: Any) -> dict[str, Any]:
         )
         if key and key not in found and squash(element.text or ""):
             found[key] = squash(element.text or "")
-    return found
+    modified = next(  # EPUB 3: <meta property="dcterms:modified">, when the book was last changed
+        (e.text for e in opf.iter() if _local(e) == "meta" and e.get("property") == "dcterms:modified"), None
+    )
+    return dated(found, (found.get("created"), "created_at"), (modified, "updated_at"))
 
 
 def parse_epub(data: bytes, filename: str, limits: ParseLimits) -> ParsedContent:

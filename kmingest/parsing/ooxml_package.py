@@ -229,6 +229,16 @@ def w3cdtf(text: str) -> datetime | None:
     return moment(year, (month, day, hour, minute, second), tz)
 
 
+def dated(found: dict[str, Any], *pairs: tuple[str | None, str]) -> dict[str, Any]:
+    """`found` with each (raw date text, key) that reads as a W3CDTF / ISO 8601 date added under its key
+    as ISO 8601 with offset (the document-metadata shape); text that is not a date is left out."""
+    for raw, key in pairs:
+        when = w3cdtf(raw or "")
+        if when is not None:
+            found[key] = when.isoformat()
+    return found
+
+
 def core_metadata(package: Package) -> dict[str, str]:
     """The core properties in the document-metadata shape the pipeline reads: title, author (creator),
     last_modified_by, subject, keywords, created_at and updated_at (ISO 8601 with offset). A field that
@@ -242,11 +252,7 @@ def core_metadata(package: Package) -> dict[str, str]:
     }
     if "creator" in core:
         found["author"] = core["creator"]
-    for key, name in (("created", "created_at"), ("modified", "updated_at")):
-        when = w3cdtf(core.get(key, ""))
-        if when is not None:
-            found[name] = when.isoformat()
-    return found
+    return dated(found, (core.get("created"), "created_at"), (core.get("modified"), "updated_at"))
 
 
 def _translated(events: Any, fmt: str, name: str) -> Iterator[tuple[str, Any]]:

@@ -5,6 +5,8 @@ parser resolves no entities, loads no DTD and never touches the network. text:h 
 outline level, text:p and list items are paragraphs, footnotes and text boxes follow their paragraph,
 odt tables become "cell | cell" rows, each ods sheet is a section whose rows read "Header: value"
 (as xlsx does, bounded by max_sheet_rows), and each odp slide is a section with its speaker notes.
+meta.xml gives the title, author, created_at (meta:creation-date) and updated_at (dc:date, when it was
+last saved), dates as ISO 8601 with offset (UTC where the file names none).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kmingest.models import ParsedContent
 from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.builder import TextBuilder, squash, tidy_lines
 from kmingest.parsing.guard import parse_zip_xml
+from kmingest.parsing.ooxml_package import dated
 from kmingest.parsing.sheets import add_sheet
 
 _NS = {
@@ -180,7 +183,9 @@ def _metadata(archive: zipfile.ZipFile, fmt: str) -> dict[str, Any]:
     meta = parse_zip_xml(archive, "meta.xml", fmt, _MISSING)
     fields = {"title": "dc:title", "author": "meta:initial-creator", "created": "meta:creation-date"}
     found = {key: squash(meta.findtext(f".//{_q(name)}") or "") for key, name in fields.items()}
-    return {key: value for key, value in found.items() if value}
+    modified = meta.findtext(f".//{_q('dc:date')}")  # when it was last saved
+    present = {key: value for key, value in found.items() if value}
+    return dated(present, (found["created"], "created_at"), (modified, "updated_at"))
 
 
 def _parse(fmt: str) -> Callable[[bytes, str, ParseLimits], ParsedContent]:

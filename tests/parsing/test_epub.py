@@ -30,14 +30,14 @@ def chapter(heading: str, text: str) -> str:
     )
 
 
-def epub(encryption: str = "") -> bytes:
+def epub(encryption: str = "", opf: str = OPF) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("mimetype", "application/epub+zip", zipfile.ZIP_STORED)
         archive.writestr("META-INF/container.xml", CONTAINER)
         if encryption:
             archive.writestr("META-INF/encryption.xml", encryption)
-        archive.writestr("OEBPS/book.opf", OPF)
+        archive.writestr("OEBPS/book.opf", opf)
         archive.writestr("OEBPS/text/one.xhtml", chapter("安全守则", "进入车间必须佩戴安全帽。"))
         archive.writestr("OEBPS/text/two.xhtml", chapter("Welcome", "Read this before your first shift."))
     return buffer.getvalue()
@@ -55,6 +55,19 @@ def test_chapters_follow_the_spine_with_sections_and_title() -> None:
     )
     assert [s.path for s in content.sections] == [("Welcome",), ("安全守则",)]
     assert content.metadata["author"] == "Production"
+    assert "created_at" not in content.metadata and "updated_at" not in content.metadata  # none given
+
+
+def test_the_books_dates_become_created_at_and_updated_at() -> None:
+    dates = (
+        "<dc:date>2019-04-02</dc:date>"
+        '<meta property="dcterms:modified">2024-11-05T08:30:00Z</meta><dc:creator>Production</dc:creator>'
+    )
+    content = parse_bytes(epub(opf=OPF.replace("<dc:creator>Production</dc:creator>", dates)), "g.epub")
+    assert content.metadata["created_at"] == "2019-04-02T00:00:00+00:00"
+    assert content.metadata["updated_at"] == "2024-11-05T08:30:00+00:00"
+    unreadable = OPF.replace("<dc:creator>Production</dc:creator>", "<dc:date>spring 2019</dc:date>")
+    assert "created_at" not in parse_bytes(epub(opf=unreadable), "g.epub").metadata  # not a date: left out
 
 
 def test_drm_protected_book_fails_with_a_reason() -> None:

@@ -24,14 +24,18 @@ _META = (
 )
 
 
-def odf(kind: str, body: str, title: str = "", manifest: str = "<manifest/>", prolog: str = "") -> bytes:
+def odf(
+    kind: str, body: str, title: str = "", manifest: str = "<manifest/>", prolog: str = "", meta: str = ""
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("mimetype", f"application/vnd.oasis.opendocument.{kind}", zipfile.ZIP_STORED)
         archive.writestr("META-INF/manifest.xml", manifest)
         archive.writestr("content.xml", prolog + _ROOT.format(body=body))
         if title:
-            archive.writestr("meta.xml", _META.format(title=title))
+            archive.writestr(
+                "meta.xml", _META.format(title=title).replace("</office:meta>", meta + "</office:meta>")
+            )
     return buffer.getvalue()
 
 
@@ -64,6 +68,17 @@ def test_odt_headings_paragraphs_notes_lists_and_tables() -> None:
         "Type | Days\nSick | 10",
     ]
     assert [s.path for s in content.sections] == [("Leave Policy",), ("Leave Policy", "质量部")]
+
+
+def test_odt_creation_and_last_saved_dates_become_created_at_and_updated_at() -> None:
+    meta = (
+        '<meta:creation-date xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0">'
+        "2017-03-01T08:30:00.123456789</meta:creation-date><dc:date>2021-06-05T09:15:00+08:00</dc:date>"
+    )
+    content = parse_bytes(odf("text", TEXT, title="HR Handbook", meta=meta), "handbook.odt")
+    assert content.metadata["created_at"] == "2017-03-01T08:30:00+00:00"  # no zone written: taken as UTC
+    assert content.metadata["updated_at"] == "2021-06-05T09:15:00+08:00"
+    assert "created_at" not in parse_bytes(odf("text", TEXT, title="HR Handbook"), "h.odt").metadata
 
 
 def test_ods_sheets_read_like_xlsx_and_respect_the_row_limit() -> None:

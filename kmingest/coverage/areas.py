@@ -1,17 +1,18 @@
 """How well the index covers each knowledge area: matching documents (by keyword and by meaning), the
 freshest date, who wrote them, and the area's status.
 
-KnowledgeMap (knowledge_map.py) + index (BM25 term searches) + SemanticMatcher (semantic.py)
+KnowledgeMap (knowledge_map.py) + index (keyword matches per term) + SemanticMatcher (semantic.py)
   -> evaluate() -> [(AreaResult, the area's document ids)] -> report.py
 
 A document matches a keyword (or the query) when it contains every term of it, as the index analyses text
-(stemmed words; a Chinese phrase as its character bigrams): checked with the real search in BM25 mode as
-the system caller, one search per term, intersected (a plain BM25 search has OR semantics, and vector
-neighbours always "match" something, so neither counts on its own). With a SemanticMatcher, a document
-also matches when its best chunk passes the model's similarity threshold against the area's name,
-description, a keyword or the query. An area's `exclude` terms and sources take documents out whatever
-matched them. Status, first that applies: missing (no document), stale (the freshest document is older
-than stale_after_days, or none is dated), thin (fewer than thin_below documents), covered.
+(stemmed words; a Chinese phrase as its character bigrams): each term's documents come from the index's
+keyword matching (what a BM25 search matches, every document however many: IndexBackend.keyword_matches)
+as the system caller, intersected (a plain BM25 search has OR semantics, and vector neighbours always
+"match" something, so neither counts on its own). With a SemanticMatcher, a document also matches when its
+best chunk passes the model's similarity threshold against the area's name, description, a keyword or the
+query. An area's `exclude` terms and sources take documents out whatever matched them. Status, first that
+applies: missing (no document), stale (the freshest document is older than stale_after_days, or none is
+dated), thin (fewer than thin_below documents), covered.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from kmingest.coverage.knowledge_map import Area, AreaFilters, KnowledgeMap
 from kmingest.coverage.metrics import age_days
 from kmingest.coverage.model import AreaMatch, AreaResult, AreaStatus, MatchHow
 from kmingest.coverage.semantic import SemanticMatcher
-from kmingest.index.base import Caller, DocumentFacts, Filters, IndexBackend, SearchRequest
+from kmingest.index.base import Caller, DocumentFacts, Filters, IndexBackend
 
-MAX_MATCHES = 10_000  # per term; Elasticsearch's default max_result_window
 SHOWN_MATCHES = 10  # matching documents listed per area (public ones, keyword matches first)
 
 
@@ -40,17 +40,8 @@ class TermMatcher:
 
     def term(self, term: str, filters: Filters) -> frozenset[str]:
         key = (term, filters)
-        if key not in self._memo:
-            request = SearchRequest(
-                query=term,
-                filters=filters,
-                mode="bm25",
-                limit=MAX_MATCHES,
-                lexical_k=MAX_MATCHES,
-                collapse_duplicates=False,
-            )
-            result = self.index.search(request, Caller.system(), None)
-            self._memo[key] = frozenset(h.doc_id for h in result.hits)
+        if key not in self._memo:  # every match, however many: ids only, no ranking or snippets
+            self._memo[key] = self.index.keyword_matches(term, Caller.system(), filters)
         return self._memo[key]
 
     def phrase(self, phrase: str, filters: Filters) -> frozenset[str]:

@@ -210,6 +210,10 @@ class IndexBackend(Protocol):
     ) -> dict[tuple[str, ...], int]:
         """Document counts grouped by fields (department, system, doc_type, source), ACL-filtered."""
 
+    def keyword_matches(self, query: str, caller: Caller, filters: Filters = Filters()) -> frozenset[str]:
+        """The doc_id of every readable document with a lexical match of the query (any of its terms, as
+        a bm25 search matches them): no limit, no ranking, no snippets (coverage's term matching)."""
+
     def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:
         """One document's metadata and full text, or None if absent or not readable by the caller."""
 

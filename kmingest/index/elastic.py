@@ -38,8 +38,9 @@ from kmingest.index.base import (
 )
 from kmingest.index.elastic_bulk import bulk_write, upsert_actions
 from kmingest.index.elastic_search import ElasticScope
-from kmingest.index.es_requests import MissingIndex
+from kmingest.index.es_requests import MissingIndex, composite_buckets
 from kmingest.index.es_schema import Layout
+from kmingest.index.groups import all_of
 from kmingest.index.hybrid import run_search
 from kmingest.models import PUBLIC, chunk_id
 
@@ -204,22 +205,20 @@ class ElasticIndex:
         if not self._exists():
             return {}
         sources = [{f: {"terms": {"field": f}}} for f in group_by]
-        out: dict[tuple[str, ...], int] = {}
-        after: dict[str, Any] | None = None
-        while True:
-            comp: dict[str, Any] = {"sources": sources, "size": 1000, **({"after": after} if after else {})}
-            resp = self.client.search(
-                index=self.docs,
-                size=0,
-                query={"bool": {"filter": self._filters(filters, caller)}},
-                aggs={"groups": {"composite": comp}},
-            )
-            agg = resp["aggregations"]["groups"]
-            for b in agg["buckets"]:
-                out[tuple(str(b["key"][f]) for f in group_by)] = int(b["doc_count"])
-            after = agg.get("after_key")
-            if not after or not agg["buckets"]:
-                return out
+        query = all_of(self._filters(filters, caller))
+        return {
+            tuple(str(b["key"][f]) for f in group_by): int(b["doc_count"])
+            for b in composite_buckets(self.client, self.docs, query, sources)
+        }
+
+    def keyword_matches(self, query: str, caller: Caller, filters: Filters = Filters()) -> frozenset[str]:
+        lexical = self._lexical_query(query)
+        if lexical is None or not self._exists():
+            return frozenset()
+        matching = all_of([*self._filters(filters, caller), lexical])
+        by_doc = [{"doc_id": {"terms": {"field": "doc_id"}}}]
+        buckets = composite_buckets(self.client, self.chunks, matching, by_doc, page=10_000)
+        return frozenset(str(b["key"]["doc_id"]) for b in buckets)
 
     def get_document(self, doc_id: str, caller: Caller) -> dict[str, object] | None:
         try:

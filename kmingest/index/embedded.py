@@ -34,7 +34,7 @@ from kmingest.index.base import (
     group_fingerprint,
     spaces_mismatch,
 )
-from kmingest.index.embedded_rows import page_hits, read_document, read_facts
+from kmingest.index.embedded_rows import doc_ids_of, page_hits, read_document, read_facts
 from kmingest.index.embedded_search import EmbeddedScope
 from kmingest.index.hybrid import run_search
 from kmingest.index.lexical import Vocabulary, chunk_terms
@@ -291,6 +291,11 @@ class EmbeddedIndex:
             docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
             chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
             return {"documents": int(docs), "chunks": int(chunks)}
+
+    def keyword_matches(self, query: str, caller: Caller, filters: Filters = Filters()) -> frozenset[str]:
+        with self._read() as snap:
+            matches = EmbeddedScope(self, snap, snap.mask(filters, caller)).lexical(query)
+            return frozenset(doc_ids_of(self._db, snap.doc_rids[[int(d) for d, _, _ in matches]].tolist()))
 
     def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
         # one read transaction for all of it: an upsert in another process re-inserts documents under new

@@ -106,6 +106,16 @@ def read_document(db: sqlite3.Connection, doc_id: str, caller: Caller) -> dict[s
     return doc
 
 
+def doc_ids_of(db: sqlite3.Connection, rids: Sequence[int]) -> list[str]:
+    """The doc_id of these document rows, read 500 at a time."""
+    found: list[str] = []
+    for i in range(0, len(rids), 500):
+        part = list(rids[i : i + 500])
+        marks = ",".join("?" * len(part))
+        found += [r[0] for r in db.execute(f"SELECT doc_id FROM documents WHERE rid IN ({marks})", part)]
+    return found
+
+
 def read_facts(db: sqlite3.Connection, rids: Sequence[int]) -> list[DocumentFacts]:
     """DocumentFacts of these document rows, in row order, read 500 at a time."""
     facts: list[DocumentFacts] = []

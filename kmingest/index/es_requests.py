@@ -6,7 +6,7 @@ set of documents.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -48,6 +48,22 @@ def msearch_some(client: Elasticsearch, searches: Sequence[Search | None]) -> li
     """`msearch` of the searches that are there; None answers the ones that are not."""
     answers = iter(msearch(client, [s for s in searches if s is not None]))
     return [next(answers) if s is not None else None for s in searches]
+
+
+def composite_buckets(
+    client: Elasticsearch, index: str, query: dict[str, Any], sources: list[dict[str, Any]], page: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """Every bucket of a composite aggregation over the matches of a query, however many, read page by
+    page (a search's hits stop at index.max_result_window)."""
+    after: dict[str, Any] | None = None
+    while True:
+        composite: dict[str, Any] = {"sources": sources, "size": page, **({"after": after} if after else {})}
+        answer = client.search(index=index, size=0, query=query, aggs={"groups": {"composite": composite}})
+        agg = answer["aggregations"]["groups"]
+        yield from agg["buckets"]
+        after = agg.get("after_key")
+        if not after or not agg["buckets"]:
+            return
 
 
 def shards_missing(answers: Sequence[dict[str, Any] | None]) -> int:

@@ -91,6 +91,21 @@ class IndexContractCases:
         assert loaded.get_document(price, ALICE_SALES) is not None
         assert "price" in ext_ids(search.query(loaded, "discount Huadong", caller=Caller.system()))
 
+    def test_keyword_matches_are_every_readable_document_a_bm25_search_matches(
+        self, loaded: IndexBackend, search: ContractSearch
+    ) -> None:
+        for text in ("discount Huadong", "torque wrenches", "质量", "policy rules", "zzyzx"):
+            for caller in (Caller.anonymous(), ALICE_SALES, Caller.system()):
+                request = SearchRequest(query=text, mode="bm25", limit=100, collapse_duplicates=False)
+                found = {h.doc_id for h in loaded.search(request, caller).hits}
+                assert loaded.keyword_matches(text, caller) == found, (text, caller)
+        price = document_id(SOURCE, "price")
+        assert price not in loaded.keyword_matches("discount Huadong", HANA_HR)  # not readable
+        assert price in loaded.keyword_matches("discount Huadong", ALICE_SALES)
+        only_hr = loaded.keyword_matches("policy rules", Caller.system(), Filters(departments=("HR",)))
+        assert only_hr == {document_id(SOURCE, "leave")}
+        assert loaded.keyword_matches("", Caller.system()) == frozenset()
+
     def test_filters_restrict_results_and_facets(self, loaded: IndexBackend, search: ContractSearch) -> None:
         only_hr = search.query(loaded, "policy rules", filters=Filters(departments=("HR",)))
         assert ext_ids(only_hr) == ["leave"]

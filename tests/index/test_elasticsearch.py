@@ -17,8 +17,9 @@ from elasticsearch import Elasticsearch
 from kmingest.config import Config, IndexConfig
 from kmingest.embedding import Embedder
 from kmingest.index import elastic_bulk, es_schema
-from kmingest.index.base import IndexBackend
+from kmingest.index.base import Caller, IndexBackend
 from kmingest.index.elastic import ElasticIndex
+from kmingest.index.es_requests import composite_buckets
 from kmingest.index.es_schema import make_client
 from kmingest.testing.index_contract import SemanticIndexContract
 from kmingest.testing.index_corpus import COPIES, HANA_HR, ContractSearch, ext_ids, index_docs
@@ -122,3 +123,17 @@ def test_index_shards_and_replicas_from_config_are_written_into_both_indices(tmp
     finally:
         index.layout.drop()
         index.close()
+
+
+def test_keyword_matches_read_every_page_of_the_composite_aggregation(
+    backend: ElasticIndex, search: ContractSearch
+) -> None:
+    """Coverage asks for every document with a term, past the 10,000 hits a search can return: the ids come
+    from a composite aggregation read page by page (here 3 per page over the four documents)."""
+    index_docs(backend, search.embedder, COPIES)
+    by_doc = [{"doc_id": {"terms": {"field": "doc_id"}}}]
+    buckets = composite_buckets(backend.client, backend.chunks, {"match_all": {}}, by_doc, page=3)
+    paged = [str(b["key"]["doc_id"]) for b in buckets]
+    assert len(paged) == len(set(paged)) == len(COPIES) == 4
+    assert set(paged) == backend.keyword_matches("forklift", Caller.system())
+    assert len(backend.keyword_matches("forklift", HANA_HR)) == 3  # the Sales copy is not readable

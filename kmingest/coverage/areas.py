@@ -32,7 +32,7 @@ SHOWN_MATCHES = 10  # matching documents listed per area (public ones, keyword m
 
 
 class TermMatcher:
-    """Documents containing a term, by the real BM25 search (memoised per term and filters)."""
+    """Documents containing a term, as the index's BM25 matching finds them (memoised per term, filters)."""
 
     def __init__(self, index: IndexBackend) -> None:
         self.index = index
@@ -110,7 +110,7 @@ def _shown(
         if d.doc_id in keyword and d.doc_id in scores:
             how = "keyword+semantic"
         rows.append(AreaMatch(doc_id=d.doc_id, title=d.title, how=how, score=scores.get(d.doc_id)))
-    rows.sort(key=lambda m: (m.how == "semantic", -(m.score or 0.0), m.title))
+    rows.sort(key=lambda m: (m.how == "semantic", -(m.score or 0.0), m.title, m.doc_id))  # the same every run
     return tuple(rows[:SHOWN_MATCHES])
 
 

@@ -46,6 +46,9 @@ from kmingest.index.base import Caller, DocumentFacts
 TOPIC_DISTANCE = 0.25  # cosine distance at which the agglomerative tree is cut (measured; see above)
 LABEL_TERMS = 5
 MAX_PHRASE, GROW_SHARE = 6, 0.7  # CJK label phrases: at most 6 characters, grown while 70% of texts agree
+# ... and never across these particles and function characters, which end a word rather than belong to it
+# (放假安排的 -> 放假安排, 值班人员须保 -> 值班人员)
+PHRASE_STOPS = frozenset("的了和与及或在是将请须各等对由为把被并其之以于")
 # agglomerative clustering holds a documents x documents distance matrix: per department and model, only the
 # most recently updated MAX_CLUSTERED documents are clustered (about 70 MB of distances)
 MAX_CLUSTERED = 3000
@@ -124,9 +127,10 @@ def cjk_phrase(bigram: str, texts: Sequence[str]) -> str:
         for left in (True, False):
             seen: Counter[str] = Counter()
             for text in texts:
-                seen.update({c for c in _neighbours(phrase, text, left) if is_cjk(c)})
-            if seen:
-                char, count = seen.most_common(1)[0]
+                next_chars = _neighbours(phrase, text, left)
+                seen.update({c for c in next_chars if is_cjk(c) and c not in PHRASE_STOPS})
+            if seen:  # the most common next character; a tie goes to the smaller one (the same every run)
+                char, count = min(seen.items(), key=lambda item: (-item[1], item[0]))
                 if count >= max(2, GROW_SHARE * holding) and len(phrase) < MAX_PHRASE:
                     phrase, grown = (char + phrase if left else phrase + char), True
         if not grown:

@@ -56,6 +56,9 @@ def test_labels_prefer_what_sets_a_cluster_apart_and_show_whole_cjk_words() -> N
     texts = ["考勤管理制度规定迟到处理", "新版考勤管理制度发布", "考勤管理制度的适用范围"]
     assert cjk_phrase("勤管", texts) == "考勤管理制度"
     assert cjk_phrase("勤管", ["考勤管理", "值勤管控"]) == "勤管"  # texts disagree: the bigram stays
+    holiday = ["2026年放假安排的通知：值班人员须保持通讯畅通", "2025年放假安排的通知：值班人员须保持联系"]
+    assert cjk_phrase("放假", holiday) == "年放假安排"  # not across 的
+    assert cjk_phrase("值班", holiday) == "值班人员"  # not across 须
 
 
 @pytest.mark.parametrize("rows", [0, 1])

@@ -1,7 +1,8 @@
-"""The requests of one Elasticsearch search (index/elastic_search.py) and what their answers hold:
-several searches in one `_msearch` round trip (an error in any raises, named by Elasticsearch's type and
-reason), the stored fields of given ids as one such search (no mget), the filters for a date range and a
-set of documents.
+"""The requests of the Elasticsearch backend (index/elastic.py, index/elastic_search.py) and what their
+answers hold: several searches in one `_msearch` round trip (an error in any raises, named by
+Elasticsearch's type and reason; shards missing from an answer are counted), the stored fields of given
+ids as one such search (no mget), every bucket of a composite aggregation page by page (counts, keyword
+matches), the filters for a date range and a set of documents.
 """
 
 from __future__ import annotations

@@ -34,31 +34,18 @@ from kmingest.index.base import (
     group_fingerprint,
     spaces_mismatch,
 )
-from kmingest.index.embedded_rows import doc_ids_of, page_hits, read_document, read_facts
+from kmingest.index.embedded_rows import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    doc_ids_of,
+    page_hits,
+    read_document,
+    read_facts,
+)
 from kmingest.index.embedded_search import EmbeddedScope
 from kmingest.index.hybrid import run_search
 from kmingest.index.lexical import Vocabulary, chunk_terms
 from kmingest.index.snapshot import Snapshot, load_snapshot
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    rid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, external_id TEXT NOT NULL,
-    system TEXT NOT NULL, title TEXT NOT NULL, department TEXT NOT NULL, doc_type TEXT NOT NULL,
-    updated_at TEXT, updated_ts REAL, author TEXT, url TEXT, acl TEXT NOT NULL, content_hash TEXT NOT NULL,
-    text TEXT NOT NULL, metadata TEXT NOT NULL, fingerprint TEXT);
-CREATE TABLE IF NOT EXISTS doc_acl (principal TEXT NOT NULL, rid INTEGER NOT NULL,
-    PRIMARY KEY (principal, rid)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS doc_acl_rid ON doc_acl (rid);
-CREATE TABLE IF NOT EXISTS chunks (
-    rid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_rid INTEGER NOT NULL,
-    ordinal INTEGER NOT NULL,
-    section TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
-    space TEXT NOT NULL, vector BLOB NOT NULL, term_ids BLOB NOT NULL, term_tfs BLOB NOT NULL,
-    length REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_rid);
-"""
-SCHEMA_VERSION = "3"  # 3: a vector space per chunk (one model per script)
 
 
 class EmbeddedIndex:

@@ -1,7 +1,8 @@
 """The cases of the index contract (index_contract.py holds the fixtures): keyword, vector and hybrid search,
-ACLs on hits, counts, facets and fetches, filters, browsing, snippets, writes, the model guard, document
-facts, date-range counts and duplicate collapsing. Any embedder whose vectors bring texts that share
-words together passes them; the fixtures `loaded` and `copies` are shared by a class and never written.
+ACLs on hits, counts, facets and fetches, keyword matches, filters, browsing, snippets, writes, the model
+guard, document facts, date-range counts and duplicate collapsing. Any embedder whose vectors bring texts
+that share words together passes them; the fixtures `loaded` and `copies` are shared by a class and never
+written.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 
 from kmingest.cli import cli
 from kmingest.config import Config, parse_config
-from kmingest.index.base import Caller, Mode
+from kmingest.index.base import Caller, IndexError_, Mode
 from kmingest.portal import create_app
 from kmingest.search import search
 from kmingest.testing.embedder import hashed_embedding, use_hashed_models
@@ -313,8 +313,8 @@ def test_a_search_that_lost_shards_says_so_in_the_api_the_portal_and_the_cli(
 ) -> None:
     """Without replicas, a stopped node takes its primary shards away and Elasticsearch still answers
     (HTTP 200) from the others. kmingest asks once more, then marks the result partial: the JSON API has
-    "partial": true, the portal page and `kmingest search` say results may be missing. Once the node is
-    back, the same search is complete again."""
+    "partial": true, the portal page and `kmingest search` say results may be missing; what coverage
+    reports read fails instead of counting short. Once the node is back, the same search is complete."""
     write_corpus(tmp_path / "docs", 120)
     client, victim, _ = roles(admin)
     access = {"users": {"bob": {"departments": ["Quality"]}}}
@@ -328,6 +328,12 @@ def test_a_search_that_lost_shards_says_so_in_the_api_the_portal_and_the_cli(
         try:
             lost = search(ws, "pump seal", Caller.system(), mode="bm25")
             assert lost.partial and lost.total < whole.total, lost.total
+            for report_input in (  # what coverage reports read: an error, not quietly short counts
+                lambda: ws.index.keyword_matches("pump seal", Caller.system()),
+                lambda: ws.index.counts(Caller.system(), ["department"]),
+            ):
+                with pytest.raises(IndexError_, match="did not answer"):
+                    report_input()
             with TestClient(create_app(cfg)) as portal:
                 signed_in = portal.post("/login", data={"username": "bob"}, follow_redirects=False)
                 assert signed_in.status_code == 303, signed_in.text

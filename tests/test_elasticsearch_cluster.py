@@ -331,6 +331,7 @@ def test_a_search_that_lost_shards_says_so_in_the_api_the_portal_and_the_cli(
             for report_input in (  # what coverage reports read: an error, not quietly short counts
                 lambda: ws.index.keyword_matches("pump seal", Caller.system()),
                 lambda: ws.index.counts(Caller.system(), ["department"]),
+                lambda: list(ws.index.document_facts(Caller.system())),
             ):
                 with pytest.raises(IndexError_, match="did not answer"):
                     report_input()

@@ -38,7 +38,7 @@ from kmingest.index.base import (
 )
 from kmingest.index.elastic_bulk import bulk_write, upsert_actions
 from kmingest.index.elastic_search import ElasticScope
-from kmingest.index.es_requests import MissingIndex, composite_buckets
+from kmingest.index.es_requests import MissingIndex, complete, composite_buckets
 from kmingest.index.es_schema import Layout
 from kmingest.index.groups import all_of
 from kmingest.index.hybrid import run_search
@@ -259,24 +259,26 @@ class ElasticIndex:
         ]
         after: list[Any] | None = None
         while True:
-            resp = self.client.search(
-                index=self.docs,
-                query=query,
-                sort=[{"doc_id": "asc"}],
-                size=500,
-                source_includes=fields,
-                search_after=after,
+            resp = complete(
+                self.client.search(
+                    index=self.docs,
+                    query=query,
+                    sort=[{"doc_id": "asc"}],
+                    size=500,
+                    source_includes=fields,
+                    search_after=after,
+                ),
+                self.docs,
             )
             page = [h["_source"] for h in resp["hits"]["hits"]]
             if not page:
                 return
             after = resp["hits"]["hits"][-1]["sort"]
             ids = [src["doc_id"] for src in page]
-            agg = self.client.search(
-                index=self.chunks,
-                size=0,
-                query={"bool": {"filter": [{"terms": {"doc_id": ids}}, {"exists": {"field": "vector_*"}}]}},
-                aggs={"docs": {"terms": {"field": "doc_id", "size": len(ids)}}},
+            embedded_chunks = all_of([{"terms": {"doc_id": ids}}, {"exists": {"field": "vector_*"}}])
+            by_doc = {"docs": {"terms": {"field": "doc_id", "size": len(ids)}}}
+            agg = complete(
+                self.client.search(index=self.chunks, size=0, query=embedded_chunks, aggs=by_doc), self.chunks
             )
             embedded = {b["key"]: int(b["doc_count"]) for b in agg["aggregations"]["docs"]["buckets"]}
             for src in page:

@@ -55,22 +55,30 @@ def composite_buckets(
     client: Elasticsearch, index: str, query: dict[str, Any], sources: list[dict[str, Any]], page: int = 1000
 ) -> Iterator[dict[str, Any]]:
     """Every bucket of a composite aggregation over the matches of a query, however many, read page by
-    page (a search's hits stop at index.max_result_window). These feed reports, which must not be quietly
-    short: an answer that lacks shards raises SearchFailed."""
+    page (a search's hits stop at index.max_result_window); every answer `complete`."""
     after: dict[str, Any] | None = None
     while True:
         composite: dict[str, Any] = {"sources": sources, "size": page, **({"after": after} if after else {})}
-        answer = client.search(index=index, size=0, query=query, aggs={"groups": {"composite": composite}})
-        if missing := shards_missing([answer.body]):
-            raise SearchFailed(
-                f"{missing} shard(s) of {index} did not answer (is a node away?): the counts would be "
-                "incomplete; fix: run it again once `GET _cluster/health` is green"
-            )
+        answer = complete(
+            client.search(index=index, size=0, query=query, aggs={"groups": {"composite": composite}}), index
+        )
         agg = answer["aggregations"]["groups"]
         yield from agg["buckets"]
         after = agg.get("after_key")
         if not after or not agg["buckets"]:
             return
+
+
+def complete(answer: Any, index: str) -> dict[str, Any]:
+    """A search answer that holds every shard's part; one that lacks shards raises SearchFailed (what
+    reports count must not be quietly short)."""
+    body: dict[str, Any] = dict(answer)
+    if missing := shards_missing([body]):
+        raise SearchFailed(
+            f"{missing} shard(s) of {index} did not answer (is a node away?): the counts would be "
+            "incomplete; fix: run it again once `GET _cluster/health` is green"
+        )
+    return body
 
 
 def shards_missing(answers: Sequence[dict[str, Any] | None]) -> int:

@@ -15,13 +15,12 @@ import argparse
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import (
-    DEPARTMENTS,
     default_embedder,
     scifact_docs,
+    scifact_document,
     scifact_queries,
     semantic_for,
     summary_ms,
@@ -33,27 +32,13 @@ from kmingest.index.base import Caller, IndexBackend, SearchRequest
 from kmingest.index.elastic import ElasticIndex
 from kmingest.index.embedded import EmbeddedIndex
 from kmingest.index.es_schema import make_client
-from kmingest.models import Document, document_id
+from kmingest.models import Document
 
 
 def corpus(n: int, embedder: Embedder) -> list[tuple[Document, list, object]]:  # type: ignore[type-arg]
     items = []
     for i, d in enumerate(scifact_docs(n)):
-        dept = DEPARTMENTS[i % len(DEPARTMENTS)]
-        doc = Document(
-            doc_id=document_id("bench", d["_id"]),
-            source="bench",
-            external_id=d["_id"],
-            system="erp",
-            title=d["title"],
-            text=d["text"],
-            sections=(),
-            doc_type="abstract",
-            department=dept,
-            acl=("public",) if i % 3 else (f"dept:{dept}",),
-            content_hash=d["_id"],
-            updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC),
-        )
+        doc = scifact_document(d, i)
         chunks = chunk_document(doc)
         items.append((doc, chunks, embedder.embed(chunks)))
     return items

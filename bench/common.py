@@ -106,30 +106,38 @@ def semantic_for(embedder: Embedder, query: str) -> SemanticQuery | None:
 DEPARTMENTS = ("Quality", "Production", "Sales", "R&D", "HR")
 
 
+def scifact_document(d: dict[str, str], i: int, external_id: str | None = None) -> Document:
+    """SciFact abstract `d` as the i-th bench document: five departments in turn, a third of the documents
+    restricted to their department, dated over 2026's months."""
+    ext = external_id or d["_id"]
+    dept = DEPARTMENTS[i % len(DEPARTMENTS)]
+    return Document(
+        doc_id=document_id("bench", ext),
+        source="bench",
+        external_id=ext,
+        system="erp",
+        title=d["title"],
+        text=d["text"],
+        sections=(),
+        doc_type="abstract",
+        department=dept,
+        acl=("public",) if i % 3 else (f"dept:{dept}",),
+        content_hash=ext,
+        updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC),
+    )
+
+
 def build_scifact_index(index: EmbeddedIndex, embedder: Embedder, target_chunks: int) -> int:
     """About `target_chunks` chunks of SciFact abstracts with their real vectors, repeated under new ids past
     the corpus (each copy's vectors perturbed slightly so copies do not tie), five departments, a third of
     the documents restricted to their department."""
-    base: list[tuple[str, Document, list]] = []  # type: ignore[type-arg]
+    base: list[tuple[str, dict[str, str], list]] = []  # type: ignore[type-arg]
     n = 0
     for d in scifact_docs():
         if n >= target_chunks:
             break
-        doc = Document(
-            doc_id="",
-            source="bench",
-            external_id=d["_id"],
-            system="erp",
-            title=d["title"],
-            text=d["text"],
-            sections=(),
-            doc_type="abstract",
-            department="",
-            acl=(),
-            content_hash="",
-        )
-        chunks = chunk_document(doc)
-        base.append((d["_id"], doc, chunks))
+        chunks = chunk_document(scifact_document(d, 0))
+        base.append((d["_id"], d, chunks))
         n += len(chunks)
     vectors = embedder.embed([c for _, _, cs in base for c in cs])  # [(space, vector)] per chunk
     index.ensure_spaces(embedder.spaces)
@@ -141,19 +149,11 @@ def build_scifact_index(index: EmbeddedIndex, embedder: Embedder, target_chunks:
     total, copy = 0, 0
     batch: list[IndexItem] = []
     while total < target_chunks:
-        for i, (ext, doc, chunks) in enumerate(base):
+        for i, (ext, d, chunks) in enumerate(base):
             if total >= target_chunks:
                 break
-            did = document_id("bench", f"{ext}-{copy}")
-            dept = DEPARTMENTS[i % len(DEPARTMENTS)]
-            new_doc = replace(
-                doc,
-                doc_id=did,
-                external_id=f"{ext}-{copy}",
-                department=dept,
-                acl=("public",) if i % 3 else (f"dept:{dept}",),
-                updated_at=datetime(2026, 1 + i % 12, 1, tzinfo=UTC),
-            )
+            new_doc = scifact_document(d, i, f"{ext}-{copy}")
+            did = new_doc.doc_id
             new_chunks = [replace(c, doc_id=did, chunk_id=f"{did}:{c.ordinal:05d}") for c in chunks]
             own = vectors[offset_of[ext] : offset_of[ext] + len(chunks)]
             if copy:

@@ -107,39 +107,34 @@ def run_clients(
     parts = urlsplit(url)
     headers = {"Authorization": f"Bearer {TOKEN}"}
 
+    def take() -> str | None:
+        """The next query to send, or None once `requests` are out."""
+        with lock:
+            i = next(counter, None)
+        return None if i is None else queries[i % len(queries)]
+
+    def record(started: float, status: int) -> None:
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies.append(elapsed)
+            if status != 200:
+                errors.append(str(status))
+
     def httpx_worker() -> None:
         with httpx.Client(base_url=url, headers=headers, timeout=60) as session:
-            while True:
-                with lock:
-                    i = next(counter, None)
-                if i is None:
-                    return
+            while (query := take()) is not None:
                 t0 = time.perf_counter()
-                r = session.get("/api/search", params={"q": queries[i % len(queries)]})
-                elapsed = time.perf_counter() - t0
-                with lock:
-                    latencies.append(elapsed)
-                    if r.status_code != 200:
-                        errors.append(str(r.status_code))
+                record(t0, session.get("/api/search", params={"q": query}).status_code)
 
     def worker() -> None:
         conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
         try:
-            while True:
-                with lock:
-                    i = next(counter, None)
-                if i is None:
-                    return
+            while (query := take()) is not None:
                 t0 = time.perf_counter()
-                target = "/api/search?" + urlencode({"q": queries[i % len(queries)]})
-                conn.request("GET", target, headers=headers)
+                conn.request("GET", "/api/search?" + urlencode({"q": query}), headers=headers)
                 response = conn.getresponse()
                 response.read()
-                elapsed = time.perf_counter() - t0
-                with lock:
-                    latencies.append(elapsed)
-                    if response.status != 200:
-                        errors.append(str(response.status))
+                record(t0, response.status)
         finally:
             conn.close()
 

@@ -3,7 +3,7 @@
     scripts/elasticsearch.sh start
     python -m bench.scale --chunks 100000 [--backends elasticsearch embedded] [--queries 200]
     python -m bench.scale --chunks 1000000 --backends elasticsearch --minutes 20
-    python -m bench.scale --chunks 100000 --backends elasticsearch --index kmingest-scale-XXXX  # kept index
+    python -m bench.scale --chunks 100000 --backends elasticsearch --index PREFIX  # a --keep run's index
 
 Chunks: about 60 words each, drawn from the SciFact abstracts' word stream (so words keep their natural
 frequencies and go through kmingest's own analysis), three chunks per document, dated over 2015-2026,

@@ -38,6 +38,7 @@ from kmingest.index.embedded_rows import (
     SCHEMA,
     SCHEMA_VERSION,
     doc_ids_of,
+    in_batches,
     page_hits,
     read_document,
     read_facts,
@@ -133,18 +134,14 @@ class EmbeddedIndex:
 
     # ---- writes ------------------------------------------------------------------------------------
     def _delete_rids(self, rids: list[int]) -> None:
-        for i in range(0, len(rids), 500):
-            part = rids[i : i + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(rids):
             self._db.execute(f"DELETE FROM chunks WHERE doc_rid IN ({marks})", part)
             self._db.execute(f"DELETE FROM doc_acl WHERE rid IN ({marks})", part)
             self._db.execute(f"DELETE FROM documents WHERE rid IN ({marks})", part)
 
     def _rids_of(self, doc_ids: Sequence[str]) -> list[int]:
         rids: list[int] = []
-        for i in range(0, len(doc_ids), 500):
-            part = list(doc_ids[i : i + 500])
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(doc_ids):
             rids += [
                 r[0] for r in self._db.execute(f"SELECT rid FROM documents WHERE doc_id IN ({marks})", part)
             ]

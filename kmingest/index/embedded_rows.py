@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from kmingest.index.base import Caller, DocumentFacts, SearchHit, allowed, make_snippet, text_fingerprint
 from kmingest.index.snapshot import Snapshot
 from kmingest.models import PUBLIC
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -126,12 +129,18 @@ def read_document(db: sqlite3.Connection, doc_id: str, caller: Caller) -> dict[s
     return doc
 
 
+def in_batches(values: Sequence[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
+    """The values in parts of `size` (SQLite's bound-parameter limit), each with its `?,?,...`
+    placeholders for an IN (...) clause."""
+    for i in range(0, len(values), size):
+        part = list(values[i : i + size])
+        yield part, ",".join("?" * len(part))
+
+
 def doc_ids_of(db: sqlite3.Connection, rids: Sequence[int]) -> list[str]:
     """The doc_id of these document rows, read 500 at a time."""
     found: list[str] = []
-    for i in range(0, len(rids), 500):
-        part = list(rids[i : i + 500])
-        marks = ",".join("?" * len(part))
+    for part, marks in in_batches(rids):
         found += [r[0] for r in db.execute(f"SELECT doc_id FROM documents WHERE rid IN ({marks})", part)]
     return found
 
@@ -139,9 +148,7 @@ def doc_ids_of(db: sqlite3.Connection, rids: Sequence[int]) -> list[str]:
 def read_facts(db: sqlite3.Connection, rids: Sequence[int]) -> list[DocumentFacts]:
     """DocumentFacts of these document rows, in row order, read 500 at a time."""
     facts: list[DocumentFacts] = []
-    for i in range(0, len(rids), 500):
-        part = list(rids[i : i + 500])
-        marks = ",".join("?" * len(part))
+    for part, marks in in_batches(rids):
         rows = db.execute(
             "SELECT d.doc_id, d.source, d.external_id, d.system, d.department, d.doc_type, d.title,"
             " d.author, d.updated_at, d.text, COUNT(c.rid), COALESCE(SUM(length(c.vector) > 0), 0), d.acl"

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kmingest.index.base import Location, SearchRequest, SearchResult, SemanticQuery
+from kmingest.index.embedded_rows import in_batches
 from kmingest.index.hybrid import Copies, Entry, Key, Match, collapse, with_copies
 from kmingest.index.lexical import query_term_ids
 from kmingest.index.snapshot import Mask, Snapshot
@@ -137,11 +138,9 @@ class EmbeddedScope:
         wanted = {*others, *(int(c) for found in others.values() for c in found)}
         rids = self.snap.doc_rids[np.array(sorted(wanted), dtype=np.int64)].tolist()
         where: dict[int, Location] = {}
-        for start in range(0, len(rids), 500):
-            part = rids[start : start + 500]
-            rows = self.index._db.execute(
-                f"SELECT {LOCATION_COLUMNS} FROM documents WHERE rid IN ({','.join('?' * len(part))})", part
-            )
+        for part, marks in in_batches(rids):
+            sql = f"SELECT {LOCATION_COLUMNS} FROM documents WHERE rid IN ({marks})"
+            rows = self.index._db.execute(sql, part)
             where |= {int(r[0]): Location(*r[1:]) for r in rows}
         out: Copies = {}
         for doc, found in others.items():

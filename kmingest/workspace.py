@@ -145,10 +145,8 @@ class Workspace:
             self.index.ensure_spaces(self.embedder.spaces)
             if self.state.bind_index(self.index.index_id):
                 log.warning(
-                    "index %s is new or was recreated: every record will be written again",
-                    self.config.index.path
-                    if self.config.index.backend == "embedded"
-                    else self.config.index.index_prefix,
+                    "the index (%s) is new or was recreated: every record will be written again",
+                    index_location(self.config),
                 )
             self._model_checked = True
 

@@ -114,6 +114,13 @@ def _shown(
     return tuple(rows[:SHOWN_MATCHES])
 
 
+def _freshest_first(d: DocumentFacts) -> tuple[float, str, str]:
+    """Newest first; equal dates by title, then id, so the examples are the same every run (a set's order
+    changes with Python's string hashing)."""
+    assert d.updated_at is not None
+    return (-d.updated_at.timestamp(), d.title, d.doc_id)
+
+
 def evaluate(
     kmap: KnowledgeMap,
     index: IndexBackend,
@@ -133,8 +140,8 @@ def evaluate(
     for dept, areas in kmap.departments.items():
         for area in areas:
             keyword, scores = area_documents(area, matcher, facts, semantic)
-            docs = [facts[d] for d in keyword | scores.keys() if d in facts]
-            dated = sorted((d for d in docs if d.updated_at), key=lambda d: d.updated_at, reverse=True)  # type: ignore[arg-type,return-value]
+            docs = [facts[d] for d in sorted(keyword | scores.keys()) if d in facts]
+            dated = sorted((d for d in docs if d.updated_at), key=_freshest_first)
             freshest = dated[0].updated_at if dated else None
             thin = area.thin_below or kmap.defaults.thin_below or thin_below
             stale = area.stale_after_days or kmap.defaults.stale_after_days or stale_after_days

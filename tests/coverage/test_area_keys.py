@@ -54,6 +54,9 @@ departments:
 """,
     )
     assert area(report, "Calibration")[0] == 3  # calibration.md, gauges.txt, the wiki copy
+    calibration = next(a for a in report.areas if a.area == "Calibration")
+    # all three have the same date: the examples come by title, the same every run (and on both backends)
+    assert calibration.examples == ("calibration", "calibration-copy", "gauges")
     assert area(report, "Calibration without torque")[0] == 1  # only gauges.txt
     assert area(report, "Calibration outside the wiki")[0] == 2
 

@@ -67,7 +67,9 @@ def build_report(
     cov = config.coverage
     generated = generated_at or datetime.now(UTC)
     as_of = as_of or generated
-    facts = {f.doc_id: f for f in ws.index.document_facts(Caller.system())}
+    # by doc_id: the backends hand documents out in different orders (Elasticsearch by id, the embedded
+    # index by row, which changes when a document is re-ingested); ties in the report must not follow that
+    facts = {f.doc_id: f for f in sorted(ws.index.document_facts(Caller.system()), key=lambda f: f.doc_id)}
     problems = collect_problems(config, ws.state, attribute=cov.attribute_problems)
     own = {s.name: s.near_empty_chars for s in config.sources if s.near_empty_chars is not None}
     metrics = compute_metrics(facts.values(), problems, as_of, cov.near_empty_chars, own)

@@ -15,7 +15,7 @@ can give two topics.
 Labels: terms as the lexical index analyses text (kmingest.analysis.analyze: stemmed English words, CJK
 bigrams), ranked by how much more often documents of the cluster hold them than the department's other
 documents (document frequency in the cluster x log inverse document frequency in the department); an English
-stem is shown as its most frequent spelling, a CJK bigram as the word it grows into (cjk_phrase). An area
+stem is shown as its most frequent spelling, a CJK bigram as the word it belongs to (cjk_words.py). An area
 covers a topic when it claims at least half of its documents and means the same (covers()); a topic no
 area covers is a candidate if it has `min_documents` documents.
 Labels, the representative document and owners come only from public documents (every reader may see
@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
@@ -36,6 +36,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering  # type: ignore[import-untyped]
 
 from kmingest.analysis import analyze, is_cjk
+from kmingest.coverage.cjk_words import CjkWords
 from kmingest.coverage.experts import rank_experts
 from kmingest.coverage.metrics import age_days
 from kmingest.coverage.model import DiscoveredTopic, Person
@@ -45,10 +46,6 @@ from kmingest.index.base import Caller, DocumentFacts
 
 TOPIC_DISTANCE = 0.25  # cosine distance at which the agglomerative tree is cut (measured; see above)
 LABEL_TERMS = 5
-MAX_PHRASE, GROW_SHARE = 6, 0.7  # CJK label phrases: at most 6 characters, grown while 70% of texts agree
-# ... and never across these particles and function characters, which end a word rather than belong to it
-# (放假安排的 -> 放假安排, 值班人员须保 -> 值班人员)
-PHRASE_STOPS = frozenset("的了和与及或在是将请须各等对由为把被并其之以于")
 # agglomerative clustering holds a documents x documents distance matrix: per department and model, only the
 # most recently updated MAX_CLUSTERED documents are clustered (about 70 MB of distances)
 MAX_CLUSTERED = 3000
@@ -102,8 +99,9 @@ def _doc_clusters(doc_ids: Sequence[str], labels: Sequence[int]) -> dict[int, li
     return out
 
 
-def _terms(text: str) -> set[str]:
-    return {t for t in analyze(text) if len(t) > 1 and not t.isdigit() and (is_cjk(t) or len(t) > 2)}
+def _terms(text: str) -> Counter[str]:
+    """The label terms of a text with how often each occurs."""
+    return Counter(t for t in analyze(text) if len(t) > 1 and not t.isdigit() and (is_cjk(t) or len(t) > 2))
 
 
 def _spellings(texts: Sequence[str]) -> dict[str, str]:
@@ -117,37 +115,6 @@ def _spellings(texts: Sequence[str]) -> dict[str, str]:
     return {stem: words.most_common(1)[0][0] for stem, words in seen.items()}
 
 
-def cjk_phrase(bigram: str, texts: Sequence[str]) -> str:
-    """A CJK bigram grown one character at a time while most of the texts holding it continue it the same
-    way (考勤 -> 考勤管理制度), so a label shows words rather than fragments such as 勤管."""
-    phrase = bigram
-    holding = sum(bigram in t for t in texts)
-    for _ in range(MAX_PHRASE - len(bigram)):
-        grown = False
-        for left in (True, False):
-            seen: Counter[str] = Counter()
-            for text in texts:
-                next_chars = _neighbours(phrase, text, left)
-                seen.update({c for c in next_chars if is_cjk(c) and c not in PHRASE_STOPS})
-            if seen:  # the most common next character; a tie goes to the smaller one (the same every run)
-                char, count = min(seen.items(), key=lambda item: (-item[1], item[0]))
-                if count >= max(2, GROW_SHARE * holding) and len(phrase) < MAX_PHRASE:
-                    phrase, grown = (char + phrase if left else phrase + char), True
-        if not grown:
-            break
-    return phrase
-
-
-def _neighbours(phrase: str, text: str, left: bool) -> list[str]:
-    """The characters just before (left) or after each occurrence of `phrase` in `text`."""
-    out = []
-    for match in re.finditer(re.escape(phrase), text):
-        at = match.start() - 1 if left else match.end()
-        if 0 <= at < len(text):
-            out.append(text[at])
-    return out
-
-
 def _overlap(a: str, b: str) -> bool:
     """Two labels that repeat each other: one holds the other, or they share two CJK bigrams."""
     if a in b or b in a:
@@ -158,14 +125,18 @@ def _overlap(a: str, b: str) -> bool:
 
 def label_terms(
     cluster_docs: Sequence[str],
-    doc_terms: Mapping[str, set[str]],
+    doc_terms: Mapping[str, Collection[str]],
     top: int = LABEL_TERMS,
     spellings: Mapping[str, str] | None = None,
-    texts: Sequence[str] = (),
+    words: CjkWords | None = None,
 ) -> tuple[str, ...]:
-    """The terms that set a cluster's documents apart from the department's other documents; a CJK
-    bigram is shown as the phrase it belongs to in `texts` (the cluster's texts), each phrase once."""
+    """The terms that set a cluster's documents apart from the department's other documents (equally
+    distinctive ones: the more frequent in the cluster first); a CJK bigram is shown as the word it belongs
+    to in the department's texts (`words`), and left out where it belongs to none; each word once."""
     inside = Counter(t for d in cluster_docs for t in doc_terms.get(d, ()))
+    frequency: Counter[str] = Counter()
+    for d in cluster_docs:
+        frequency.update(doc_terms.get(d, ()))  # a Counter adds its counts, a set 1 per term
     everywhere = Counter(t for terms in doc_terms.values() for t in terms)
     n = max(len(doc_terms), 1)
     # a term in every document of the department sets nothing apart (idf 0), unless it is one document
@@ -175,9 +146,9 @@ def label_terms(
         if c > 1 or len(cluster_docs) == 1
     }
     shown: list[str] = []
-    for term in sorted((t for t in score if score[t] > 0), key=lambda t: (-score[t], t)):
-        label = cjk_phrase(term, texts) if is_cjk(term) and texts else (spellings or {}).get(term, term)
-        if not any(_overlap(label, other) for other in shown):
+    for term in sorted((t for t in score if score[t] > 0), key=lambda t: (-score[t], -frequency[t], t)):
+        label = (words.word(term) if words else term) if is_cjk(term) else (spellings or {}).get(term, term)
+        if label is not None and not any(_overlap(label, other) for other in shown):
             shown.append(label)
         if len(shown) == top:
             break
@@ -202,6 +173,27 @@ def covers(area: MapArea, members: set[str], space: str, matcher: SemanticMatche
     return similarity >= matcher.minimum.get(space, 1.0) - COVER_MARGIN
 
 
+@dataclass(frozen=True)
+class _Vocabulary:
+    """What the labels of one department's topics (in one embedding space) are made of: each public
+    document's terms with their counts, English spellings, and the Chinese words of the public texts."""
+
+    doc_terms: Mapping[str, Counter[str]]
+    spellings: Mapping[str, str]
+    words: CjkWords
+
+
+def _vocabulary(chunks: ChunkVectors, facts: Mapping[str, DocumentFacts]) -> _Vocabulary:
+    texts: dict[str, list[str]] = {}
+    for doc_id, text in zip(chunks.doc_ids, chunks.texts, strict=True):
+        texts.setdefault(doc_id, []).append(text)
+    # labels come from public documents only: a term of a restricted document must not show
+    public = {d: t for d, t in texts.items() if facts[d].public}
+    doc_terms = {d: _terms(facts[d].title + "\n" + "\n".join(t)) for d, t in public.items()}
+    every_text = [facts[d].title for d in public] + [t for ts in public.values() for t in ts]
+    return _Vocabulary(doc_terms, _spellings(every_text), CjkWords(every_text))
+
+
 def discover(
     facts: Mapping[str, DocumentFacts],
     matcher: SemanticMatcher,
@@ -223,15 +215,7 @@ def discover(
                 continue
             chunks = chunks.subset(newest(set(chunks.doc_ids), facts, MAX_CLUSTERED))
             labels = _cluster_documents(chunks, clusterer)
-            texts: dict[str, list[str]] = {}
-            for doc_id, text in zip(chunks.doc_ids, chunks.texts, strict=True):
-                texts.setdefault(doc_id, []).append(text)
-            # labels come from public documents only: a term of a restricted document must not show
-            public = {d: t for d, t in texts.items() if facts[d].public}
-            doc_terms = {d: _terms(facts[d].title + "\n" + "\n".join(t)) for d, t in public.items()}
-            spellings = _spellings(
-                [facts[d].title for d in public] + [t for ts in public.values() for t in ts]
-            )
+            vocabulary = _vocabulary(chunks, facts)
             for n, docs in enumerate(
                 sorted(_doc_clusters(chunks.doc_ids, labels).values(), key=len, reverse=True)
             ):
@@ -243,8 +227,7 @@ def discover(
                             docs,
                             chunks,
                             facts,
-                            doc_terms,
-                            spellings,
+                            vocabulary,
                             areas,
                             matcher,
                             as_of,
@@ -262,8 +245,7 @@ def _topic(
     docs: list[str],
     chunks: ChunkVectors,
     facts: Mapping[str, DocumentFacts],
-    doc_terms: Mapping[str, set[str]],
-    spellings: Mapping[str, str],
+    vocabulary: _Vocabulary,
     areas: Sequence[MapArea],
     matcher: SemanticMatcher,
     as_of: datetime,
@@ -278,10 +260,11 @@ def _topic(
     ages = [a for a in (age_days(d, as_of) for d in dated) if a is not None]
     covered = tuple(a.name for a in areas if covers(a, members, chunks.space, matcher))
     shown = [d for d in docs if facts[d].public]
-    texts = [facts[d].title for d in shown] + [
-        chunks.texts[i] for i in rows if facts[chunks.doc_ids[i]].public
-    ]
-    terms = label_terms(shown, doc_terms, spellings=spellings, texts=texts) if shown else ()
+    terms = (
+        label_terms(shown, vocabulary.doc_terms, spellings=vocabulary.spellings, words=vocabulary.words)
+        if shown
+        else ()
+    )
     owners = rank_experts([facts[d] for d in docs], Caller.anonymous(), as_of, limit=3)
     return DiscoveredTopic(
         department=dept,

@@ -4,12 +4,14 @@ clustering and labelling rules on small hand-made inputs."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from kmingest.coverage.discovery import cjk_phrase, cluster, label_terms, newest
+from kmingest.coverage.cjk_words import CjkWords
+from kmingest.coverage.discovery import cluster, label_terms, newest
 from kmingest.coverage.vectors import normalised
 from kmingest.index.base import DocumentFacts
 from kmingest.workspace import Workspace
@@ -53,12 +55,28 @@ def test_labels_prefer_what_sets_a_cluster_apart_and_show_whole_cjk_words() -> N
     assert (
         terms[:2] == ("calibration", "gauges") and "record" not in terms
     )  # in every document: not distinctive
-    texts = ["考勤管理制度规定迟到处理", "新版考勤管理制度发布", "考勤管理制度的适用范围"]
-    assert cjk_phrase("勤管", texts) == "考勤管理制度"
-    assert cjk_phrase("勤管", ["考勤管理", "值勤管控"]) == "勤管"  # texts disagree: the bigram stays
-    holiday = ["2026年放假安排的通知：值班人员须保持通讯畅通", "2025年放假安排的通知：值班人员须保持联系"]
-    assert cjk_phrase("放假", holiday) == "年放假安排"  # not across 的
-    assert cjk_phrase("值班", holiday) == "值班人员"  # not across 须
+    texts = ["考勤管理制度规定迟到处理", "新版考勤管理制度发布", "关于考勤管理制度的说明", "员工手册"]
+    cjk_terms = {"d1": {"勤管", "手册"}, "d2": {"勤管", "员工"}, "d3": {"员工", "手册"}}
+    assert label_terms(["d1", "d2"], cjk_terms, words=CjkWords(texts)) == ("考勤管理制度",)
+
+
+def test_equally_distinctive_terms_come_by_how_often_the_topic_uses_them() -> None:
+    # a topic of one document: every term of its own is equally rare in the department
+    doc_terms = {
+        "d1": Counter({"afterward": 1, "canteen": 4, "closur": 2}),
+        "d2": Counter({"leav": 2, "annual": 1}),
+    }
+    assert label_terms(["d1"], doc_terms, top=2, spellings={"closur": "closure"}) == ("canteen", "closure")
+
+
+def test_a_cjk_bigram_in_no_word_is_left_out_of_the_label() -> None:
+    texts = ["报销单须在出差结束后十个工作日内提交", "借款须在出差结束后十个工作日内归还", "出差申请"]
+    doc_terms = {
+        "d1": Counter({"十个": 1, "报销": 1}),
+        "d2": Counter({"十个": 1, "借款": 1}),
+        "d3": Counter(),
+    }
+    assert label_terms(["d1", "d2"], doc_terms, words=CjkWords(texts)) == ()
 
 
 @pytest.mark.parametrize("rows", [0, 1])

@@ -35,7 +35,9 @@ def main() -> None:
     texts = [f"{p}{copy}" for copy in range(args.copies) for p in passages]
     started = time.perf_counter()
     words = CjkWords(texts)
-    print(f"{sum(map(len, texts)) / 1e6:.1f} M characters; built in {time.perf_counter() - started:.2f} s")
+    built = time.perf_counter() - started
+    total, read = sum(map(len, texts)) / 1e6, words.characters / 1e6
+    print(f"{total:.1f} M characters, {read:.1f} M read (cjk_words.MAX_CHARS); built in {built:.2f} s")
     documents = Counter(t for p in passages for t in set(analyze(p)) if is_cjk(t) and len(t) == 2)
     ranked = [t for t, _ in sorted(documents.items(), key=lambda item: (-item[1], item[0]))]
     middle = len(ranked) // 2 - args.lookups // 2

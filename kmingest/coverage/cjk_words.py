@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from kmingest.analysis import is_cjk
 
 MAX_WORD = 6  # the longest word a label shows
+# every lookup scans the texts: at most this many characters of them are kept (a lookup then takes 3-25 ms,
+# bench/cjk_words.py); the caller orders the texts so that the cap keeps some text of every document
+MAX_CHARS = 8_000_000
 VARIETY = 2  # distinct contexts a word needs on each side
 # particles and function characters: they end a word rather than belong to it (放假安排的 -> 放假安排)
 WORD_STOPS = frozenset("的了和与及或在是将请须各等对由为把被并其之以于")
@@ -49,9 +52,21 @@ def _inside_word(char: str) -> bool:
 class CjkWords:
     """The words of one department's texts, looked up by bigram (each bigram searched once)."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._text = "\n".join(dict.fromkeys(texts))  # a text twice (a copied document) adds no context
+    def __init__(self, texts: Sequence[str], max_chars: int = MAX_CHARS) -> None:
+        kept: list[str] = []
+        size = 0
+        for text in dict.fromkeys(texts):  # a text twice (a copied document) adds no context
+            size += len(text) + 1
+            if size > max_chars:
+                break
+            kept.append(text)
+        self._text = "\n".join(kept)
         self._found: dict[str, str | None] = {}
+
+    @property
+    def characters(self) -> int:
+        """How many characters of the texts are read (at most max_chars)."""
+        return len(self._text)
 
     def word(self, bigram: str) -> str | None:
         if bigram not in self._found:

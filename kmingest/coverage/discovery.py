@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import zip_longest
 from statistics import median
 
 import numpy as np
@@ -190,7 +191,10 @@ def _vocabulary(chunks: ChunkVectors, facts: Mapping[str, DocumentFacts]) -> _Vo
     # labels come from public documents only: a term of a restricted document must not show
     public = {d: t for d, t in texts.items() if facts[d].public}
     doc_terms = {d: _terms(facts[d].title + "\n" + "\n".join(t)) for d, t in public.items()}
-    every_text = [facts[d].title for d in public] + [t for ts in public.values() for t in ts]
+    # titles, then every document's first chunk, its second, ...: CjkWords' size cap keeps some of each
+    every_text = [facts[d].title for d in public] + [
+        t for layer in zip_longest(*public.values()) for t in layer if t is not None
+    ]
     return _Vocabulary(doc_terms, _spellings(every_text), CjkWords(every_text))
 
 

@@ -30,3 +30,10 @@ def test_a_bigram_that_is_in_no_word_gives_none() -> None:
 def test_names_in_varied_contexts_are_words() -> None:
     texts = ["联系人：欧阳晓雯，电话", "欧阳晓雯 (总工程师)", "拜访欧阳晓雯并演示样机"]
     assert CjkWords(texts).word("晓雯") == "欧阳晓雯"
+
+
+def test_only_the_first_max_chars_of_the_texts_are_read() -> None:
+    texts = ["新版考勤管理制度发布", "考勤管理制度规定迟到处理", "关于考勤管理制度的说明"]
+    assert CjkWords(texts, max_chars=100).word("勤管") == "考勤管理制度"
+    # only the first text fits: one context on each side is not a word
+    assert CjkWords(texts, max_chars=12).word("勤管") is None

@@ -1,7 +1,7 @@
 """Which date, author and title a Document gets: the record's (sidecar, export) or the document's own.
 
-Place in the data flow: `pipeline.to_document` parses a SourceRecord, then asks this module which of the
-record's and the parsed document's values win. Parsers put what the document says into
+Place in the data flow: `record_document.to_document` parses a SourceRecord, then asks this module which
+of the record's and the parsed document's values win. Parsers put what the document says into
 ParsedContent.metadata (`updated_at` / `created_at` as ISO 8601 with offset, `author`, `title`, mail
 `recipients`); connectors say in SourceRecord.metadata where their values came from.
 

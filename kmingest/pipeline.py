@@ -25,15 +25,13 @@ from kmingest.batch_write import BatchWrite, Pending, Ready, Scan
 from kmingest.chunking import chunk_document
 from kmingest.config import ChunkingConfig, SourceConfig
 from kmingest.connectors.base import Connector, ExtractError
-from kmingest.document_metadata import TitleFrom, choose_title, document_author, document_date
 from kmingest.embedding import Embedder
 from kmingest.index.base import IndexBackend
-from kmingest.models import Document, SourceRecord
-from kmingest.parsing import parse_bytes, parse_fields
-from kmingest.parsing.base import ParseError, ParseLimits, UnsupportedFormat
-from kmingest.parsing.binary import check_text
+from kmingest.models import SourceRecord
+from kmingest.parsing.base import ParseError, ParseLimits
 from kmingest.parsing.guard import describe, stable_reason
-from kmingest.parsing.normalize import clean_text, clean_value, has_surrogates, normalize_content
+from kmingest.parsing.normalize import has_surrogates
+from kmingest.record_document import Skip, to_document
 from kmingest.state import Attribution, RecordOutcome, RunStats, StateStore, Status
 
 log = logging.getLogger("kmingest.pipeline")
@@ -44,53 +42,8 @@ BATCH_DOCS = 64  # records per parse/embed/write batch: bounds memory whatever t
 BATCH_BYTES = 256 * 1024 * 1024
 
 
-class Skip(Exception):
-    """The record holds nothing to index (unsupported format, no text)."""
-
-
 class Interrupted(BaseException):
     """The process was asked to stop (SIGTERM): the run is recorded as interrupted, not failed."""
-
-
-def to_document(
-    record: SourceRecord, content_hash: str, limits: ParseLimits, title_from: TitleFrom = "auto"
-) -> Document:
-    """Parse a record into a Document with normalised text; raises ParseError (failed) or Skip (skipped).
-    Date, author and title: the connector's or the document's own (document_metadata)."""
-    try:
-        if record.content is not None:
-            parsed = parse_bytes(record.content, record.filename or record.external_id, limits)
-        elif record.fields is not None:
-            parsed = parse_fields(record.fields, record.title)
-        else:
-            raise Skip("record has neither content nor fields")
-        check_text(parsed.text, parsed.doc_type)
-    except UnsupportedFormat as err:
-        raise Skip(str(err)) from None
-    parsed = normalize_content(parsed)
-    if not parsed.text.strip():
-        raise Skip("no text extracted (empty, or only images)")
-    updated_at, date_source = document_date(record, parsed.metadata)
-    author, author_source = document_author(record, parsed.metadata)
-    provenance = {"date_source": date_source, "author_source": author_source}
-    return Document(
-        doc_id=record.doc_id,
-        source=record.source,
-        external_id=record.external_id,
-        system=record.system,
-        title=clean_text(choose_title(record, parsed, title_from)).strip()[:500],
-        text=parsed.text,
-        sections=parsed.sections,
-        doc_type=record.doc_type or parsed.doc_type,
-        department=record.department,
-        acl=record.acl,
-        content_hash=content_hash,
-        updated_at=updated_at,
-        author=author,
-        url=clean_value(record.url),
-        metadata={**parsed.metadata, **{k: clean_value(v) for k, v in record.metadata.items()}}
-        | {key: origin for key, origin in provenance.items() if origin},
-    )
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kmingest import pipeline
+from kmingest import pipeline, record_document
 from kmingest.cli import cli
 from kmingest.config import Config
 from kmingest.index.base import Caller, SearchRequest
@@ -57,14 +57,14 @@ class PoisonedIndex(FailingIndex):
 def poison(stage: str, ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> str:
     """Make one record fail at `stage` with an exception no stage expects; returns its type name."""
     if stage == "parse":
-        real_parse = pipeline.parse_bytes
+        real_parse = record_document.parse_bytes
 
         def parse(data: bytes, filename: str, limits: ParseLimits) -> object:
             if POISON.encode() in data:
                 raise TypeError("'NoneType' object is not subscriptable")
             return real_parse(data, filename, limits)
 
-        monkeypatch.setattr(pipeline, "parse_bytes", parse)
+        monkeypatch.setattr(record_document, "parse_bytes", parse)
         return "TypeError"
     if stage == "chunk":
         real_chunk = pipeline.chunk_document

@@ -58,7 +58,7 @@ def map_file(raw: RawFile, source: SourceConfig, options: FilesystemOptions, sys
 def _provenance(raw: RawFile, updated: datetime | None) -> dict[str, str]:
     """Where the record's date and author came from: "sidecar", "document" (a mailbox message's own Date and
     From, which the reader copied) or "file" (the modification time, which the document's own date replaces
-    in pipeline.to_document)."""
+    in record_document.to_document)."""
     found = {"date_source": "file" if updated is None else "sidecar"}
     if raw.sidecar.get("author"):
         found["author_source"] = "sidecar"

@@ -21,7 +21,7 @@ from kmingest.connectors import ExtractError, available_connectors, build_connec
 from kmingest.connectors.base import Connector, ConnectorConfigError
 from kmingest.models import SourceRecord
 from kmingest.parsing.base import ParseError
-from kmingest.pipeline import Skip, to_document
+from kmingest.record_document import Skip, to_document
 
 
 @click.group()

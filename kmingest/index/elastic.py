@@ -34,11 +34,11 @@ from kmingest.index.base import (
     check_group_by,
     make_snippet,
     spaces_mismatch,
-    text_fingerprint,
 )
 from kmingest.index.elastic_bulk import bulk_write, upsert_actions
+from kmingest.index.elastic_facts import document_facts
 from kmingest.index.elastic_search import ElasticScope
-from kmingest.index.es_requests import MissingIndex, complete, composite_buckets
+from kmingest.index.es_requests import MissingIndex, composite_buckets
 from kmingest.index.es_schema import Layout
 from kmingest.index.groups import all_of
 from kmingest.index.hybrid import run_search
@@ -238,67 +238,12 @@ class ElasticIndex:
         }
 
     def document_facts(self, caller: Caller, filters: Filters = Filters()) -> Iterator[DocumentFacts]:
-        """Pages through the document index by doc_id (search_after); embedded chunks are counted per page
-        on the chunk index (chunks whose vector exists)."""
+        """Paged by doc_id, with each page's embedded chunks counted (index/elastic_facts.py)."""
         if not self._exists():
             return
-        query = {"bool": {"filter": self._filters(filters, caller)}}
-        fields = [
-            "doc_id",
-            "source",
-            "external_id",
-            "system",
-            "department",
-            "doc_type",
-            "title",
-            "author",
-            "updated_at",
-            "text",
-            "chunk_count",
-            "acl",
-        ]
-        after: list[Any] | None = None
-        while True:
-            resp = complete(
-                self.client.search(
-                    index=self.docs,
-                    query=query,
-                    sort=[{"doc_id": "asc"}],
-                    size=500,
-                    source_includes=fields,
-                    search_after=after,
-                ),
-                self.docs,
-            )
-            page = [h["_source"] for h in resp["hits"]["hits"]]
-            if not page:
-                return
-            after = resp["hits"]["hits"][-1]["sort"]
-            ids = [src["doc_id"] for src in page]
-            embedded_chunks = all_of([{"terms": {"doc_id": ids}}, {"exists": {"field": "vector_*"}}])
-            by_doc = {"docs": {"terms": {"field": "doc_id", "size": len(ids)}}}
-            agg = complete(
-                self.client.search(index=self.chunks, size=0, query=embedded_chunks, aggs=by_doc), self.chunks
-            )
-            embedded = {b["key"]: int(b["doc_count"]) for b in agg["aggregations"]["docs"]["buckets"]}
-            for src in page:
-                text = src.get("text") or ""
-                yield DocumentFacts(
-                    doc_id=src["doc_id"],
-                    source=src["source"],
-                    external_id=src["external_id"],
-                    system=src["system"],
-                    department=src["department"],
-                    doc_type=src["doc_type"],
-                    title=src["title"],
-                    author=src.get("author") or None,
-                    updated_at=datetime.fromisoformat(src["updated_at"]) if src.get("updated_at") else None,
-                    text_chars=len(text.strip()),
-                    text_fingerprint=text_fingerprint(text),
-                    chunks=int(src.get("chunk_count") or 0),
-                    embedded_chunks=embedded.get(src["doc_id"], 0),
-                    public=PUBLIC in src.get("acl", []),
-                )
+        yield from document_facts(
+            self.client, self.docs, self.chunks, {"bool": {"filter": self._filters(filters, caller)}}
+        )
 
     def close(self) -> None:
         self.client.close()

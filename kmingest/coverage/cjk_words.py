@@ -28,7 +28,7 @@ MAX_WORD = 6  # the longest word a label shows
 MAX_CHARS = 8_000_000
 VARIETY = 2  # distinct contexts a word needs on each side
 # particles and function characters: they end a word rather than belong to it (放假安排的 -> 放假安排)
-WORD_STOPS = frozenset("的了和与及或在是将请须各等对由为把被并其之以于")
+WORD_STOPS = frozenset("的了和与及或在是将请须各对由为把被并其之以于")
 
 
 @dataclass

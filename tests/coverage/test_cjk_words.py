@@ -10,6 +10,8 @@ def test_a_piece_of_a_word_grows_into_the_whole_word() -> None:
     words = CjkWords(["新版考勤管理制度发布", "考勤管理制度规定迟到处理", "关于考勤管理制度的说明"])
     assert words.word("勤管") == "考勤管理制度"
     assert words.word("考勤") == "考勤管理制度"  # the longest string that stands as a word
+    fares = CjkWords(["乘坐高铁二等座出差", "高铁二等座，飞机经济舱", "可报销高铁二等座。"])
+    assert fares.word("二等") == "高铁二等座"  # 等 is a particle in 螺栓等, not here
 
 
 def test_a_repeated_sentence_gives_its_words_not_its_pieces() -> None:

@@ -13,13 +13,12 @@ p50 / p95 / max per band.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import CMRC
+from bench.common import CMRC, scifact_docs
 from kmingest.analysis import analyze, is_cjk
 from kmingest.coverage.cjk_words import CjkWords
 
@@ -30,7 +29,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=60)
     parser.add_argument("--lookups", type=int, default=100, help="bigrams timed per band")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in (args.corpus / "corpus.jsonl").open(encoding="utf-8")]
+    rows = scifact_docs(folder=args.corpus)
     passages = [f"{r.get('title', '')}\n{r['text']}" for r in rows]
     texts = [f"{p}{copy}" for copy in range(args.copies) for p in passages]
     started = time.perf_counter()

@@ -52,6 +52,11 @@ def index_location(config: Config) -> str:
     return f"Elasticsearch index prefix {config.index.index_prefix!r}"
 
 
+def nothing_indexed(index: IndexBackend) -> bool:
+    """No document in the index yet (no source has run, or the index path is new)."""
+    return index.stats()["documents"] == 0
+
+
 def check_stored_spaces(index: IndexBackend, embedder: Embedder) -> None:
     """The models are installed and, if the index records its vector spaces, they are the configured ones
     (IndexError_ naming the fix otherwise). Reads only."""

@@ -241,9 +241,7 @@ class ElasticIndex:
         """Paged by doc_id, with each page's embedded chunks counted (index/elastic_facts.py)."""
         if not self._exists():
             return
-        yield from document_facts(
-            self.client, self.docs, self.chunks, {"bool": {"filter": self._filters(filters, caller)}}
-        )
+        yield from document_facts(self.client, self.docs, self.chunks, all_of(self._filters(filters, caller)))
 
     def close(self) -> None:
         self.client.close()

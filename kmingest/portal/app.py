@@ -41,7 +41,7 @@ from kmingest.index.base import Caller
 from kmingest.portal import api, pages, security, signin
 from kmingest.portal.context import STATIC, Portal
 from kmingest.search import search_request
-from kmingest.workspace import Workspace, index_location
+from kmingest.workspace import Workspace, index_location, nothing_indexed
 
 log = logging.getLogger("kmingest.portal")
 PURGE_EVERY_S = 24 * 3600
@@ -146,7 +146,7 @@ def _warm_up(portal: Portal) -> None:
         for encoder in ws.embedder.encoders.values():
             encoder.queries(["warm up"])
         ws.index.search(search_request("warm up", limit=1), Caller.anonymous(), None)
-        if ws.index.stats()["documents"] == 0:
+        if nothing_indexed(ws.index):
             log.warning(
                 "nothing is indexed yet (%s): the portal answers every search with 'Nothing is "
                 "indexed yet' until `kmingest ingest --all` (or a source DAG) has run",

@@ -27,6 +27,7 @@ from kmingest.index.base import Caller, Filters, Mode, SearchResult
 from kmingest.portal.auth import PortalUser
 from kmingest.portal.context import Portal
 from kmingest.search import SearchService, search_request
+from kmingest.workspace import nothing_indexed
 
 log = logging.getLogger("kmingest.portal")
 MAX_QUERY_CHARS = 500
@@ -187,7 +188,7 @@ def run_search(portal: Portal, user: PortalUser, params: SearchParams) -> Search
             departments=user.departments,
             searcher=portal.searcher(user.name),
         )
-    empty = result.total == 0 and ws.index.stats()["documents"] == 0
+    empty = result.total == 0 and nothing_indexed(ws.index)
     return SearchOutcome(params, result, years, query_id, latency_ms, empty)
 
 
